@@ -1,0 +1,62 @@
+/** buildApp: the Fastify application for a masks installation. It never listens. */
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Masks } from './context.js';
+import { discoveryEndpoints, healthEndpoint } from './endpoints/discovery.js';
+import { introspectionEndpoint } from './endpoints/introspect.js';
+import { jsonErrorHandler, sendOAuthError } from './endpoints/respond.js';
+import { revocationEndpoint } from './endpoints/revoke.js';
+import { tokenEndpoint } from './endpoints/token.js';
+import { OAuthError } from './oauth/errors.js';
+
+export interface AppOptions {
+  /** Log requests (default: per config.log_level; tests pass false). */
+  logger?: boolean;
+}
+
+/** Headers every response carries. */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+export const BODY_LIMIT = 64 * 1024;
+
+export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstance {
+  const { config } = masks;
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trust_proxy.length > 0 ? config.trust_proxy : false,
+    return503OnClosing: true,
+    logger:
+      options.logger === false || config.log_level === 'silent'
+        ? false
+        : {
+            level: config.log_level,
+            // Never log query strings (codes, id_token_hint) or bodies (secrets, tokens).
+            serializers: {
+              req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+            },
+          },
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
+  app.setErrorHandler(jsonErrorHandler);
+  app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('invalid_request', 'no such endpoint', { status: 404 })));
+
+  app.register(async (oauth) => {
+    // The OAuth endpoints take application/x-www-form-urlencoded only (RFC 6749 3.2, RFC 7662, RFC 7009).
+    oauth.removeAllContentTypeParsers();
+    await oauth.register(formbody, { bodyLimit: BODY_LIMIT });
+    tokenEndpoint(oauth, masks);
+    introspectionEndpoint(oauth, masks);
+    revocationEndpoint(oauth, masks);
+  });
+  discoveryEndpoints(app, masks);
+  healthEndpoint(app, masks);
+  return app;
+}

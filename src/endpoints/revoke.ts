@@ -1,0 +1,25 @@
+/**
+ * POST /revoke (RFC 7009). A client revokes its own tokens; revoking a refresh token ends
+ * its whole grant. Unknown tokens (and other clients' tokens) get the same 200.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Masks } from '../context.js';
+import { authenticateClient } from '../oauth/client_auth.js';
+import { Params } from '../oauth/params.js';
+import { sha256 } from '../security/secrets.js';
+import { sendNoStore } from './respond.js';
+
+export function revocationEndpoint(app: FastifyInstance, masks: Masks) {
+  app.post('/revoke', async (request, reply) => {
+    const params = new Params(request.body);
+    const { client } = authenticateClient(masks, request, params, true);
+    params.get('token_type_hint'); // optional; the token is found by its hash whatever the hint
+    const row = masks.tokens.findByHash(sha256(params.require('token')));
+    if (row && row.clientId === client.id && row.revokedAt === null) {
+      const now = masks.clock();
+      if (row.kind === 'refresh_token' && row.grantId) await masks.tokens.revokeGrant(row.grantId, now);
+      else await masks.tokens.revoke(row.id, now);
+    }
+    return sendNoStore(reply, '');
+  });
+}

@@ -1,0 +1,19 @@
+/** POST /token (RFC 6749 3.2). */
+import type { FastifyInstance } from 'fastify';
+import type { Masks } from '../context.js';
+import { GRANTS } from '../grants/index.js';
+import { authenticateClient } from '../oauth/client_auth.js';
+import { OAuthError } from '../oauth/errors.js';
+import { Params } from '../oauth/params.js';
+import { sendNoStore } from './respond.js';
+
+export function tokenEndpoint(app: FastifyInstance, masks: Masks) {
+  app.post('/token', async (request, reply) => {
+    const params = new Params(request.body);
+    const grantType = params.require('grant_type');
+    const { client } = authenticateClient(masks, request, params, true);
+    const grant = GRANTS.get(grantType);
+    if (!grant) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    return sendNoStore(reply, await grant.handle({ masks, client, params, request }));
+  });
+}

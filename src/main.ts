@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+/** The masks command line: start, migrate, config, keys, clients, actors. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import YAML from 'yaml';
+import { bootstrap, InputError, pickOverrides, saveClient } from './bootstrap.js';
+import { ConfigError, loadConfig, redact } from './config/load.js';
+import { CLIENT_TYPES, type Config } from './config/schema.js';
+import { openMasks, type Masks } from './context.js';
+import { hashPassword } from './factors/password.js';
+import { handleSignals, startServer } from './server.js';
+import { openDatabase, migrateDatabase } from './storage/db.js';
+
+interface Command {
+  usage: string;
+  summary: string;
+  options?: ParseArgsConfig['options'];
+  run(config: Config, values: Record<string, unknown>, positionals: string[]): Promise<void>;
+}
+
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+
+/** Open the installation for a one-off command (migrations per config), run, close. */
+async function withMasks(config: Config, task: (masks: Masks) => Promise<void> | void) {
+  const masks = await openMasks(config);
+  try {
+    await task(masks);
+  } finally {
+    masks.close();
+  }
+}
+
+const longestLifetime = (masks: Masks) =>
+  Math.max(...[masks.config.clients, ...masks.clients.list().map((c) => c.settings)].flatMap((s) => [s.id_token_expires_in, s.access_token_expires_in]));
+
+const describeClient = (masks: Masks, id: string) => {
+  const client = masks.clients.find(id);
+  if (!client) throw new InputError(`no client "${id}"`);
+  return {
+    id: client.id,
+    name: client.name,
+    client_type: client.type,
+    has_secret: client.secretHash !== null,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    seeded: client.seeded,
+    overrides: client.overrides,
+  };
+};
+
+const COMMANDS: Record<string, Command> = {
+  start: {
+    usage: 'masks start',
+    summary: 'migrate, bootstrap and serve masks on MASKS_HOST:MASKS_PORT',
+    async run(config) {
+      handleSignals(await startServer(config));
+    },
+  },
+  migrate: {
+    usage: 'masks migrate',
+    summary: 'apply pending database migrations and exit',
+    async run(config) {
+      const db = openDatabase(config.db_url, { migrate: false });
+      try {
+        migrateDatabase(db);
+      } finally {
+        db.close();
+      }
+      print(`masks: ${config.db_url} is up to date`);
+    },
+  },
+  config: {
+    usage: 'masks config [--json]',
+    summary: 'print the resolved configuration, secrets redacted',
+    options: { json: { type: 'boolean' } },
+    async run(config, values) {
+      const safe = redact(config);
+      print(values.json ? JSON.stringify(safe, null, 2) : YAML.stringify(safe).trimEnd());
+    },
+  },
+  'keys rotate': {
+    usage: 'masks keys rotate',
+    summary: 'make new active signing keys; older keys stay in the JWKS until their tokens expire (then SIGHUP or restart the server)',
+    async run(config) {
+      await withMasks(config, async (masks) => {
+        const keys = await masks.keys.rotate(longestLifetime(masks));
+        for (const key of keys) print(`${key.alg} ${key.kid}`);
+      });
+    },
+  },
+  'clients add': {
+    usage: 'masks clients add --id ID [--name NAME] [--type internal|confidential|public] [--redirect-uri URI]... [--scope SCOPE]... [--secret SECRET]',
+    summary: 'add a client; a confidential client without --secret gets a random one, shown once',
+    options: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      type: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      secret: { type: 'string' },
+    },
+    async run(config, values) {
+      const id = values.id as string | undefined;
+      if (!id || !/^[A-Za-z0-9._~-]{1,255}$/.test(id)) throw new InputError('--id is required: letters, digits and . _ ~ - only');
+      const type = values.type as string | undefined;
+      if (type !== undefined && !(CLIENT_TYPES as readonly string[]).includes(type)) throw new InputError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
+      await withMasks(config, async (masks) => {
+        await bootstrap(masks, print);
+        if (masks.clients.find(id)) throw new InputError(`client "${id}" already exists`);
+        const scopes = values.scope as string[] | undefined;
+        const { client, secret } = saveClient(
+          masks,
+          {
+            id,
+            name: values.name as string | undefined,
+            secret: values.secret as string | undefined,
+            redirect_uris: values['redirect-uri'] as string[] | undefined,
+            overrides: pickOverrides({ client_type: type, scopes: scopes ? { allowed: scopes } : undefined }),
+          },
+          false,
+        );
+        print(`masks: added ${client.type} client "${client.id}"`);
+        if (secret) print(`client_secret (shown once): ${secret}`);
+      });
+    },
+  },
+  'clients list': {
+    usage: 'masks clients list',
+    summary: 'list clients',
+    async run(config) {
+      await withMasks(config, (masks) => {
+        for (const client of masks.clients.list()) print(`${client.id}\t${client.type}\t${client.name}${client.seeded ? '\t(seeded)' : ''}`);
+      });
+    },
+  },
+  'clients show': {
+    usage: 'masks clients show ID',
+    summary: 'show one client (never its secret)',
+    async run(config, _values, positionals) {
+      if (!positionals[0]) throw new InputError('which client? masks clients show ID');
+      await withMasks(config, (masks) => print(YAML.stringify(describeClient(masks, positionals[0]!)).trimEnd()));
+    },
+  },
+  'actors add': {
+    usage: 'masks actors add [--nickname NAME] [--email ADDRESS] [--password PASSWORD] [--scope SCOPE]...',
+    summary: 'add an actor',
+    options: { nickname: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, scope: { type: 'string', multiple: true } },
+    async run(config, values) {
+      const nickname = values.nickname as string | undefined;
+      const email = values.email as string | undefined;
+      if (!nickname && !email) throw new InputError('give --nickname or --email');
+      await withMasks(config, async (masks) => {
+        for (const identifier of [nickname, email]) {
+          if (identifier && masks.actors.findByIdentifier(identifier)) throw new InputError(`an actor "${identifier}" already exists`);
+        }
+        const password = values.password as string | undefined;
+        if (password !== undefined && password.length < config.passwords.min_chars) throw new InputError(`the password is shorter than passwords.min_chars (${config.passwords.min_chars})`);
+        const actor = masks.actors.create({
+          nickname,
+          email,
+          passwordHash: password ? await hashPassword(password) : undefined,
+          scopes: values.scope as string[] | undefined,
+        });
+        print(`masks: added actor ${actor.nickname ?? actor.emails[0]?.address} (${actor.id})`);
+      });
+    },
+  },
+  'actors list': {
+    usage: 'masks actors list',
+    summary: 'list actors',
+    async run(config) {
+      await withMasks(config, (masks) => {
+        for (const actor of masks.actors.list()) {
+          print(`${actor.id}\t${actor.nickname ?? '-'}\t${actor.emails.map((e) => e.address).join(',') || '-'}\t${actor.scopes.join(' ')}`);
+        }
+      });
+    },
+  },
+};
+
+function help(): string {
+  const lines = Object.values(COMMANDS).map((command) => `  ${command.usage}\n      ${command.summary}`);
+  return `masks: a self-hosted OAuth 2.0 / OpenID Connect provider\n\nUsage:\n${lines.join('\n')}\n\nConfiguration: masks.yml (MASKS_YML) and MASKS_* environment variables; see masks.example.yml.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  const name = [`${words[0]} ${words[1]}`, words[0]].find((candidate) => candidate && COMMANDS[candidate]);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (!name) {
+    if (argv.length === 0 || wantsHelp || words[0] === 'help') {
+      print(help());
+      return 0;
+    }
+    process.stderr.write(`masks: unknown command "${words.join(' ')}"\n\n${help()}\n`);
+    return 2;
+  }
+  const command = COMMANDS[name]!;
+  if (wantsHelp) {
+    print(`Usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: command.options ?? {}, allowPositionals: true, strict: true });
+    const config = loadConfig();
+    await command.run(config, values as Record<string, unknown>, positionals.slice(name.split(' ').length));
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof InputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`masks: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,85 @@
+/**
+ * Client authentication at the token, introspection and revocation endpoints
+ * (RFC 6749 2.3.1): client_secret_basic, client_secret_post, and none for public clients.
+ * Unknown client and wrong secret answer alike; failures are rate limited per address.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Masks } from '../context.js';
+import type { Client } from '../storage/clients.js';
+import { invalidClient, invalidRequest, tooManyAttempts } from './errors.js';
+import type { Params } from './params.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export const CLIENT_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+export interface AuthenticatedClient {
+  client: Client;
+  method: ClientAuthMethod;
+}
+
+interface Presented {
+  id: string;
+  secret: string | undefined;
+  method: ClientAuthMethod;
+}
+
+function decodeBasicPart(part: string): string {
+  // RFC 6749 2.3.1: id and secret are form-urlencoded before joining with ":".
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    throw invalidClient();
+  }
+}
+
+function presented(request: FastifyRequest, params: Params): Presented | undefined {
+  const header = request.headers.authorization;
+  const postId = params.get('client_id');
+  const postSecret = params.get('client_secret');
+  if (header !== undefined) {
+    const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    if (!match) throw invalidClient();
+    if (postSecret !== undefined) throw invalidRequest('use one client authentication method, not both');
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1 || decoded.includes('\uFFFD')) throw invalidClient();
+    const id = decodeBasicPart(decoded.slice(0, colon));
+    if (postId !== undefined && postId !== id) throw invalidRequest('client_id does not match the Authorization header');
+    return { id, secret: decodeBasicPart(decoded.slice(colon + 1)), method: 'client_secret_basic' };
+  }
+  if (postId === undefined) return undefined;
+  return { id: postId, secret: postSecret, method: postSecret === undefined ? 'none' : 'client_secret_post' };
+}
+
+/**
+ * Authenticate the client of this request. `allowPublic`: public clients may identify
+ * themselves with client_id alone (method none).
+ */
+export function authenticateClient(masks: Masks, request: FastifyRequest, params: Params, allowPublic = false): AuthenticatedClient {
+  const credentials = presented(request, params);
+  if (!credentials) throw invalidClient();
+  const { clientFailures } = masks;
+  const ipKey = `ip:${request.ip}`;
+  const clientKey = `client:${request.ip}:${credentials.id}`;
+  const wait = Math.max(clientFailures.retryAfter(ipKey), clientFailures.retryAfter(clientKey));
+  if (wait > 0) throw tooManyAttempts(wait);
+
+  const client = credentials.id.length <= 255 ? masks.clients.find(credentials.id) : undefined;
+  let ok: boolean;
+  if (credentials.method === 'none') {
+    ok = allowPublic && client?.type === 'public';
+  } else {
+    // Always hash, so an unknown client takes as long as a wrong secret.
+    const secretOk = masks.keyed.verify(credentials.secret ?? '', client?.secretHash);
+    ok = secretOk && client?.type === 'confidential';
+  }
+  if (!ok || !client) {
+    if (credentials.method !== 'none') {
+      clientFailures.fail(ipKey);
+      clientFailures.fail(clientKey);
+    }
+    throw invalidClient();
+  }
+  clientFailures.succeed(clientKey);
+  return { client, method: credentials.method };
+}

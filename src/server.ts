@@ -1,0 +1,59 @@
+/** Running masks: open, bootstrap, listen; SIGTERM drains and closes; SIGHUP reloads keys. */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { bootstrap, type Announce } from './bootstrap.js';
+import type { Config } from './config/schema.js';
+import { openMasks, type Masks } from './context.js';
+
+export interface Running {
+  app: FastifyInstance;
+  masks: Masks;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Expired tokens are kept a day (so replays are still recognised), then deleted. */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+const KEEP_EXPIRED_FOR = 86_400;
+
+export async function startServer(config: Config, options: { announce?: Announce; logger?: boolean } = {}): Promise<Running> {
+  const masks = await openMasks(config);
+  try {
+    await bootstrap(masks, options.announce);
+  } catch (error) {
+    masks.close();
+    throw error;
+  }
+  const app = buildApp(masks, options.logger === undefined ? {} : { logger: options.logger });
+  const sweep = setInterval(() => masks.tokens.deleteExpired(masks.clock() - KEEP_EXPIRED_FOR), SWEEP_EVERY_MS);
+  sweep.unref();
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(sweep);
+      await app.close(); // stops accepting, drains in-flight requests
+      masks.close();
+    })());
+  app.addHook('onClose', async () => clearInterval(sweep));
+  const address = await app.listen({ port: config.port, host: config.host });
+  return { app, masks, url: address, stop };
+}
+
+/** Wire process signals to a running server (for `masks start`). */
+export function handleSignals(running: Running): void {
+  const shutdown = (signal: string) => {
+    running.app.log.info(`${signal}: draining and closing`);
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    running.masks.keys.load().then(
+      () => running.app.log.info('SIGHUP: signing keys reloaded'),
+      (error: unknown) => running.app.log.error({ err: error }, 'SIGHUP: reloading signing keys failed'),
+    );
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Drizzle tables. Times are unix seconds. Secrets are never stored: tokens and codes as
+ * SHA-256 hashes, client secrets as keyed hashes, passwords as argon2id hashes.
+ * `drizzle-kit generate` turns changes here into migrations in db/.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const now = sql`(unixepoch())`;
+
+/** Installation-wide settings and facts (first boot, etc.), as JSON values. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).notNull(),
+  updatedAt: integer('updated_at').notNull().default(now),
+});
+
+export const clients = sqliteTable('clients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** Keyed hash (HMAC-SHA-256 with the installation secret) of the client secret. */
+  secretHash: text('secret_hash'),
+  redirectUris: text('redirect_uris', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  postLogoutRedirectUris: text('post_logout_redirect_uris', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  /** Overrides of the `clients.*` defaults; everything not here is inherited. */
+  settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  /** Declared by masks.yml seeds (each boot makes it match the file). */
+  seeded: integer('seeded', { mode: 'boolean' }).notNull().default(false),
+  createdAt: integer('created_at').notNull().default(now),
+  updatedAt: integer('updated_at').notNull().default(now),
+});
+
+export const actors = sqliteTable('actors', {
+  id: text('id').primaryKey(),
+  /** Normalised (NFKC, lower case); null when the actor has none. */
+  nickname: text('nickname').unique(),
+  /** Random per-actor UUID for the public-uuid subject type. */
+  publicUuid: text('public_uuid').notNull().unique(),
+  name: text('name'),
+  passwordHash: text('password_hash'),
+  passwordChangedAt: integer('password_changed_at'),
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  createdAt: integer('created_at').notNull().default(now),
+  updatedAt: integer('updated_at').notNull().default(now),
+});
+
+export const emails = sqliteTable(
+  'emails',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
+    /** Normalised (NFKC, lower case). */
+    address: text('address').notNull().unique(),
+    verifiedAt: integer('verified_at'),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [index('emails_actor_id').on(t.actorId)],
+);
+
+/**
+ * Access tokens, refresh tokens and authorization codes. `hash` is the SHA-256 of the
+ * token string as handed out; `grantId` ties together what one grant issued.
+ */
+export const tokens = sqliteTable(
+  'tokens',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['access_token', 'refresh_token', 'authorization_code'] }).notNull(),
+    hash: text('hash').notNull(),
+    clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+    actorId: text('actor_id').references(() => actors.id, { onDelete: 'cascade' }),
+    grantId: text('grant_id'),
+    grantType: text('grant_type').notNull(),
+    scope: text('scope').notNull().default(''),
+    format: text('format', { enum: ['opaque', 'jwt'] }).notNull().default('opaque'),
+    /** Claims and binding data (redirect_uri, PKCE challenge, nonce, ...). */
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    consumedAt: integer('consumed_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('tokens_hash').on(t.hash), index('tokens_grant_id').on(t.grantId), index('tokens_expires_at').on(t.expiresAt)],
+);
+
+/** Public halves of the signing keys; the active private keys live in the private key file. */
+export const signingKeys = sqliteTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg', { enum: ['RS256', 'ES256'] }).notNull(),
+  publicJwk: text('public_jwk', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  createdAt: integer('created_at').notNull(),
+  /** Set when a rotation replaced the key; it is published until `publishUntil`. */
+  retiredAt: integer('retired_at'),
+  publishUntil: integer('publish_until'),
+});
