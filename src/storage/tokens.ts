@@ -41,7 +41,7 @@ export class Tokens {
 
   /** Store a newly issued token durably; resolves once it is on disk. */
   insert(token: NewToken): Promise<void> {
-    const values = { actorId: null, grantId: null, scope: '', format: 'opaque', ...token, data: token.data ? JSON.stringify(token.data) : null };
+    const values = { actorId: null, grantId: null, scope: '', format: 'opaque', ...token, data: token.data ?? null };
     return this.db.durable.run(() => {
       this.insertOne.run(values);
     });

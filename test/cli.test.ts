@@ -1,0 +1,113 @@
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import t from 'tap';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { tempDir } from './helpers/app.js';
+import { freePort } from './helpers/server.js';
+
+const MAIN = path.join(PACKAGE_ROOT, 'src', 'main.ts');
+/** Run the TypeScript CLI directly (tsx resolved from this package, whatever the cwd). */
+const TSX = import.meta.resolve('tsx');
+
+function masks(dir: string, args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MASKS_LOG_LEVEL: 'silent', MASKS_MANAGER_PASSWORD: 'manager-password', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+t.test('--help on the whole CLI and on each command', async (t) => {
+  const dir = tempDir(t);
+  const all = masks(dir, ['--help']);
+  t.equal(all.code, 0);
+  for (const command of ['masks start', 'masks migrate', 'masks config', 'masks keys rotate', 'masks clients add', 'masks clients list', 'masks clients show', 'masks actors add', 'masks actors list']) {
+    t.match(all.stdout, command);
+  }
+  const one = masks(dir, ['clients', 'add', '--help']);
+  t.equal(one.code, 0);
+  t.match(one.stdout, /^Usage: masks clients add --id ID/);
+  const unknown = masks(dir, ['frobnicate']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, 'unknown command "frobnicate"');
+});
+
+t.test('config prints the resolved configuration with secrets redacted; bad config exits 1', async (t) => {
+  const dir = tempDir(t);
+  const shown = masks(dir, ['config', '--json']);
+  t.equal(shown.code, 0, shown.stderr);
+  const config = JSON.parse(shown.stdout);
+  t.equal(config.clients.access_token_expires_in, 21600);
+  t.equal(config.manager.password, '[redacted]');
+  const bad = masks(dir, ['config'], { MASKS_CLIENTS_ACCESS_TOKEN_EXPIRES_IN: 'later' });
+  t.equal(bad.code, 1);
+  t.equal(bad.stderr, 'masks: config key "clients.access_token_expires_in" is not a duration (try "10 minutes", "6 hours" or "30s"), got "later" (from environment variable MASKS_CLIENTS_ACCESS_TOKEN_EXPIRES_IN)\n');
+});
+
+t.test('migrate, clients, actors and keys', async (t) => {
+  const dir = tempDir(t);
+  t.match(masks(dir, ['migrate']).stdout, /is up to date/);
+
+  const added = masks(dir, ['clients', 'add', '--id', 'cli-app', '--type', 'confidential', '--scope', 'api', '--redirect-uri', 'https://app.example/cb']);
+  t.equal(added.code, 0, added.stderr);
+  const secret = /client_secret \(shown once\): (\S+)/.exec(added.stdout)?.[1];
+  t.match(secret, /^[A-Za-z0-9_-]{43}$/);
+  const again = masks(dir, ['clients', 'add', '--id', 'cli-app']);
+  t.equal(again.code, 1);
+  t.match(again.stderr, 'client "cli-app" already exists');
+  t.equal(masks(dir, ['clients', 'add', '--id', 'x', '--type', 'weird']).code, 1);
+
+  const list = masks(dir, ['clients', 'list']);
+  t.match(list.stdout, /^cli-app\tconfidential\tcli-app$/m);
+  t.match(list.stdout, /^manage\tinternal\t/m);
+  const show = masks(dir, ['clients', 'show', 'cli-app']);
+  t.match(show.stdout, /client_type: confidential/);
+  t.match(show.stdout, /has_secret: true/);
+  t.notMatch(show.stdout, secret!, 'never shows the secret');
+  t.equal(masks(dir, ['clients', 'show', 'nope']).code, 1);
+
+  const actor = masks(dir, ['actors', 'add', '--nickname', 'Carol', '--email', 'carol@example.com', '--password', 'carol-password', '--scope', 'api']);
+  t.equal(actor.code, 0, actor.stderr);
+  const actors = masks(dir, ['actors', 'list']);
+  t.match(actors.stdout, /\tcarol\tcarol@example.com\tapi$/m);
+  t.match(actors.stdout, /\tmanager\t-\tmasks:manage$/m);
+  t.equal(masks(dir, ['actors', 'add', '--nickname', 'carol']).code, 1, 'duplicate');
+
+  const rotated = masks(dir, ['keys', 'rotate']);
+  t.equal(rotated.code, 0, rotated.stderr);
+  t.match(rotated.stdout, /^RS256 [A-Za-z0-9_-]{43}\nES256 [A-Za-z0-9_-]{43}\n$/);
+  const db = new Sqlite(path.join(dir, 'data', 'masks.sqlite3'), { readonly: true });
+  t.equal(db.prepare('select count(*) from signing_keys where retired_at is not null').pluck().get(), 2, 'old keys retired, still published');
+  db.close();
+});
+
+t.test('masks start serves, and SIGTERM drains and closes cleanly', async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'start'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  t.teardown(() => child.kill('SIGKILL'));
+  let up: Response | undefined;
+  for (let i = 0; i < 100 && !up; i++) {
+    up = await fetch(`http://127.0.0.1:${port}/up`).catch(() => undefined);
+    if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.equal(up?.status, 200);
+  const discovery = await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json();
+  t.equal(discovery.issuer, 'http://localhost:5000');
+  t.match(stdout, /created the first manager "manager" with password \(shown once\): \S+/);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  t.equal(await exited, 0, 'exits 0 after SIGTERM');
+  const db = new Sqlite(path.join(dir, 'data', 'masks.sqlite3'));
+  t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+});
