@@ -51,9 +51,9 @@ CREATE TABLE `signing_keys` (
 );
 --> statement-breakpoint
 CREATE TABLE `tokens` (
-	`id` text PRIMARY KEY NOT NULL,
+	`hash` text PRIMARY KEY NOT NULL,
+	`id` text NOT NULL,
 	`kind` text NOT NULL,
-	`hash` text NOT NULL,
 	`client_id` text NOT NULL,
 	`actor_id` text,
 	`grant_id` text,
@@ -69,6 +69,4 @@ CREATE TABLE `tokens` (
 	FOREIGN KEY (`actor_id`) REFERENCES `actors`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `tokens_hash` ON `tokens` (`hash`);--> statement-breakpoint
-CREATE INDEX `tokens_grant_id` ON `tokens` (`grant_id`);--> statement-breakpoint
-CREATE INDEX `tokens_expires_at` ON `tokens` (`expires_at`);
+CREATE INDEX `tokens_grant_id` ON `tokens` (`grant_id`) WHERE grant_id is not null;

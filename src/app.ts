@@ -42,8 +42,9 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
           },
   });
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    done();
   });
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('invalid_request', 'no such endpoint', { status: 404 })));

@@ -27,7 +27,8 @@ export interface Masks {
   clientFailures: FailureLimiter;
   /** Unix seconds; replaced by a fake clock in tests. */
   clock: () => number;
-  close(): void;
+  /** Wait for pending durable writes and close the database. */
+  close(): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -60,7 +61,7 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       close: () => db.close(),
     };
   } catch (error) {
-    db.close();
+    await db.close();
     throw error;
   }
 }

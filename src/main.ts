@@ -8,7 +8,7 @@ import { CLIENT_TYPES, type Config } from './config/schema.js';
 import { openMasks, type Masks } from './context.js';
 import { hashPassword } from './factors/password.js';
 import { handleSignals, startServer } from './server.js';
-import { openDatabase, migrateDatabase } from './storage/db.js';
+import { openDatabase } from './storage/db.js';
 
 interface Command {
   usage: string;
@@ -27,7 +27,7 @@ async function withMasks(config: Config, task: (masks: Masks) => Promise<void> |
   try {
     await task(masks);
   } finally {
-    masks.close();
+    await masks.close();
   }
 }
 
@@ -61,12 +61,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'masks migrate',
     summary: 'apply pending database migrations and exit',
     async run(config) {
-      const db = openDatabase(config.db_url, { migrate: false });
-      try {
-        migrateDatabase(db);
-      } finally {
-        db.close();
-      }
+      await openDatabase(config.db_url, { migrate: true }).close();
       print(`masks: ${config.db_url} is up to date`);
     },
   },

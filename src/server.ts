@@ -21,18 +21,20 @@ export async function startServer(config: Config, options: { announce?: Announce
   try {
     await bootstrap(masks, options.announce);
   } catch (error) {
-    masks.close();
+    await masks.close();
     throw error;
   }
   const app = buildApp(masks, options.logger === undefined ? {} : { logger: options.logger });
-  const sweep = setInterval(() => masks.tokens.deleteExpired(masks.clock() - KEEP_EXPIRED_FOR), SWEEP_EVERY_MS);
+  const sweep = setInterval(() => {
+    masks.tokens.deleteExpired(masks.clock() - KEEP_EXPIRED_FOR).catch((error: unknown) => app.log.error({ err: error }, 'deleting expired tokens failed'));
+  }, SWEEP_EVERY_MS);
   sweep.unref();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(sweep);
       await app.close(); // stops accepting, drains in-flight requests
-      masks.close();
+      await masks.close();
     })());
   app.addHook('onClose', async () => clearInterval(sweep));
   const address = await app.listen({ port: config.port, host: config.host });

@@ -23,32 +23,62 @@ t.test('migrations on an empty file create every table, with the pragmas set', a
 t.test('migrating twice is a no-op; skipping leaves the file empty', async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'a.sqlite3');
-  openDatabase(file).close();
+  await openDatabase(file).close();
   const again = openDatabase(file);
   t.equal(again.sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get(), 1);
-  again.close();
+  await again.close();
   const skipped = openDatabase(path.join(dir, 'b.sqlite3'), { migrate: false });
   t.equal(skipped.sqlite.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get(), 0);
-  skipped.close();
+  await skipped.close();
 });
 
-t.test('group commit: writes queued together share one commit and are durable when they resolve', async (t) => {
+t.test('group commit: writes of one tick go as one batch to the writer thread and are durable when they resolve', async (t) => {
   const file = path.join(tempDir(t), 'g.sqlite3');
   const db = openDatabase(file);
   t.teardown(() => db.close());
-  db.sqlite.exec('create table items (id integer primary key, value text not null unique)');
-  const insert = db.sqlite.prepare('insert into items (value) values (?)');
+  db.sqlite.prepare("insert into clients (id, name) values ('c', 'C')").run();
+  const token = (hash: string) => ({
+    id: `id-${hash}`,
+    kind: 'access_token' as const,
+    hash,
+    clientId: 'c',
+    actorId: null,
+    grantId: 'g',
+    grantType: 'client_credentials',
+    scope: '',
+    format: 'opaque' as const,
+    data: { sub: 'c' },
+    createdAt: 1,
+    expiresAt: 2,
+  });
   const before = { ...db.durable.stats };
-  const writes = Array.from({ length: 50 }, (_, i) => db.durable.run(() => insert.run(`v${i}`).lastInsertRowid));
-  const failing = db.durable.run(() => insert.run('v0')); // unique violation: only this write fails
-  const ids = await Promise.all(writes);
+  const writes = Array.from({ length: 50 }, (_, i) => db.durable.run('insertToken', token(`h${i}`)));
+  const failing = db.durable.run('insertToken', { ...token('h0'), id: 'other' }); // duplicate hash: only this write fails
+  await Promise.all(writes);
   await t.rejects(failing, /UNIQUE constraint failed/);
-  t.equal(ids.length, 50);
-  t.equal(db.durable.stats.commits - before.commits, 1, 'one commit for the batch');
+  t.equal(db.durable.stats.batches - before.batches, 1, 'one batch, one transaction');
   t.equal(db.durable.stats.writes - before.writes, 51);
   const other = new Sqlite(file, { readonly: true });
-  t.equal(other.prepare('select count(*) from items').pluck().get(), 50, 'visible to another connection once resolved');
+  t.equal(other.prepare('select count(*) from tokens').pluck().get(), 50, 'visible to another connection once resolved');
+  t.same(JSON.parse(other.prepare("select data from tokens where hash = 'h1'").pluck().get() as string), { sub: 'c' });
   other.close();
+  t.equal(await db.durable.run('revokeGrant', { grantId: 'g', now: 5 }), 50);
+  t.equal(await db.durable.run('revokeToken', { hash: 'h1', now: 6 }), false, 'already revoked');
+});
+
+t.test('closing waits for queued writes', async (t) => {
+  const file = path.join(tempDir(t), 'c.sqlite3');
+  const db = openDatabase(file);
+  db.sqlite.prepare("insert into clients (id, name) values ('c', 'C')").run();
+  const write = db.durable.run('insertToken', {
+    id: 'late', kind: 'access_token', hash: 'late', clientId: 'c', actorId: null, grantId: null, grantType: 'x', scope: '', format: 'opaque', data: null, createdAt: 1, expiresAt: 2,
+  });
+  await db.close();
+  await write;
+  const other = new Sqlite(file, { readonly: true });
+  t.equal(other.prepare('select count(*) from tokens').pluck().get(), 1);
+  other.close();
+  await t.rejects(db.durable.run('revokeToken', { hash: 'late', now: 1 }), /closed/);
 });
 
 t.test('foreign keys are enforced', async (t) => {

@@ -14,11 +14,12 @@ export function revocationEndpoint(app: FastifyInstance, masks: Masks) {
     const params = new Params(request.body);
     const { client } = authenticateClient(masks, request, params, true);
     params.get('token_type_hint'); // optional; the token is found by its hash whatever the hint
-    const row = masks.tokens.findByHash(sha256(params.require('token')));
+    const hash = sha256(params.require('token'));
+    const row = masks.tokens.findByHash(hash);
     if (row && row.clientId === client.id && row.revokedAt === null) {
       const now = masks.clock();
       if (row.kind === 'refresh_token' && row.grantId) await masks.tokens.revokeGrant(row.grantId, now);
-      else await masks.tokens.revoke(row.id, now);
+      else await masks.tokens.revoke(hash, now);
     }
     return sendNoStore(reply, '');
   });

@@ -6,8 +6,22 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** Random bytes are drawn from the CSPRNG in 4 KiB blocks (one call per 128 tokens, not one each). */
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 /** A 256-bit random value, base64url (43 characters). */
-export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
+export function randomToken(bytes = 32): string {
+  if (offset + bytes > pool.length) {
+    pool = randomBytes(Math.max(4096, bytes));
+    offset = 0;
+  }
+  const value = pool.subarray(offset, offset + bytes);
+  offset += bytes;
+  const text = value.toString('base64url');
+  value.fill(0); // what was handed out does not stay in memory
+  return text;
+}
 
 /** SHA-256 of a token as handed out, base64url: how tokens and codes are looked up. */
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');

@@ -37,8 +37,16 @@ export function effectiveSettings(defaults: ClientSettings, overrides: ClientOve
   return { ...defaults, ...overrides, scopes: { ...defaults.scopes, ...overrides.scopes } } as ClientSettings;
 }
 
+/**
+ * How long a client read from the database is reused. Clients are looked up on every token
+ * request and change rarely; changes made by this process apply at once, changes made by
+ * another process (the CLI) within this many milliseconds.
+ */
+const CACHE_MS = 1000;
+
 export class Clients {
   private readonly byId;
+  private readonly cache = new Map<string, { client: Client | undefined; at: number }>();
 
   constructor(
     private readonly db: Database,
@@ -67,8 +75,14 @@ export class Clients {
   }
 
   find(id: string): Client | undefined {
+    const now = performance.now();
+    const cached = this.cache.get(id);
+    if (cached && now - cached.at < CACHE_MS) return cached.client;
     const row = this.byId.get({ id });
-    return row ? this.toClient(row) : undefined;
+    const client = row ? this.toClient(row) : undefined;
+    if (this.cache.size > 10_000) this.cache.clear(); // unknown ids must not grow it without bound
+    this.cache.set(id, { client, at: now });
+    return client;
   }
 
   list(): Client[] {
@@ -93,10 +107,12 @@ export class Clients {
       .values({ ...values, createdAt: now })
       .onConflictDoUpdate({ target: clients.id, set: values })
       .run();
+    this.cache.delete(record.id);
     return this.find(record.id)!;
   }
 
   delete(id: string): void {
     this.db.orm.delete(clients).where(eq(clients.id, id)).run();
+    this.cache.delete(id);
   }
 }

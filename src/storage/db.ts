@@ -4,11 +4,14 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { MIGRATIONS_DIR } from '../paths.js';
 import * as schema from './schema.js';
+import type { FromWriter, ToWriter } from './writer_worker.js';
+import { commitBatch, configureConnection, type WriteArgs, type WriteName, type WriteOutcome, type WriteRequest, type WriteResult } from './writes.js';
 
 export type Orm = BetterSQLite3Database<typeof schema>;
 
@@ -18,74 +21,142 @@ export interface OpenOptions {
 }
 
 /**
- * Batches writes queued in the same turn of the event loop into one transaction, so one
- * fsync covers them all: each caller's promise settles only once its write is durable.
- * Each write runs in its own savepoint, so one failing write does not undo the others.
+ * Durable writes with group commit. The writes requested in one turn of the event loop go
+ * to the writer thread as one batch; it commits every batch that arrived while it was
+ * busy in one transaction, so one fsync covers many requests and the event loop never
+ * waits for the disk. Each promise settles once its write is on disk.
  */
-export class GroupCommit {
-  private queue: Array<{ write: () => unknown; resolve: (value: any) => void; reject: (error: unknown) => void }> = [];
+export class DurableWriter {
+  private queue: Array<{ request: WriteRequest; resolve: (value: any) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
-  /** Number of commits and writes so far (for benchmarks and tests). */
-  readonly stats = { commits: 0, writes: 0 };
+  private seq = 0;
+  private readonly inFlight = new Map<number, Array<{ resolve: (value: any) => void; reject: (error: unknown) => void }>>();
+  private thread: Worker | undefined;
+  private closed: Promise<void> | undefined;
+  /** Batches sent and writes done (for benchmarks and tests). */
+  readonly stats = { batches: 0, writes: 0 };
 
-  constructor(private readonly sqlite: Sqlite.Database) {}
+  /** `file` ':memory:' commits on this thread (a worker cannot share an in-memory database). */
+  constructor(
+    private readonly file: string,
+    private readonly inline: Sqlite.Database,
+  ) {}
 
-  run<T>(write: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write, resolve, reject });
+  /** The writer thread, started at the first write. */
+  private get worker(): Worker | undefined {
+    if (this.file === ':memory:') return undefined;
+    if (!this.thread) {
+      const worker = startWriter(this.file);
+      worker.on('message', (message: FromWriter) => this.settle(message));
+      worker.on('error', (error) => this.failAll(error));
+      worker.unref();
+      this.thread = worker;
+    }
+    return this.thread;
+  }
+
+  run<K extends WriteName>(op: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
+    if (this.closed) return Promise.reject(new Error('the database is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request: { op, args }, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => this.send());
       }
     });
   }
 
-  /** Commit everything queued now. */
-  flush(): void {
+  private send() {
     this.scheduled = false;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    try {
-      this.sqlite.transaction(() => {
-        for (const { write } of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.sqlite.transaction(write)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      }).immediate();
-    } catch (error) {
-      for (const { reject } of batch) reject(error);
+    const seq = ++this.seq;
+    this.stats.batches++;
+    this.stats.writes += batch.length;
+    const writes = batch.map((item) => item.request);
+    if (!this.worker) {
+      let outcomes: WriteOutcome[];
+      try {
+        outcomes = commitBatch(this.inline, writes);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      batch.forEach((item, i) => settleOne(item, outcomes[i]!));
       return;
     }
-    this.stats.commits++;
-    this.stats.writes += batch.length;
-    batch.forEach(({ resolve, reject }, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) resolve(outcome.value);
-      else reject(outcome.error);
-    });
+    this.inFlight.set(seq, batch);
+    this.worker.ref();
+    this.worker.postMessage({ type: 'batch', seq, writes } satisfies ToWriter);
   }
+
+  private settle(message: FromWriter) {
+    if (message.type === 'closed') return;
+    const batch = this.inFlight.get(message.seq);
+    this.inFlight.delete(message.seq);
+    if (this.inFlight.size === 0) this.thread?.unref();
+    if (!batch) return;
+    if (message.type === 'failed') for (const item of batch) item.reject(new Error(message.message));
+    else batch.forEach((item, i) => settleOne(item, message.outcomes[i]!));
+  }
+
+  private failAll(error: unknown) {
+    for (const batch of this.inFlight.values()) for (const item of batch) item.reject(error);
+    this.inFlight.clear();
+  }
+
+  /** Send what is queued, wait for every write to be on disk, stop the writer. */
+  close(): Promise<void> {
+    return (this.closed ??= (async () => {
+      this.send();
+      const worker = this.thread;
+      if (!worker) return;
+      worker.ref();
+      await new Promise<void>((resolve) => {
+        worker.on('message', (message: FromWriter) => message.type === 'closed' && resolve());
+        worker.once('exit', () => resolve());
+        worker.postMessage({ type: 'close' } satisfies ToWriter);
+      });
+      await worker.terminate();
+    })());
+  }
+}
+
+function settleOne(item: { resolve: (value: any) => void; reject: (error: unknown) => void }, outcome: WriteOutcome) {
+  if (outcome.ok) item.resolve(outcome.value);
+  else item.reject(Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {}));
+}
+
+/**
+ * Start the writer thread. Built, it is writer_worker.js; from TypeScript sources (tests)
+ * a small boot module registers tsx in the worker first, without the parent's loaders.
+ */
+function startWriter(file: string): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer_worker.js', import.meta.url), { workerData: { file } });
+  return new Worker(new URL('./writer_boot.mjs', import.meta.url), {
+    execArgv: [],
+    workerData: { file, tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./writer_worker.ts', import.meta.url).href },
+  });
 }
 
 export class Database {
   readonly orm: Orm;
   /** Writes that must not be lost or come back after a crash go through here. */
-  readonly durable: GroupCommit;
+  readonly durable: DurableWriter;
 
-  constructor(readonly sqlite: Sqlite.Database) {
+  constructor(
+    readonly sqlite: Sqlite.Database,
+    file: string,
+  ) {
     this.orm = drizzle(sqlite, { schema });
-    this.durable = new GroupCommit(sqlite);
+    this.durable = new DurableWriter(file, sqlite);
   }
 
-  /** Flush pending writes and close the file. */
-  close(): void {
-    if (!this.sqlite.open) return;
-    this.durable.flush();
-    this.sqlite.close();
+  /** Wait for pending durable writes, then close the file. */
+  async close(): Promise<void> {
+    await this.durable.close();
+    if (this.sqlite.open) this.sqlite.close();
   }
 }
 
@@ -94,18 +165,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new Sqlite(file);
   if (file !== ':memory:') chmodSync(file, 0o600); // hashes and personal data: owner only
-  sqlite.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before we answer, so a consumed code or rotated refresh
-  // token cannot come back after power loss. GroupCommit keeps the fsync count low.
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Database(sqlite);
-  if (options.migrate !== false) migrateDatabase(db);
-  return db;
+  configureConnection(sqlite);
+  if (options.migrate !== false) migrate(drizzle(sqlite, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+  return new Database(sqlite, file);
 }
 
-/** Apply the drizzle-kit migrations in db/. */
-export function migrateDatabase(db: Database): void {
-  migrate(db.orm, { migrationsFolder: MIGRATIONS_DIR });
-}

@@ -1,68 +1,65 @@
 /**
- * Tokens and codes, stored by the SHA-256 of their value. Writes that must survive a
- * crash (issuing, consuming, revoking) go through the database's group commit.
+ * Tokens and codes, stored by the SHA-256 of their value. Reads run here; writes that must
+ * survive a crash (issuing, consuming, revoking) are durable writes (writes.ts).
  */
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from './db.js';
 import { tokens } from './schema.js';
+import type { TokenValues } from './writes.js';
 
 export type TokenRow = typeof tokens.$inferSelect;
-export type NewToken = typeof tokens.$inferInsert;
+export type NewToken = Omit<TokenValues, 'actorId' | 'grantId' | 'scope' | 'format' | 'data'> & Partial<TokenValues>;
 export type TokenKind = TokenRow['kind'];
+
+/**
+ * Known tokens read from the database are reused for this long: resource servers
+ * introspect the same token on every call. Revocations through this process clear the
+ * cache once they are on disk; nothing else changes a stored token's validity.
+ */
+const CACHE_MS = 1000;
+const CACHE_MAX = 10_000;
 
 export class Tokens {
   private readonly byHash;
-  private readonly insertOne;
+  private readonly cache = new Map<string, { row: TokenRow; at: number }>();
 
   constructor(private readonly db: Database) {
     this.byHash = db.orm.select().from(tokens).where(eq(tokens.hash, sql.placeholder('hash'))).prepare();
-    this.insertOne = db.orm
-      .insert(tokens)
-      .values({
-        id: sql.placeholder('id'),
-        kind: sql.placeholder('kind'),
-        hash: sql.placeholder('hash'),
-        clientId: sql.placeholder('clientId'),
-        actorId: sql.placeholder('actorId'),
-        grantId: sql.placeholder('grantId'),
-        grantType: sql.placeholder('grantType'),
-        scope: sql.placeholder('scope'),
-        format: sql.placeholder('format'),
-        data: sql.placeholder('data'),
-        createdAt: sql.placeholder('createdAt'),
-        expiresAt: sql.placeholder('expiresAt'),
-      })
-      .prepare();
   }
 
   findByHash(hash: string): TokenRow | undefined {
-    return this.byHash.get({ hash });
+    const now = performance.now();
+    const cached = this.cache.get(hash);
+    if (cached && now - cached.at < CACHE_MS) return cached.row;
+    const row = this.byHash.get({ hash });
+    if (row) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(hash, { row, at: now });
+    } else if (cached) this.cache.delete(hash);
+    return row;
   }
 
-  /** Store a newly issued token durably; resolves once it is on disk. */
+  /** Store a newly issued token; resolves once it is on disk. */
   insert(token: NewToken): Promise<void> {
-    const values = { actorId: null, grantId: null, scope: '', format: 'opaque', ...token, data: token.data ?? null };
-    return this.db.durable.run(() => {
-      this.insertOne.run(values);
-    });
+    return this.db.durable.run('insertToken', { actorId: null, grantId: null, scope: '', format: 'opaque', data: null, ...token });
   }
 
-  /** Revoke one token durably. */
-  revoke(id: string, now: number): Promise<void> {
-    return this.db.durable.run(() => {
-      this.db.orm.update(tokens).set({ revokedAt: now }).where(and(eq(tokens.id, id), isNull(tokens.revokedAt))).run();
-    });
+  /** Revoke one token; resolves once it is on disk. */
+  async revoke(hash: string, now: number): Promise<void> {
+    this.cache.clear();
+    await this.db.durable.run('revokeToken', { hash, now });
+    this.cache.clear();
   }
 
-  /** Revoke every token of a grant durably. */
-  revokeGrant(grantId: string, now: number): Promise<void> {
-    return this.db.durable.run(() => {
-      this.db.orm.update(tokens).set({ revokedAt: now }).where(and(eq(tokens.grantId, grantId), isNull(tokens.revokedAt))).run();
-    });
+  /** Revoke every token of a grant; resolves once it is on disk. */
+  async revokeGrant(grantId: string, now: number): Promise<void> {
+    this.cache.clear();
+    await this.db.durable.run('revokeGrant', { grantId, now });
+    this.cache.clear();
   }
 
   /** Delete tokens that expired before `before`; returns how many. */
-  deleteExpired(before: number): number {
-    return this.db.orm.delete(tokens).where(lt(tokens.expiresAt, before)).run().changes;
+  deleteExpired(before: number): Promise<number> {
+    return this.db.durable.run('deleteExpired', { before });
   }
 }

@@ -76,7 +76,7 @@ export async function makeMasks(
     if (closed) return;
     closed = true;
     await app.close();
-    masks.close();
+    await masks.close();
   };
   t.teardown(close);
   return {

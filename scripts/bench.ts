@@ -1,0 +1,156 @@
+/**
+ * npm run bench: masks against oidc-provider, the same client on each, measured in
+ * alternating rounds in one run so both see the same machine. Prints req/s, p99 and the
+ * masks/oidc-provider ratio per endpoint. BENCH_SECONDS (per round, default 5),
+ * BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import YAML from 'yaml';
+import { PACKAGE_ROOT } from '../src/paths.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
+const CLIENT = { id: 'bench', secret: 'bench-secret-that-is-at-least-32-characters', scope: 'api:read api:write' };
+const BASIC = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+
+interface Server {
+  name: string;
+  url: string;
+  process: ChildProcess;
+  paths: { token: string; introspect: string; discovery: string; jwks: string };
+}
+
+function waitFor(child: ChildProcess, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 30_000;
+    const poll = async () => {
+      if (child.exitCode !== null) return reject(new Error(`${url}: the server exited (${child.exitCode})`));
+      const ok = await fetch(`${url}/.well-known/openid-configuration`).then((r) => r.ok, () => false);
+      if (ok) return resolve();
+      if (Date.now() > deadline) return reject(new Error(`${url}: not up after 30 s`));
+      setTimeout(poll, 100);
+    };
+    void poll();
+  });
+}
+
+async function startMasks(dir: string, port: number): Promise<Server> {
+  writeFileSync(
+    path.join(dir, 'masks.yml'),
+    YAML.stringify({
+      manager: { password: 'bench-manager-password' },
+      seeds: { clients: [{ id: CLIENT.id, client_type: 'confidential', secret: CLIENT.secret, scopes: { allowed: CLIENT.scope.split(' ') } }] },
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'src', 'main.js'), 'start'], {
+    cwd: dir,
+    env: { ...process.env, MASKS_URL: url, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitFor(child, url);
+  return { name: 'masks', url, process: child, paths: { token: '/token', introspect: '/introspect', discovery: '/.well-known/openid-configuration', jwks: '/jwks' } };
+}
+
+async function startPeer(port: number): Promise<Server> {
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'scripts', 'oidc_provider_peer.js'), String(port), CLIENT.id, CLIENT.secret, CLIENT.scope], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  await waitFor(child, url);
+  return { name: 'oidc-provider', url, process: child, paths: { token: '/token', introspect: '/token/introspection', discovery: '/.well-known/openid-configuration', jwks: '/jwks' } };
+}
+
+async function accessToken(server: Server): Promise<string> {
+  const response = await fetch(server.url + server.paths.token, {
+    method: 'POST',
+    headers: { authorization: BASIC, 'content-type': FORM },
+    body: `grant_type=client_credentials&scope=api%3Aread`,
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`${server.name}: no access token: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+type Scenario = { name: string; request: (server: Server, token: string) => autocannon.Options };
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'client_credentials',
+    request: (s) => ({ url: s.url + s.paths.token, method: 'POST', headers: { authorization: BASIC, 'content-type': FORM }, body: 'grant_type=client_credentials&scope=api%3Aread' }),
+  },
+  {
+    name: 'introspection',
+    request: (s, token) => ({ url: s.url + s.paths.introspect, method: 'POST', headers: { authorization: BASIC, 'content-type': FORM }, body: `token=${token}` }),
+  },
+  { name: 'discovery', request: (s) => ({ url: s.url + s.paths.discovery }) },
+  { name: 'jwks', request: (s) => ({ url: s.url + s.paths.jwks }) },
+];
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+async function measure(server: Server, options: autocannon.Options) {
+  const cpuBefore = cpuSeconds(server.process.pid!);
+  const result = await autocannon({ ...options, connections: CONNECTIONS, pipelining: PIPELINING, duration: SECONDS });
+  const cpu = cpuSeconds(server.process.pid!) - cpuBefore;
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  return { rps: result.requests.average, p99: result.latency.p99, cpuPerRequest: (cpu / result.requests.total) * 1e6 };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'masks-bench-'));
+  const servers: Server[] = [];
+  try {
+    servers.push(await startMasks(dir, 5301), await startPeer(5302));
+    const tokens = new Map<Server, string>();
+    for (const server of servers) tokens.set(server, await accessToken(server));
+    console.log(`masks vs oidc-provider: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections, pipelining ${PIPELINING}, node ${process.version}\n`);
+    const rows: string[][] = [
+      ['endpoint', 'masks req/s', 'masks p99 ms', 'masks CPU µs/req', 'oidc-provider req/s', 'oidc-provider p99 ms', 'oidc-provider CPU µs/req', 'req/s ratio', 'CPU ratio'],
+    ];
+    for (const scenario of SCENARIOS) {
+      const samples = new Map<Server, Array<Awaited<ReturnType<typeof measure>>>>(servers.map((s) => [s, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
+        for (const server of order) samples.get(server)!.push(await measure(server, scenario.request(server, tokens.get(server)!)));
+      }
+      const [masks, peer] = servers.map((s) => {
+        const runs = samples.get(s)!;
+        return { rps: median(runs.map((x) => x.rps)), p99: median(runs.map((x) => x.p99)), cpu: median(runs.map((x) => x.cpuPerRequest)) };
+      });
+      rows.push([
+        scenario.name,
+        masks!.rps.toFixed(0),
+        String(masks!.p99),
+        masks!.cpu.toFixed(0),
+        peer!.rps.toFixed(0),
+        String(peer!.p99),
+        peer!.cpu.toFixed(0),
+        `${(masks!.rps / peer!.rps).toFixed(2)}x`,
+        `${(peer!.cpu / masks!.cpu).toFixed(2)}x`,
+      ]);
+      console.log(rows.at(-1)!.join('\t'));
+    }
+    console.log('\nreq/s ratio: masks/oidc-provider throughput. CPU ratio: oidc-provider CPU per request / masks CPU per request (server process, all threads).');
+    console.log(`\n${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}`);
+  } finally {
+    for (const server of servers) server.process.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
