@@ -4,10 +4,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Masks } from './context.js';
 import { discoveryEndpoints, healthEndpoint } from './endpoints/discovery.js';
 import { introspectionEndpoint } from './endpoints/introspect.js';
-import { jsonErrorHandler, sendOAuthError } from './endpoints/respond.js';
+import { jsonErrorHandler, sendOAuthError, toOAuthError } from './endpoints/respond.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { OAuthError } from './oauth/errors.js';
+import { parseForm } from './oauth/form.js';
 
 export interface AppOptions {
   /** Log requests (default: per config.log_level; tests pass false). */
@@ -30,6 +31,10 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trust_proxy.length > 0 ? config.trust_proxy : false,
     return503OnClosing: true,
+    // Errors the router raises before any handler (a malformed URL): the same JSON errors.
+    frameworkErrors: (error, _request, reply) => {
+      void sendOAuthError(reply.headers(SECURITY_HEADERS), toOAuthError(error) ?? new OAuthError('invalid_request', 'malformed request'));
+    },
     logger:
       options.logger === false || config.log_level === 'silent'
         ? false
@@ -52,7 +57,7 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
   app.register(async (oauth) => {
     // The OAuth endpoints take application/x-www-form-urlencoded only (RFC 6749 3.2, RFC 7662, RFC 7009).
     oauth.removeAllContentTypeParsers();
-    await oauth.register(formbody, { bodyLimit: BODY_LIMIT });
+    await oauth.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseForm });
     tokenEndpoint(oauth, masks);
     introspectionEndpoint(oauth, masks);
     revocationEndpoint(oauth, masks);

@@ -1,24 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
-import { PACKAGE_ROOT } from '../src/paths.js';
 import { tempDir } from './helpers/app.js';
-import { freePort } from './helpers/server.js';
+import { exited, runMasks, startMasksProcess } from './helpers/process.js';
 
-const MAIN = path.join(PACKAGE_ROOT, 'src', 'main.ts');
-/** Run the TypeScript CLI directly (tsx resolved from this package, whatever the cwd). */
-const TSX = import.meta.resolve('tsx');
-
-function masks(dir: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, MASKS_LOG_LEVEL: 'silent', MASKS_MANAGER_PASSWORD: 'manager-password', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const masks = (dir: string, args: string[], env: Record<string, string> = {}) => runMasks(dir, args, { MASKS_MANAGER_PASSWORD: 'manager-password', ...env });
 
 t.test('--help on the whole CLI and on each command', async (t) => {
   const dir = tempDir(t);
@@ -86,27 +72,12 @@ t.test('migrate, clients, actors and keys', async (t) => {
 
 t.test('masks start serves, and SIGTERM drains and closes cleanly', async (t) => {
   const dir = tempDir(t);
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'start'], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  t.teardown(() => child.kill('SIGKILL'));
-  let up: Response | undefined;
-  for (let i = 0; i < 100 && !up; i++) {
-    up = await fetch(`http://127.0.0.1:${port}/up`).catch(() => undefined);
-    if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  t.equal(up?.status, 200);
-  const discovery = await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json();
+  const { child, url, stdout } = await startMasksProcess(t, dir);
+  const discovery = await (await fetch(`${url}/.well-known/openid-configuration`)).json();
   t.equal(discovery.issuer, 'http://localhost:5000');
-  t.match(stdout, /created the first manager "manager" with password \(shown once\): \S+/);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.match(stdout(), /created the first manager "manager" with password \(shown once\): \S+/);
   child.kill('SIGTERM');
-  t.equal(await exited, 0, 'exits 0 after SIGTERM');
+  t.equal(await exited(child), 0, 'exits 0 after SIGTERM');
   const db = new Sqlite(path.join(dir, 'data', 'masks.sqlite3'));
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();

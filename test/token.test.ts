@@ -124,9 +124,22 @@ t.test('malformed, oversized and non-form bodies', async (t) => {
   t.equal(big.statusCode, 413);
   t.same(big.json(), { error: 'invalid_request', error_description: 'request body too large' });
 
-  const badPercent = await post(app, '/token', 'grant_type=client_credentials&scope=%E0%A4%A', good);
-  t.equal(badPercent.statusCode, 400, 'malformed percent-encoding');
-  t.equal(badPercent.json().error, 'invalid_scope');
+  const malformedForm = { error: 'invalid_request', error_description: 'the body is not valid form encoding (malformed percent-encoding or UTF-8)' };
+  const malformedBodies: Array<[string, string]> = [
+    ['malformed percent-encoding', 'grant_type=client_credentials&scope=%E0%A4%A'],
+    ['invalid UTF-8', 'grant_type=client_credentials&scope=%FF'],
+    ['a lone percent sign', 'grant_type=client_credentials&%%%'],
+  ];
+  for (const [name, body] of malformedBodies) {
+    const response = await post(app, '/token', body, good);
+    t.equal(response.statusCode, 400, name);
+    t.same(response.json(), malformedForm, name);
+  }
+
+  const badUrl = await app.inject({ method: 'GET', url: '/%ZZ' });
+  t.equal(badUrl.statusCode, 400);
+  t.same(badUrl.json(), { error: 'invalid_request', error_description: 'malformed request' });
+  t.equal(badUrl.headers['x-content-type-options'], 'nosniff');
 
   const nul = await post(app, '/token', 'grant_type=client_credentials%00', good);
   t.equal(nul.statusCode, 400);
