@@ -53,7 +53,7 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       clients: new Clients(db, config.clients, clock),
       actors: new Actors(db, clock),
       tokens: new Tokens(db),
-      settings: new Settings(db),
+      settings: new Settings(db, clock),
       keys,
       keyed: new Keyed(loadInstallationSecret(secretFileFor(config))),
       clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),

@@ -1,6 +1,6 @@
 /** Actors (people and machines) and their email addresses. */
 import { randomUUID } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from './db.js';
 import { normaliseIdentifier } from './normalise.js';
 import { actors, emails } from './schema.js';
@@ -63,8 +63,9 @@ export class Actors {
     return this.db.orm.select().from(actors).orderBy(asc(actors.createdAt), asc(actors.nickname)).all().map((row) => this.load(row)!);
   }
 
+  /** Does any actor hold this scope? */
   hasScope(scope: string): boolean {
-    return this.db.orm.select({ scopes: actors.scopes }).from(actors).all().some((row) => row.scopes.includes(scope));
+    return this.db.orm.get(sql`select 1 as found from ${actors}, json_each(${actors.scopes}) where json_each.value = ${scope} limit 1`) !== undefined;
   }
 
   create(input: NewActor): Actor {

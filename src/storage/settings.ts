@@ -4,7 +4,10 @@ import type { Database } from './db.js';
 import { settings } from './schema.js';
 
 export class Settings {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => number,
+  ) {}
 
   get<T>(key: string): T | undefined {
     return this.db.orm.select().from(settings).where(eq(settings.key, key)).get()?.value as T | undefined;
@@ -13,8 +16,8 @@ export class Settings {
   set(key: string, value: unknown): void {
     this.db.orm
       .insert(settings)
-      .values({ key, value })
-      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: Math.floor(Date.now() / 1000) } })
+      .values({ key, value, updatedAt: this.clock() })
+      .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: this.clock() } })
       .run();
   }
 }

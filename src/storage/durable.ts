@@ -1,0 +1,138 @@
+/**
+ * Durable writes: group commit on a writer thread (writer_worker.ts), so the event loop
+ * that serves requests never waits for fsync.
+ */
+import { Worker } from 'node:worker_threads';
+import type Sqlite from 'better-sqlite3';
+import type { FromWriter, ToWriter } from './writer_worker.js';
+import { commitBatch, type WriteArgs, type WriteName, type WriteOutcome, type WriteRequest, type WriteResult } from './writes.js';
+
+interface Waiter {
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Durable writes with group commit. The writes requested in one turn of the event loop go
+ * to the writer thread as one batch; it commits every batch that arrived while it was
+ * busy in one transaction, so one fsync covers many requests and the event loop never
+ * waits for the disk. Each promise settles once its write is on disk.
+ */
+export class DurableWriter {
+  private queue: Array<Waiter & { request: WriteRequest }> = [];
+  private scheduled = false;
+  private seq = 0;
+  private readonly inFlight = new Map<number, Waiter[]>();
+  private thread: Worker | undefined;
+  private closed: Promise<void> | undefined;
+  /** Batches sent and writes done (for benchmarks and tests). */
+  readonly stats = { batches: 0, writes: 0 };
+
+  /** `file` ':memory:' commits on this thread (a worker cannot share an in-memory database). */
+  constructor(
+    private readonly file: string,
+    private readonly inline: Sqlite.Database,
+  ) {}
+
+  /** The writer thread, started at the first write. */
+  private get worker(): Worker | undefined {
+    if (this.file === ':memory:') return undefined;
+    if (!this.thread) {
+      const worker = startWriter(this.file);
+      worker.on('message', (message: FromWriter) => this.settle(message));
+      worker.on('error', (error) => this.failAll(error));
+      // A writer that died is replaced at the next write; what it had in flight was rejected.
+      worker.on('exit', () => {
+        if (this.thread === worker) this.thread = undefined;
+        this.failAll(new Error('the writer thread stopped'));
+      });
+      worker.unref();
+      this.thread = worker;
+    }
+    return this.thread;
+  }
+
+  run<K extends WriteName>(op: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
+    if (this.closed) return Promise.reject(new Error('the database is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request: { op, args }, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.send());
+      }
+    });
+  }
+
+  private send() {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    const seq = ++this.seq;
+    this.stats.batches++;
+    this.stats.writes += batch.length;
+    const writes = batch.map((item) => item.request);
+    if (!this.worker) {
+      let outcomes: WriteOutcome[];
+      try {
+        outcomes = commitBatch(this.inline, writes);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      batch.forEach((item, i) => settleOne(item, outcomes[i]!));
+      return;
+    }
+    this.inFlight.set(seq, batch);
+    this.worker.ref();
+    this.worker.postMessage({ type: 'batch', seq, writes } satisfies ToWriter);
+  }
+
+  private settle(message: FromWriter) {
+    if (message.type === 'closed') return;
+    const batch = this.inFlight.get(message.seq);
+    this.inFlight.delete(message.seq);
+    if (this.inFlight.size === 0) this.thread?.unref();
+    if (!batch) return;
+    if (message.type === 'failed') for (const item of batch) item.reject(new Error(message.message));
+    else batch.forEach((item, i) => settleOne(item, message.outcomes[i]!));
+  }
+
+  private failAll(error: unknown) {
+    for (const batch of this.inFlight.values()) for (const item of batch) item.reject(error);
+    this.inFlight.clear();
+  }
+
+  /** Send what is queued, wait for every write to be on disk, stop the writer. */
+  close(): Promise<void> {
+    return (this.closed ??= (async () => {
+      this.send();
+      const worker = this.thread;
+      if (!worker) return;
+      worker.ref();
+      await new Promise<void>((resolve) => {
+        worker.on('message', (message: FromWriter) => message.type === 'closed' && resolve());
+        worker.once('exit', () => resolve());
+        worker.postMessage({ type: 'close' } satisfies ToWriter);
+      });
+      await worker.terminate();
+    })());
+  }
+}
+
+function settleOne(item: Waiter, outcome: WriteOutcome) {
+  if (outcome.ok) item.resolve(outcome.value);
+  else item.reject(Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {}));
+}
+
+/**
+ * Start the writer thread. Built, it is writer_worker.js; from TypeScript sources (tests)
+ * a small boot module registers tsx in the worker first, without the parent's loaders.
+ */
+function startWriter(file: string): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer_worker.js', import.meta.url), { workerData: { file } });
+  return new Worker(new URL('./writer_boot.mjs', import.meta.url), {
+    execArgv: [],
+    workerData: { file, tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./writer_worker.ts', import.meta.url).href },
+  });
+}
