@@ -2,11 +2,16 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Masks } from './context.js';
+import { BODY_LIMIT } from './limits.js';
+import cookie from '@fastify/cookie';
+import { pageRoutes } from './pages/routes.js';
 import { discoveryEndpoints, healthEndpoint } from './endpoints/discovery.js';
 import { introspectionEndpoint } from './endpoints/introspect.js';
 import { jsonErrorHandler, sendOAuthError, toOAuthError } from './endpoints/respond.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
+import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { forwardAuthEndpoints } from './endpoints/forward_auth.js';
 import { OAuthError } from './oauth/errors.js';
 import { parseForm } from './oauth/form.js';
 
@@ -23,7 +28,7 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
-export const BODY_LIMIT = 64 * 1024;
+export { BODY_LIMIT };
 
 export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstance {
   const { config } = masks;
@@ -61,7 +66,11 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
     tokenEndpoint(oauth, masks);
     introspectionEndpoint(oauth, masks);
     revocationEndpoint(oauth, masks);
+    userinfoEndpoint(oauth, masks);
   });
+  app.register(cookie);
+  pageRoutes(app, masks);
+  forwardAuthEndpoints(app, masks);
   discoveryEndpoints(app, masks);
   healthEndpoint(app, masks);
   return app;

@@ -11,6 +11,7 @@ import { Actors } from './storage/actors.js';
 import { Clients } from './storage/clients.js';
 import { openDatabase, type Database } from './storage/db.js';
 import { Settings } from './storage/settings.js';
+import { SignIns } from './storage/sign_in.js';
 import { Tokens } from './storage/tokens.js';
 
 export interface Masks {
@@ -20,11 +21,14 @@ export interface Masks {
   actors: Actors;
   tokens: Tokens;
   settings: Settings;
+  signIns: SignIns;
   keys: KeyStore;
   /** Keyed hashing with the installation secret. */
   keyed: Keyed;
   /** Failed client authentications, per address and per client. */
   clientFailures: FailureLimiter;
+  /** Failed sign-ins, per address and per account. */
+  signInFailures: FailureLimiter;
   /** Unix seconds; replaced by a fake clock in tests. */
   clock: () => number;
   /** Wait for pending durable writes and close the database. */
@@ -54,9 +58,11 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       actors: new Actors(db, clock),
       tokens: new Tokens(db),
       settings: new Settings(db, clock),
+      signIns: new SignIns(db),
       keys,
       keyed: new Keyed(loadInstallationSecret(secretFileFor(config))),
       clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),
+      signInFailures: new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 3600 }, clock),
       clock,
       close: () => db.close(),
     };

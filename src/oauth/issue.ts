@@ -1,14 +1,16 @@
 /**
- * Issuing access tokens: opaque (256-bit random) by default, or JWT access tokens
- * (RFC 9068) when the client asks for them. Only the SHA-256 of either is stored.
+ * Issuing tokens: access tokens (opaque 256-bit random by default, or RFC 9068 JWTs),
+ * refresh tokens, ID tokens and authorization codes. Only SHA-256 hashes are stored; the
+ * rows are returned for the caller to store durably, alone or with other writes.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Masks } from '../context.js';
 import type { Client } from '../storage/clients.js';
+import type { TokenValues } from '../storage/writes.js';
 import { randomToken, sha256 } from '../security/secrets.js';
 import { formatScope } from './scopes.js';
 
-export interface AccessTokenRequest {
+export interface Grantee {
   client: Client;
   scopes: string[];
   grantType: string;
@@ -18,50 +20,110 @@ export interface AccessTokenRequest {
   grantId?: string | null;
 }
 
-export interface IssuedAccessToken {
+export interface AccessTokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
   scope?: string;
+  refresh_token?: string;
+  id_token?: string;
 }
 
-export async function issueAccessToken(masks: Masks, request: AccessTokenRequest): Promise<IssuedAccessToken> {
-  const { client } = request;
+function row(masks: Masks, grantee: Grantee, kind: TokenValues['kind'], value: string, lifetime: number, data: Record<string, unknown>, id = randomUUID()): TokenValues {
+  const now = masks.clock();
+  return {
+    id,
+    kind,
+    hash: sha256(value),
+    clientId: grantee.client.id,
+    actorId: grantee.actorId ?? null,
+    grantId: grantee.grantId ?? null,
+    grantType: grantee.grantType,
+    scope: formatScope(grantee.scopes),
+    format: 'opaque',
+    data: { sub: grantee.sub, ...data },
+    createdAt: now,
+    expiresAt: now + lifetime,
+  };
+}
+
+/** A new access token and its row. */
+export async function accessToken(masks: Masks, grantee: Grantee): Promise<{ token: string; row: TokenValues; response: AccessTokenResponse }> {
+  const { client } = grantee;
   const now = masks.clock();
   const lifetime = client.settings.access_token_expires_in;
   const id = randomUUID();
-  const scope = formatScope(request.scopes);
-  const format = client.settings.access_token_format;
-  const token =
-    format === 'jwt'
-      ? await masks.keys.sign(
-          {
-            iss: masks.config.url,
-            sub: request.sub,
-            aud: client.id,
-            client_id: client.id,
-            iat: now,
-            exp: now + lifetime,
-            jti: id,
-            ...(scope ? { scope } : {}),
-          },
-          client.settings.signing_alg,
-          'at+jwt',
-        )
-      : randomToken();
-  await masks.tokens.insert({
-    id,
-    kind: 'access_token',
-    hash: sha256(token),
-    clientId: client.id,
-    actorId: request.actorId ?? null,
-    grantId: request.grantId ?? null,
-    grantType: request.grantType,
-    scope,
-    format,
-    data: { sub: request.sub },
-    createdAt: now,
-    expiresAt: now + lifetime,
-  });
-  return { access_token: token, token_type: 'Bearer', expires_in: lifetime, ...(scope ? { scope } : {}) };
+  const scope = formatScope(grantee.scopes);
+  const jwt = client.settings.access_token_format === 'jwt';
+  const token = jwt
+    ? await masks.keys.sign(
+        { iss: masks.config.url, sub: grantee.sub, aud: client.id, client_id: client.id, iat: now, exp: now + lifetime, jti: id, ...(scope ? { scope } : {}) },
+        client.settings.signing_alg,
+        'at+jwt',
+      )
+    : randomToken();
+  return {
+    token,
+    row: { ...row(masks, grantee, 'access_token', token, lifetime, {}, id), format: jwt ? 'jwt' : 'opaque' },
+    response: { access_token: token, token_type: 'Bearer', expires_in: lifetime, ...(scope ? { scope } : {}) },
+  };
 }
+
+/** Issue and store an access token on its own (client_credentials). */
+export async function issueAccessToken(masks: Masks, grantee: Grantee): Promise<AccessTokenResponse> {
+  const issued = await accessToken(masks, grantee);
+  await masks.tokens.insert(issued.row);
+  return issued.response;
+}
+
+/** A refresh token expiring at the grant's absolute end. */
+export function refreshToken(masks: Masks, grantee: Grantee, expiresAt: number, data: Record<string, unknown>): { token: string; row: TokenValues } {
+  const token = randomToken();
+  const value = row(masks, grantee, 'refresh_token', token, 0, data);
+  return { token, row: { ...value, expiresAt } };
+}
+
+/** OIDC Core 3.1.3.6: the left half of the SHA-256 of the access token, base64url. */
+export const atHash = (accessTokenValue: string): string => createHash('sha256').update(accessTokenValue).digest().subarray(0, 16).toString('base64url');
+
+export interface IdTokenClaims {
+  sub: string;
+  authTime: number;
+  amr: string[];
+  nonce?: string | undefined;
+  sid?: string | undefined;
+  accessToken?: string | undefined;
+}
+
+export function idToken(masks: Masks, client: Client, claims: IdTokenClaims): Promise<string> {
+  const now = masks.clock();
+  return masks.keys.sign(
+    {
+      iss: masks.config.url,
+      sub: claims.sub,
+      aud: client.id,
+      exp: now + client.settings.id_token_expires_in,
+      iat: now,
+      auth_time: claims.authTime,
+      ...(claims.nonce !== undefined ? { nonce: claims.nonce } : {}),
+      ...(claims.accessToken ? { at_hash: atHash(claims.accessToken) } : {}),
+      amr: claims.amr,
+      acr: claims.amr.length > 1 ? '2' : '1',
+      ...(claims.sid ? { sid: claims.sid } : {}),
+    },
+    client.settings.signing_alg,
+  );
+}
+
+/** An authorization code and its row; `data` binds it to the redirect_uri, PKCE and the sign-in. */
+export function authorizationCode(masks: Masks, grantee: Grantee, data: Record<string, unknown>): { code: string; row: TokenValues } {
+  const code = randomToken();
+  return { code, row: row(masks, grantee, 'authorization_code', code, grantee.client.settings.authorization_code_expires_in, data) };
+}
+
+/** The cookie value for internal clients and its row. */
+export function internalToken(masks: Masks, grantee: Grantee, data: Record<string, unknown>): { token: string; row: TokenValues } {
+  const token = randomToken();
+  return { token, row: row(masks, grantee, 'internal_token', token, grantee.client.settings.internal_token_expires_in, data) };
+}
+

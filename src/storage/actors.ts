@@ -14,6 +14,7 @@ export interface Actor {
   scopes: string[];
   emails: Array<{ address: string; verifiedAt: number | null }>;
   createdAt: number;
+  updatedAt: number;
 }
 
 export interface NewActor {
@@ -43,6 +44,7 @@ export class Actors {
       scopes: row.scopes,
       emails: addresses.map((e) => ({ address: e.address, verifiedAt: e.verifiedAt })),
       createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
     };
   }
 

@@ -4,7 +4,7 @@
  * `drizzle-kit generate` turns changes here into migrations in db/.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 const now = sql`(unixepoch())`;
 
@@ -68,7 +68,7 @@ export const tokens = sqliteTable(
   {
     hash: text('hash').primaryKey(),
     id: text('id').notNull(),
-    kind: text('kind', { enum: ['access_token', 'refresh_token', 'authorization_code'] }).notNull(),
+    kind: text('kind', { enum: ['access_token', 'refresh_token', 'authorization_code', 'internal_token'] }).notNull(),
     clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
     actorId: text('actor_id').references(() => actors.id, { onDelete: 'cascade' }),
     grantId: text('grant_id'),
@@ -96,3 +96,78 @@ export const signingKeys = sqliteTable('signing_keys', {
   retiredAt: integer('retired_at'),
   publishUntil: integer('publish_until'),
 });
+
+/** Browsers and machines that sign in; the device cookie holds the id, signed. */
+export const devices = sqliteTable('devices', {
+  id: text('id').primaryKey(),
+  userAgent: text('user_agent').notNull().default(''),
+  ip: text('ip').notNull().default(''),
+  createdAt: integer('created_at').notNull(),
+  lastSeenAt: integer('last_seen_at').notNull(),
+  /** A blocked device is denied every sign-in. */
+  blockedAt: integer('blocked_at'),
+});
+
+/**
+ * Signed-in sessions of an actor on a device, keyed by the SHA-256 of the session cookie.
+ * `authTime` is when the actor last proved a credential (OIDC auth_time).
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    hash: text('hash').primaryKey(),
+    id: text('id').notNull().unique(),
+    actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
+    deviceId: text('device_id').notNull().references(() => devices.id, { onDelete: 'cascade' }),
+    authTime: integer('auth_time').notNull(),
+    amr: text('amr', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    /** Absolute expiry (lifetimes.session or the longest internal token lifetime). */
+    expiresAt: integer('expires_at').notNull(),
+    endedAt: integer('ended_at'),
+  },
+  (t) => [index('sessions_actor_id').on(t.actorId)],
+);
+
+/** Factors an actor passed on a device, remembered for the client's *_factor_expires_in. */
+export const factors = sqliteTable(
+  'factors',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
+    deviceId: text('device_id').notNull().references(() => devices.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    /** The client the factor was passed for (SSO to other clients is bounded separately). */
+    clientId: text('client_id').notNull(),
+    passedAt: integer('passed_at').notNull(),
+  },
+  (t) => [index('factors_actor_device').on(t.actorId, t.deviceId, t.kind)],
+);
+
+/** A sign-in attempt: the authorization request being worked through the checks. */
+export const attempts = sqliteTable('attempts', {
+  id: text('id').primaryKey(),
+  clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+  deviceId: text('device_id').notNull().references(() => devices.id, { onDelete: 'cascade' }),
+  actorId: text('actor_id').references(() => actors.id, { onDelete: 'cascade' }),
+  /** The validated authorization request (redirect_uri, scope, state, nonce, PKCE, prompt, ...). */
+  request: text('request', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  /** Factors passed during this attempt (amr values). */
+  passed: text('passed', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  completedAt: integer('completed_at'),
+});
+
+/** Scopes an actor allowed a client; asked again when the client asks for more. */
+export const consents = sqliteTable(
+  'consents',
+  {
+    actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+    grantedAt: integer('granted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.actorId, t.clientId] })],
+);

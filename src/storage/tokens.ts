@@ -5,7 +5,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from './db.js';
 import { tokens } from './schema.js';
-import type { TokenValues } from './writes.js';
+import type { TokenValues, WriteArgs, WriteResult } from './writes.js';
 
 export type TokenRow = typeof tokens.$inferSelect;
 export type NewToken = Omit<TokenValues, 'actorId' | 'grantId' | 'scope' | 'format' | 'data'> & Partial<TokenValues>;
@@ -55,6 +55,25 @@ export class Tokens {
   async revokeGrant(grantId: string, now: number): Promise<void> {
     this.cache.clear();
     await this.db.durable.run('revokeGrant', { grantId, now });
+    this.cache.clear();
+  }
+
+  /** Redeem a code and store the tokens it buys (writes.ts redeemCode); clears the cache when a replay revoked a grant. */
+  async redeemCode(args: WriteArgs<'redeemCode'>): Promise<WriteResult<'redeemCode'>> {
+    const result = await this.db.durable.run('redeemCode', args);
+    if (result !== 'ok') this.cache.clear();
+    return result;
+  }
+
+  /** Rotate a refresh token (writes.ts rotateRefreshToken); always clears the cache (the old token is used up). */
+  async rotateRefreshToken(args: WriteArgs<'rotateRefreshToken'>): Promise<WriteResult<'rotateRefreshToken'>> {
+    const result = await this.db.durable.run('rotateRefreshToken', args);
+    this.cache.clear();
+    return result;
+  }
+
+  /** Drop cached token reads (after writes that changed tokens outside this class). */
+  forget(): void {
     this.cache.clear();
   }
 

@@ -5,9 +5,11 @@
  */
 import type Sqlite from 'better-sqlite3';
 
+export type TokenKindName = 'access_token' | 'refresh_token' | 'authorization_code' | 'internal_token';
+
 export interface TokenValues {
   id: string;
-  kind: 'access_token' | 'refresh_token' | 'authorization_code';
+  kind: TokenKindName;
   hash: string;
   clientId: string;
   actorId: string | null;
@@ -28,6 +30,30 @@ function statements(db: Sqlite.Database) {
     ),
     revokeToken: db.prepare('update tokens set revoked_at = @now where hash = @hash and revoked_at is null'),
     deleteExpired: db.prepare('delete from tokens where expires_at < @before'),
+    tokenByHash: db.prepare('select * from tokens where hash = ?'),
+    consume: db.prepare('update tokens set consumed_at = @now where hash = @hash and consumed_at is null'),
+    upsertDevice: db.prepare(
+      `insert into devices (id, user_agent, ip, created_at, last_seen_at) values (@id, @userAgent, @ip, @now, @now)
+       on conflict (id) do update set user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at`,
+    ),
+    createAttempt: db.prepare(
+      `insert into attempts (id, client_id, device_id, actor_id, request, passed, created_at, expires_at)
+       values (@id, @clientId, @deviceId, null, @request, '[]', @createdAt, @expiresAt)`,
+    ),
+    updateAttempt: db.prepare('update attempts set actor_id = @actorId, passed = @passed where id = @id and completed_at is null'),
+    completeAttempt: db.prepare('update attempts set completed_at = @now where id = @id and completed_at is null'),
+    recordFactor: db.prepare('insert into factors (actor_id, device_id, kind, client_id, passed_at) values (@actorId, @deviceId, @kind, @clientId, @now)'),
+    createSession: db.prepare(
+      `insert into sessions (hash, id, actor_id, device_id, auth_time, amr, created_at, last_seen_at, expires_at)
+       values (@hash, @id, @actorId, @deviceId, @authTime, @amr, @now, @now, @expiresAt)`,
+    ),
+    endSession: db.prepare('update sessions set ended_at = @now where hash = @hash and ended_at is null'),
+    endSessionTokens: db.prepare("update tokens set revoked_at = @now where kind = 'internal_token' and json_extract(data, '$.sid') = @sid and revoked_at is null"),
+    saveConsent: db.prepare(
+      `insert into consents (actor_id, client_id, scopes, granted_at) values (@actorId, @clientId, @scopes, @now)
+       on conflict (actor_id, client_id) do update set scopes = excluded.scopes, granted_at = excluded.granted_at`,
+    ),
+    setPasswordHash: db.prepare('update actors set password_hash = @hash, updated_at = @now where id = @actorId'),
     revokeGrant: db.prepare('update tokens set revoked_at = @now where grant_id = @grantId and revoked_at is null'),
   };
 }
@@ -50,6 +76,70 @@ export const WRITES = {
   /** Returns how many tokens were revoked. */
   revokeGrant(db: Sqlite.Database, args: { grantId: string; now: number }): number {
     return on(db).revokeGrant.run(args).changes;
+  },
+  /**
+   * Redeem an authorization code: mark it consumed and store the tokens it buys, in one
+   * transaction. A code seen again revokes everything its grant issued (RFC 6749 4.1.2).
+   */
+  redeemCode(db: Sqlite.Database, args: { hash: string; clientId: string; now: number; tokens: TokenValues[] }): 'ok' | 'replayed' | 'invalid' {
+    const s = on(db);
+    const code = s.tokenByHash.get(args.hash) as { kind: string; client_id: string; grant_id: string | null; consumed_at: number | null; revoked_at: number | null; expires_at: number } | undefined;
+    if (!code || code.kind !== 'authorization_code' || code.client_id !== args.clientId) return 'invalid';
+    if (code.consumed_at !== null) {
+      if (code.grant_id) s.revokeGrant.run({ grantId: code.grant_id, now: args.now });
+      return 'replayed';
+    }
+    if (code.revoked_at !== null || code.expires_at <= args.now) return 'invalid';
+    s.consume.run({ hash: args.hash, now: args.now });
+    for (const token of args.tokens) WRITES.insertToken(db, token);
+    return 'ok';
+  },
+  /**
+   * Rotate a refresh token: consume it and store its successors. Presenting a rotated one
+   * again revokes the whole grant (RFC 9700 4.14.2).
+   */
+  rotateRefreshToken(db: Sqlite.Database, args: { hash: string; clientId: string; now: number; tokens: TokenValues[] }): 'ok' | 'reused' | 'invalid' {
+    const s = on(db);
+    const token = s.tokenByHash.get(args.hash) as { kind: string; client_id: string; grant_id: string | null; consumed_at: number | null; revoked_at: number | null; expires_at: number } | undefined;
+    if (!token || token.kind !== 'refresh_token' || token.client_id !== args.clientId) return 'invalid';
+    if (token.consumed_at !== null) {
+      if (token.grant_id) s.revokeGrant.run({ grantId: token.grant_id, now: args.now });
+      return 'reused';
+    }
+    if (token.revoked_at !== null || token.expires_at <= args.now) return 'invalid';
+    s.consume.run({ hash: args.hash, now: args.now });
+    for (const successor of args.tokens) WRITES.insertToken(db, successor);
+    return 'ok';
+  },
+  upsertDevice(db: Sqlite.Database, args: { id: string; userAgent: string; ip: string; now: number }): void {
+    on(db).upsertDevice.run(args);
+  },
+  createAttempt(db: Sqlite.Database, args: { id: string; clientId: string; deviceId: string; request: Record<string, unknown>; createdAt: number; expiresAt: number }): void {
+    on(db).createAttempt.run({ ...args, request: JSON.stringify(args.request) });
+  },
+  updateAttempt(db: Sqlite.Database, args: { id: string; actorId: string | null; passed: string[] }): boolean {
+    return on(db).updateAttempt.run({ ...args, passed: JSON.stringify(args.passed) }).changes > 0;
+  },
+  /** Returns false when the attempt was completed already (each attempt finishes once). */
+  completeAttempt(db: Sqlite.Database, args: { id: string; now: number }): boolean {
+    return on(db).completeAttempt.run(args).changes > 0;
+  },
+  recordFactor(db: Sqlite.Database, args: { actorId: string; deviceId: string; kind: string; clientId: string; now: number }): void {
+    on(db).recordFactor.run(args);
+  },
+  createSession(db: Sqlite.Database, args: { hash: string; id: string; actorId: string; deviceId: string; authTime: number; amr: string[]; now: number; expiresAt: number }): void {
+    on(db).createSession.run({ ...args, amr: JSON.stringify(args.amr) });
+  },
+  /** End a session and the internal-client cookies it issued. */
+  endSession(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
+    on(db).endSession.run({ hash: args.hash, now: args.now });
+    on(db).endSessionTokens.run({ sid: args.sid, now: args.now });
+  },
+  saveConsent(db: Sqlite.Database, args: { actorId: string; clientId: string; scopes: string[]; now: number }): void {
+    on(db).saveConsent.run({ ...args, scopes: JSON.stringify(args.scopes) });
+  },
+  setPasswordHash(db: Sqlite.Database, args: { actorId: string; hash: string; now: number }): void {
+    on(db).setPasswordHash.run(args);
   },
   /** Delete tokens that expired before `before` (a full scan, on the writer thread); returns how many. */
   deleteExpired(db: Sqlite.Database, args: { before: number }): number {

@@ -1,0 +1,80 @@
+/**
+ * For apps on masks' cookie domain (internal clients): GET /session says who is signed in
+ * on this browser; GET /verify is forward-auth for nginx auth_request, Traefik and Caddy.
+ * Both read the internal cookie, an opaque reference checked here on every request.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Masks } from '../context.js';
+import { cookieNames, singleCookie } from '../pages/cookies.js';
+import { sha256 } from '../security/secrets.js';
+import { endpointUrl } from './discovery.js';
+import type { Actor } from '../storage/actors.js';
+import type { Client } from '../storage/clients.js';
+
+interface Signed {
+  actor: Actor;
+  client: Client;
+  sub: string;
+  expiresAt: number;
+}
+
+/** The actor behind this browser's internal cookie, if it is live. */
+function signedIn(masks: Masks, request: FastifyRequest): Signed | undefined {
+  const value = singleCookie(request, cookieNames(masks).internal);
+  if (!value || value.length > 200) return undefined;
+  const row = masks.tokens.findByHash(sha256(value));
+  if (!row || row.kind !== 'internal_token' || row.revokedAt !== null || row.expiresAt <= masks.clock() || !row.actorId) return undefined;
+  const actor = masks.actors.find(row.actorId);
+  const client = masks.clients.find(row.clientId);
+  if (!actor || !client) return undefined;
+  return { actor, client, sub: (row.data as { sub: string }).sub, expiresAt: row.expiresAt };
+}
+
+/** A header value with no CR, LF or other control characters (SECURITY 30). */
+const headerSafe = (value: string) => value.replace(/[\u0000-\u001f\u007f]/g, '');
+
+export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
+  app.get('/session', (request, reply) => {
+    const found = signedIn(masks, request);
+    reply.headers({ 'cache-control': 'no-store', vary: 'Cookie' });
+    if (!found) return reply.code(401).send({ signed_in: false });
+    const { actor, client, sub, expiresAt } = found;
+    return reply.send({
+      signed_in: true,
+      sub,
+      client_id: client.id,
+      nickname: actor.nickname,
+      email: actor.emails[0]?.address ?? null,
+      name: actor.name,
+      scopes: actor.scopes,
+      expires_at: expiresAt,
+    });
+  });
+
+  app.get<{ Querystring: { rd?: string; client_id?: string } }>('/verify', (request, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    const found = signedIn(masks, request);
+    const wanted = typeof request.query.client_id === 'string' ? masks.clients.find(request.query.client_id) : undefined;
+    const client = wanted ?? found?.client;
+    const allowed = found && client && client.settings.scopes.required.every((scope) => found.actor.scopes.includes(scope));
+    if (found && allowed) {
+      const { actor } = found;
+      return reply
+        .headers({
+          'remote-user': headerSafe(actor.nickname ?? actor.emails[0]?.address ?? found.sub),
+          'remote-email': headerSafe(actor.emails[0]?.address ?? ''),
+          'remote-name': headerSafe(actor.name ?? actor.nickname ?? ''),
+          'remote-groups': headerSafe(actor.scopes.join(',')),
+        })
+        .code(200)
+        .send();
+    }
+    if (found) return reply.code(403).send();
+    // Not signed in: nginx auth_request wants 401; a proxy that follows redirects gets one with rd.
+    const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
+    if (rd && client && client.type === 'internal') {
+      return reply.redirect(endpointUrl(masks, `/authorize/${encodeURIComponent(client.id)}?rd=${encodeURIComponent(rd)}`));
+    }
+    return reply.code(401).send();
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * GET/POST /userinfo (OIDC Core 5.3, RFC 6750): a bearer access token issued to a signed-in
+ * actor, in the Authorization header (or the POST body); claims only for granted scopes.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Masks } from '../context.js';
+import { OAuthError } from '../oauth/errors.js';
+import { Params } from '../oauth/params.js';
+import { sha256 } from '../security/secrets.js';
+import type { Actor } from '../storage/actors.js';
+import { sendNoStore } from './respond.js';
+
+const bearerError = (error: 'invalid_request' | 'invalid_token', description: string) =>
+  new OAuthError(error, description, {
+    status: error === 'invalid_token' ? 401 : 400,
+    headers: { 'www-authenticate': `Bearer realm="masks", error="${error}", error_description="${description}"` },
+  });
+
+/** The claims of an actor for a set of scopes. */
+export function claimsFor(actor: Actor, scopes: string[], updatedAt: number): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  if (scopes.includes('profile')) {
+    const username = actor.nickname ?? actor.emails[0]?.address;
+    Object.assign(claims, {
+      ...(actor.name ? { name: actor.name } : {}),
+      ...(actor.nickname ? { nickname: actor.nickname } : {}),
+      ...(username ? { preferred_username: username } : {}),
+      updated_at: updatedAt,
+    });
+  }
+  if (scopes.includes('email') && actor.emails[0]) Object.assign(claims, { email: actor.emails[0].address, email_verified: actor.emails[0].verifiedAt !== null });
+  return claims;
+}
+
+function presentedToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const params = new Params(request.method === 'POST' ? request.body : {});
+  const bodyToken = params.get('access_token');
+  if (request.query && typeof request.query === 'object' && 'access_token' in request.query) throw bearerError('invalid_request', 'send the access token in the Authorization header, not the URL');
+  if (header !== undefined) {
+    if (bodyToken !== undefined) throw bearerError('invalid_request', 'send the access token once');
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
+    if (!match) throw bearerError('invalid_token', 'malformed Authorization header');
+    return match[1]!;
+  }
+  if (bodyToken !== undefined) return bodyToken;
+  throw new OAuthError('invalid_request', 'an access token is required', { status: 401, headers: { 'www-authenticate': 'Bearer realm="masks"' } });
+}
+
+export function userinfoEndpoint(app: FastifyInstance, masks: Masks) {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const row = masks.tokens.findByHash(sha256(presentedToken(request)));
+    const now = masks.clock();
+    if (!row || row.kind !== 'access_token' || row.revokedAt !== null || row.expiresAt <= now || row.actorId === null) {
+      throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
+    }
+    const scopes = row.scope.split(' ');
+    if (!scopes.includes('openid')) throw new OAuthError('insufficient_scope', 'the token was not issued with the openid scope', { headers: { 'www-authenticate': 'Bearer realm="masks", error="insufficient_scope", scope="openid"' } });
+    const actor = masks.actors.find(row.actorId);
+    if (!actor) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
+    const sub = (row.data as { sub: string }).sub;
+    return sendNoStore(reply, { sub, ...claimsFor(actor, scopes, actor.updatedAt) });
+  };
+  app.get('/userinfo', handler);
+  app.post('/userinfo', handler);
+}

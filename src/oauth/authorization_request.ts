@@ -1,0 +1,176 @@
+/**
+ * Validating an authorization request (RFC 6749 4.1.1, RFC 7636, OIDC Core 3.1.2.1).
+ * The client and redirect_uri are checked first: until both are known good, errors are
+ * pages (PageError), never redirects. After that, errors go back to the client.
+ */
+import type { Masks } from '../context.js';
+import type { Client } from '../storage/clients.js';
+import { OAuthError, invalidRequest } from './errors.js';
+import type { Params } from './params.js';
+import { matchesRedirectUri, redirectUriProblem } from './redirect_uris.js';
+import { ensureAllowed, parseScope } from './scopes.js';
+
+/** An error shown on masks' own error page (the client or redirect_uri cannot be trusted). */
+export class PageError extends Error {
+  override name = 'PageError';
+  constructor(
+    readonly title: string,
+    readonly detail: string,
+    readonly status = 400,
+  ) {
+    super(`${title}: ${detail}`);
+  }
+}
+
+export type Prompt = 'none' | 'login' | 'consent';
+
+export interface AuthorizationRequest {
+  clientId: string;
+  redirectUri: string;
+  scope: string[];
+  state?: string;
+  nonce?: string;
+  codeChallenge?: string;
+  prompt: Prompt[];
+  maxAge?: number;
+  loginHint?: string;
+  idTokenHint?: string;
+  /** The `sub` of a verified id_token_hint: the sign-in must end as that subject. */
+  hintSub?: string;
+  /** Where an internal client's sign-in returns to (a registered URI or a same-origin path). */
+  returnTo?: string;
+}
+
+/** An error for the client, sent to its verified redirect_uri with state and iss. */
+export class RedirectError extends Error {
+  override name = 'RedirectError';
+  constructor(
+    readonly oauth: OAuthError,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(oauth.message);
+  }
+}
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
+const PROMPTS = new Set<Prompt>(['none', 'login', 'consent']);
+
+/** Find the client; an unknown one is an error page. */
+export function requireClient(masks: Masks, clientId: string | undefined): Client {
+  if (!clientId) throw new PageError('Unknown application', 'The sign-in link is missing its client_id. Go back to the application and try again.');
+  const client = clientId.length <= 255 ? masks.clients.find(clientId) : undefined;
+  if (!client) throw new PageError('Unknown application', 'This sign-in link names an application masks does not know. Go back to the application and try again.');
+  return client;
+}
+
+/** The redirect_uri to use, verified against the registration; anything doubtful is an error page. */
+function verifiedRedirectUri(masks: Masks, client: Client, requested: string | undefined): string {
+  if (requested === undefined) {
+    if (client.redirectUris.length === 1 && !client.redirectUris[0]!.includes('*')) return client.redirectUris[0]!;
+    throw new PageError('Invalid sign-in link', 'The link has no redirect_uri and the application has several. Go back to the application and try again.');
+  }
+  if (matchesRedirectUri(client, requested)) return requested;
+  if (client.settings.autofill_redirect_uri && client.redirectUris.length === 0 && !redirectUriProblem(requested, client.type)) {
+    masks.clients.save({ ...client, redirectUris: [requested], seeded: client.seeded });
+    return requested;
+  }
+  throw new PageError('Invalid sign-in link', 'The redirect_uri of this link is not registered for the application, so masks will not send you there.');
+}
+
+/** Validate an authorization request for a confidential or public client. */
+export function parseAuthorizationRequest(masks: Masks, params: Params): { client: Client; request: AuthorizationRequest } {
+  let clientId: string | undefined;
+  let redirectParam: string | undefined;
+  try {
+    clientId = params.get('client_id');
+    redirectParam = params.get('redirect_uri');
+  } catch (error) {
+    throw new PageError('Invalid sign-in link', error instanceof OAuthError && error.description ? error.description : 'malformed request');
+  }
+  const client = requireClient(masks, clientId);
+  if (client.type === 'internal') throw new PageError('Invalid sign-in link', 'This application signs in through masks directly, not with OAuth.');
+  const redirectUri = verifiedRedirectUri(masks, client, redirectParam);
+
+  let state: string | undefined;
+  try {
+    state = params.get('state');
+  } catch (error) {
+    throw new RedirectError(error as OAuthError, redirectUri, undefined);
+  }
+  try {
+    return { client, request: { ...validateRest(client, params), clientId: client.id, redirectUri, ...(state !== undefined ? { state } : {}) } };
+  } catch (error) {
+    if (error instanceof OAuthError) throw new RedirectError(error, redirectUri, state);
+    throw error;
+  }
+}
+
+function validateRest(client: Client, params: Params): Omit<AuthorizationRequest, 'clientId' | 'redirectUri' | 'state'> {
+  const responseType = params.get('response_type');
+  if (responseType === undefined) throw invalidRequest('response_type is missing');
+  if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'only response_type=code is supported');
+  const responseMode = params.get('response_mode');
+  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('only response_mode=query is supported');
+  if (params.has('request')) throw new OAuthError('invalid_request', 'request objects are not supported');
+  if (params.has('request_uri')) throw new OAuthError('invalid_request', 'request_uri is not supported');
+
+  const scope = parseScope(params.get('scope'));
+  ensureAllowed(scope, client.settings.scopes.allowed);
+
+  const challenge = params.get('code_challenge');
+  const method = params.get('code_challenge_method');
+  if (challenge === undefined) {
+    if (method !== undefined) throw invalidRequest('code_challenge_method without code_challenge');
+    if (client.type === 'public') throw invalidRequest('public clients must use PKCE (code_challenge with S256)');
+  } else {
+    if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256');
+    if (!PKCE_CHALLENGE.test(challenge)) throw invalidRequest('code_challenge must be 43 to 128 unreserved characters');
+  }
+
+  const prompt = (params.get('prompt') ?? '').split(' ').filter(Boolean) as Prompt[];
+  for (const value of prompt) if (!PROMPTS.has(value)) throw invalidRequest(`prompt ${value} is not supported`);
+  if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none cannot be combined with other values');
+
+  const maxAgeText = params.get('max_age');
+  let maxAge: number | undefined;
+  if (maxAgeText !== undefined) {
+    if (!/^\d{1,10}$/.test(maxAgeText)) throw invalidRequest('max_age must be a whole number of seconds');
+    maxAge = Number(maxAgeText);
+  }
+  const nonce = params.get('nonce');
+  const loginHint = params.get('login_hint');
+  const idTokenHint = params.get('id_token_hint');
+  params.get('ui_locales'); // tolerated
+  return {
+    scope,
+    prompt,
+    ...(nonce !== undefined ? { nonce } : {}),
+    ...(challenge !== undefined ? { codeChallenge: challenge } : {}),
+    ...(maxAge !== undefined ? { maxAge } : {}),
+    ...(loginHint !== undefined ? { loginHint } : {}),
+    ...(idTokenHint !== undefined ? { idTokenHint } : {}),
+  };
+}
+
+/**
+ * Where an internal client's sign-in returns: `rd` or `redirect_uri` when it is registered
+ * or a same-origin path; otherwise the client's first registered URI.
+ */
+export function internalReturnTo(client: Client, params: Params, sameOrigin: (url: string) => boolean): string {
+  const wanted = params.get('rd') ?? params.get('redirect_uri');
+  if (wanted !== undefined) {
+    if (matchesRedirectUri(client, wanted)) return wanted;
+    if (wanted.startsWith('/') && !wanted.startsWith('//') && !wanted.startsWith('/\\')) return wanted;
+    if (sameOrigin(wanted)) return wanted;
+    throw new PageError('Invalid sign-in link', 'The address to return to is not registered for this application.');
+  }
+  return client.redirectUris[0] ?? '/';
+}
+
+/** The redirect back to the client: code or error, with state and iss (RFC 9207). */
+export function clientRedirect(redirectUri: string, issuer: string, values: Record<string, string | undefined>): string {
+  const url = new URL(redirectUri);
+  for (const [key, value] of Object.entries({ ...values, iss: issuer })) if (value !== undefined) url.searchParams.set(key, value);
+  return url.toString();
+}

@@ -1,0 +1,188 @@
+/**
+ * A sign-in attempt from start to finish: the device, the attempt, the checks pipeline,
+ * then what each client type gets (a code, or a cookie for internal clients).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { runChecks } from '../checks/pipeline.js';
+import type { Attempt, CheckContext } from '../checks/check.js';
+import type { Masks } from '../context.js';
+import { authorizationCode, internalToken } from '../oauth/issue.js';
+import { clientRedirect, PageError, type AuthorizationRequest } from '../oauth/authorization_request.js';
+import { OAuthError } from '../oauth/errors.js';
+import { subjectFor } from '../oauth/subjects.js';
+import { randomToken, sha256 } from '../security/secrets.js';
+import type { Client } from '../storage/clients.js';
+import type { SessionRow } from '../storage/sign_in.js';
+import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie, setDeviceCookie, singleCookie } from './cookies.js';
+import { renderMessage } from './render.js';
+
+/** The device of this browser: from its signed cookie, or a new one. Records last seen. */
+export async function ensureDevice(masks: Masks, request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  let id = deviceIdFromCookie(masks, request);
+  if (!id || !masks.signIns.device(id)) {
+    id = randomToken(16);
+    setDeviceCookie(masks, reply, id);
+  }
+  await masks.db.durable.run('upsertDevice', { id, userAgent: (request.headers['user-agent'] ?? '').slice(0, 512), ip: request.ip, now: masks.clock() });
+  return id;
+}
+
+/** The live session of this browser, if its cookie points at one that has not ended or expired. */
+export function currentSession(masks: Masks, request: FastifyRequest, deviceId: string | undefined): SessionRow | undefined {
+  const value = singleCookie(request, cookieNames(masks).session);
+  if (!value) return undefined;
+  const session = masks.signIns.session(sha256(value));
+  if (!session || session.endedAt !== null || session.expiresAt <= masks.clock()) return undefined;
+  if (deviceId !== undefined && session.deviceId !== deviceId) return undefined;
+  return session;
+}
+
+/** Start an attempt for a validated request and walk it as far as it goes. */
+export async function startAttempt(masks: Masks, request: FastifyRequest, reply: FastifyReply, client: Client, authRequest: AuthorizationRequest): Promise<FastifyReply> {
+  const deviceId = await ensureDevice(masks, request, reply);
+  const now = masks.clock();
+  const id = randomToken(24);
+  await masks.db.durable.run('createAttempt', {
+    id,
+    clientId: client.id,
+    deviceId,
+    request: authRequest as unknown as Record<string, unknown>,
+    createdAt: now,
+    expiresAt: now + client.settings.auth_attempt_expires_in,
+  });
+  return advance(masks, request, reply, id, 302, deviceId);
+}
+
+/**
+ * Load an attempt for this browser (its device cookie, or `knownDevice` when the cookie was
+ * set in this very response); anything wrong with it is an error page.
+ */
+export function loadAttempt(masks: Masks, request: FastifyRequest, id: string, knownDevice?: string): { attempt: Attempt; client: Client; deviceId: string } {
+  const row = id.length <= 64 ? masks.signIns.attempt(id) : undefined;
+  const deviceId = knownDevice ?? deviceIdFromCookie(masks, request);
+  if (!row || row.deviceId !== deviceId) throw new PageError('Sign-in not found', 'This sign-in is not known on this browser. Go back to the application and start again.', 404);
+  if (row.completedAt !== null) throw new PageError('Sign-in already finished', 'This sign-in has already been completed. Go back to the application.', 410);
+  if (row.expiresAt <= masks.clock()) throw new PageError('Sign-in expired', 'This sign-in took too long. Go back to the application and start again.', 410);
+  const client = masks.clients.find(row.clientId);
+  if (!client) throw new PageError('Unknown application', 'The application of this sign-in no longer exists.', 404);
+  const attempt: Attempt = {
+    id: row.id,
+    clientId: row.clientId,
+    deviceId: row.deviceId,
+    actorId: row.actorId,
+    request: row.request as unknown as AuthorizationRequest,
+    passed: row.passed,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+  };
+  return { attempt, client, deviceId: row.deviceId };
+}
+
+/** Send an OAuth error back to the client's verified redirect_uri (or a page for internal clients). */
+export function redirectError(masks: Masks, reply: FastifyReply, client: Client, attempt: Attempt, error: OAuthError, status = 302): FastifyReply {
+  if (client.type === 'internal') return renderMessage(masks, reply, 'Access denied', error.description ?? error.error, 403, client);
+  return reply.redirect(clientRedirect(attempt.request.redirectUri, masks.config.url, { error: error.error, error_description: error.description, state: attempt.request.state }), status);
+}
+
+/** Run the checks for an attempt; then prompt, deny, or finish. `status`: 303 after a form POST. */
+export async function advance(masks: Masks, request: FastifyRequest, reply: FastifyReply, attemptId: string, status = 302, knownDevice?: string): Promise<FastifyReply> {
+  const { attempt, client, deviceId } = loadAttempt(masks, request, attemptId, knownDevice);
+  const device = masks.signIns.device(deviceId)!;
+  const session = currentSession(masks, request, deviceId);
+  let context: CheckContext = {
+    masks,
+    client,
+    attempt,
+    device,
+    session,
+    actor: attempt.actorId ? masks.actors.find(attempt.actorId) : undefined,
+    now: masks.clock(),
+  };
+  let authTime = attempt.passed.includes('pwd') ? context.now : undefined;
+  let amr = attempt.passed.filter((value) => value !== 'consent');
+  const result = await runChecks(context, async (outcome) => {
+    if (outcome.actorId && outcome.actorId !== context.attempt.actorId) {
+      await masks.db.durable.run('updateAttempt', { id: attempt.id, actorId: outcome.actorId, passed: context.attempt.passed });
+      context = { ...context, attempt: { ...context.attempt, actorId: outcome.actorId }, actor: masks.actors.find(outcome.actorId) };
+      authTime = outcome.authTime ?? authTime;
+      amr = outcome.amr ?? amr;
+    }
+    return context;
+  });
+  if (result.kind === 'deny') return renderMessage(masks, reply, result.title, result.detail, 403, client);
+  if (result.kind === 'prompt') {
+    if (attempt.request.prompt.includes('none')) return redirectError(masks, reply, client, attempt, new OAuthError(result.oauthError, 'the person must interact with masks'), status);
+    return reply.redirect(`/sign-in/${attempt.id}`, status);
+  }
+  const actor = context.actor;
+  if (!actor || authTime === undefined) {
+    return renderMessage(masks, reply, 'Sign-in is not available', 'This application does not ask for credentials, so masks cannot tell who you are. Tell its administrator.', 403, client);
+  }
+  const missing = client.settings.scopes.required.filter((scope) => !actor.scopes.includes(scope));
+  if (missing.length > 0) {
+    return renderMessage(masks, reply, 'Access denied', `Your account lacks what ${client.name} requires: ${missing.join(', ')}. Ask an administrator for access.`, 403, client);
+  }
+  const sub = subjectFor(masks, client, actor);
+  if (attempt.request.hintSub !== undefined && attempt.request.hintSub !== sub) {
+    return redirectError(masks, reply, client, attempt, new OAuthError('login_required', 'the signed-in person is not the one id_token_hint names'), status);
+  }
+  if (!(await masks.db.durable.run('completeAttempt', { id: attempt.id, now: context.now }))) {
+    throw new PageError('Sign-in already finished', 'This sign-in has already been completed. Go back to the application.', 410);
+  }
+  const sessionRow = await establishSession(masks, reply, session, { actorId: actor.id, deviceId, authTime, amr, fresh: attempt.passed.includes('pwd') });
+  const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub, actorId: actor.id, grantId: randomUUID() };
+  if (client.type === 'internal') {
+    const issued = internalToken(masks, grantee, { sid: sessionRow.id });
+    await masks.tokens.insert(issued.row);
+    reply.setCookie(cookieNames(masks).internal, issued.token, internalCookie(masks, client.settings.internal_token_expires_in));
+    return reply.redirect(attempt.request.returnTo ?? '/', status);
+  }
+  const issued = authorizationCode(masks, grantee, {
+    redirect_uri: attempt.request.redirectUri,
+    code_challenge: attempt.request.codeChallenge ?? null,
+    nonce: attempt.request.nonce ?? null,
+    auth_time: sessionRow.authTime,
+    amr: sessionRow.amr,
+    sid: sessionRow.id,
+    max_age: attempt.request.maxAge ?? null,
+  });
+  await masks.tokens.insert(issued.row);
+  return reply.redirect(clientRedirect(attempt.request.redirectUri, masks.config.url, { code: issued.code, state: attempt.request.state }), status);
+}
+
+/**
+ * The session after a sign-in: a fresh credential always makes a new session (new id, no
+ * fixation) and ends the old one; otherwise the existing session carries on (SSO).
+ */
+async function establishSession(
+  masks: Masks,
+  reply: FastifyReply,
+  existing: SessionRow | undefined,
+  sign: { actorId: string; deviceId: string; authTime: number; amr: string[]; fresh: boolean },
+): Promise<{ id: string; authTime: number; amr: string[] }> {
+  if (existing && !sign.fresh && existing.actorId === sign.actorId) return { id: existing.id, authTime: existing.authTime, amr: existing.amr };
+  const now = masks.clock();
+  if (existing) await masks.db.durable.run('endSession', { hash: existing.hash, sid: existing.id, now });
+  const value = randomToken();
+  const id = randomUUID();
+  const lifetime = masks.config.lifetimes.session;
+  await masks.db.durable.run('createSession', {
+    hash: sha256(value),
+    id,
+    actorId: sign.actorId,
+    deviceId: sign.deviceId,
+    authTime: sign.authTime,
+    amr: sign.amr,
+    now,
+    expiresAt: now + (lifetime ?? maxFactorLifetime(masks)),
+  });
+  reply.setCookie(cookieNames(masks).session, value, hostCookie(masks, lifetime ?? undefined));
+  return { id, authTime: sign.authTime, amr: sign.amr };
+}
+
+/** Without lifetimes.session, a session lives (server-side) as long as the longest remembered password. */
+function maxFactorLifetime(masks: Masks): number {
+  return Math.max(masks.config.clients.password_factor_expires_in, ...masks.clients.list().map((c) => c.settings.password_factor_expires_in));
+}
+
