@@ -12,7 +12,7 @@ t.test('migrations on an empty file create every table, with the pragmas set', a
   t.ok(existsSync(file));
   t.equal(statSync(file).mode & 0o777, 0o600, 'the database file is private');
   const tables = db.sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name").pluck().all();
-  t.same(tables, ['actors', 'clients', 'emails', 'settings', 'signing_keys', 'tokens']);
+  t.same(tables, ['actors', 'attempts', 'clients', 'consents', 'devices', 'emails', 'factors', 'sessions', 'settings', 'signing_keys', 'tokens']);
   t.equal(db.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(db.sqlite.pragma('foreign_keys', { simple: true }), 1);
   t.equal(db.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
@@ -25,7 +25,7 @@ t.test('migrating twice is a no-op; skipping leaves the file empty', async (t) =
   const file = path.join(dir, 'a.sqlite3');
   await openDatabase(file).close();
   const again = openDatabase(file);
-  t.equal(again.sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get(), 1);
+  t.equal(again.sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get(), 2, 'each migration once');
   await again.close();
   const skipped = openDatabase(path.join(dir, 'b.sqlite3'), { migrate: false });
   t.equal(skipped.sqlite.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get(), 0);
