@@ -27,11 +27,12 @@ t.test('RP-initiated logout with id_token_hint and a registered post_logout_redi
 
 t.test('a missing or bad hint, or an unregistered URI: a confirmation page, never a redirect', async (t) => {
   const { browser, idToken } = await signedIn(t);
-  for (const query of [
+  const queries: Array<Record<string, string>> = [
     { post_logout_redirect_uri: 'https://web.example/bye' },
     { id_token_hint: 'bad.token.here', post_logout_redirect_uri: 'https://web.example/bye' },
     { id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/' },
-  ]) {
+  ];
+  for (const query of queries) {
     const page = await browser.get(`/logout?${new URLSearchParams(query)}`);
     t.equal(page.statusCode, 200, JSON.stringify(query));
     t.notOk(page.headers.location);

@@ -1,6 +1,5 @@
 /** The installation most flow tests use: one client of each type, two people. */
-import type { LightMyRequestResponse } from 'fastify';
-import { InjectBrowser, redirectQuery } from '../helpers/browser.js';
+import { InjectBrowser, redirectQuery, type Page } from '../helpers/browser.js';
 import { makeMasks, type Teardown, type TestMasks } from '../helpers/app.js';
 
 export const WEB = { id: 'web', secret: 'web-secret-that-is-at-least-32-characters', redirect: 'https://web.example/cb' };
@@ -37,7 +36,7 @@ export function authorizeUrl(client: { id: string; redirect: string }, params: R
 }
 
 /** Open an authorization link and follow masks' redirects to the first page or the client. */
-export async function open(browser: InjectBrowser, url: string): Promise<LightMyRequestResponse> {
+export async function open(browser: InjectBrowser, url: string): Promise<Page> {
   let response = await browser.get(url);
   while (response.statusCode >= 300 && response.statusCode < 400) {
     const location = response.headers.location as string;
@@ -48,7 +47,7 @@ export async function open(browser: InjectBrowser, url: string): Promise<LightMy
 }
 
 /** Follow a form post's 303 within masks. */
-export async function follow(browser: InjectBrowser, response: LightMyRequestResponse): Promise<LightMyRequestResponse> {
+export async function follow(browser: InjectBrowser, response: Page): Promise<Page> {
   let current = response;
   while (current.statusCode >= 300 && current.statusCode < 400) {
     const location = current.headers.location as string;
@@ -59,7 +58,7 @@ export async function follow(browser: InjectBrowser, response: LightMyRequestRes
 }
 
 /** Sign in on the page (unless single sign-on already answered) and allow consent if asked; returns the redirect to the client. */
-export async function signIn(browser: InjectBrowser, page: LightMyRequestResponse, who: { nickname: string; password: string } = ALICE) {
+export async function signIn(browser: InjectBrowser, page: Page, who: { nickname: string; password: string } = ALICE) {
   if (page.statusCode >= 300 && page.statusCode < 400) return page;
   let response = await follow(browser, await browser.submit(page, { identifier: who.nickname, password: who.password }));
   if (response.statusCode === 200 && response.body.includes('value="allow"')) {
@@ -69,7 +68,7 @@ export async function signIn(browser: InjectBrowser, page: LightMyRequestRespons
 }
 
 /** The code from the redirect to the client (throws with the page when there is none). */
-export function codeOf(response: LightMyRequestResponse): string {
+export function codeOf(response: Page): string {
   const code = redirectQuery(response).get('code');
   if (!code) throw new Error(`no code: ${response.headers.location}`);
   return code;

@@ -1,8 +1,45 @@
 /**
- * A minimal cookie-keeping "browser" over app.inject, for whole sign-in flows without a
- * real browser: follows what a person would do (open a link, fill a form, press a button).
+ * A minimal cookie-keeping "browser" over app.inject (or fetch against a listening
+ * server), for whole sign-in flows without a real browser: it does what a person would
+ * (open a link, fill a form, press a button).
  */
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+
+/** The parts of a response the flows look at. */
+export interface Page {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  cookies: Array<{ name: string; value: string; maxAge?: number; expires?: Date; domain?: string; httpOnly?: boolean; sameSite?: string }>;
+  json(): any;
+}
+
+type Transport = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: string) => Promise<Page>;
+
+const injectTransport = (app: FastifyInstance): Transport => (method, url, headers, body) =>
+  app.inject({ method, url: local(url), headers, ...(body !== undefined ? { payload: body } : {}) }) as unknown as Promise<Page>;
+
+/** Requests to a listening server; `base` is its URL. */
+export const fetchTransport = (base: string): Transport => async (method, url, headers, body) => {
+  const response = await fetch(new URL(url, base), { method, headers, body: body ?? null, redirect: 'manual' });
+  const text = await response.text();
+  const cookies = response.headers.getSetCookie().map((line) => {
+    const [pair, ...attributes] = line.split(';');
+    const equals = pair!.indexOf('=');
+    const attribute = (name: string) => attributes.map((a) => new RegExp(`^\\s*${name}=(.+)$`, 'i').exec(a)?.[1]).find(Boolean);
+    const maxAge = attribute('max-age');
+    const expires = attribute('expires');
+    return {
+      name: pair!.slice(0, equals).trim(),
+      value: pair!.slice(equals + 1).trim(),
+      ...(maxAge !== undefined ? { maxAge: Number(maxAge) } : {}),
+      ...(expires !== undefined ? { expires: new Date(expires) } : {}),
+    };
+  });
+  const plain: Record<string, string> = {};
+  response.headers.forEach((value, key) => (plain[key] = value));
+  return { statusCode: response.status, headers: plain, body: text, cookies, json: () => JSON.parse(text) };
+};
 
 export interface Form {
   action: string;
@@ -11,43 +48,43 @@ export interface Form {
 
 export class InjectBrowser {
   readonly cookies = new Map<string, string>();
+  private readonly transport: Transport;
 
+  /** Over app.inject, or over any transport (fetchTransport for a listening server). */
   constructor(
-    private readonly app: FastifyInstance,
+    app: FastifyInstance | Transport,
     readonly userAgent = 'test-browser/1.0',
-  ) {}
+  ) {
+    this.transport = typeof app === 'function' ? app : injectTransport(app);
+  }
 
   private cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
-  private remember(response: LightMyRequestResponse) {
-    for (const cookie of response.cookies as Array<{ name: string; value: string; maxAge?: number; expires?: Date }>) {
+  private remember(response: Page) {
+    for (const cookie of response.cookies) {
       const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now()) || cookie.value === '';
       if (expired) this.cookies.delete(cookie.name);
       else this.cookies.set(cookie.name, cookie.value);
     }
   }
 
-  async get(url: string, headers: Record<string, string> = {}) {
-    const response = await this.app.inject({ method: 'GET', url: local(url), headers: { cookie: this.cookieHeader(), 'user-agent': this.userAgent, ...headers } });
+  async get(url: string, headers: Record<string, string> = {}): Promise<Page> {
+    const response = await this.transport('GET', url, { cookie: this.cookieHeader(), 'user-agent': this.userAgent, ...headers });
     this.remember(response);
     return response;
   }
 
-  async post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-    const response = await this.app.inject({
-      method: 'POST',
-      url: local(url),
-      headers: { cookie: this.cookieHeader(), 'user-agent': this.userAgent, 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      payload: new URLSearchParams(fields).toString(),
-    });
+  async post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
+    const form = { cookie: this.cookieHeader(), 'user-agent': this.userAgent, 'content-type': 'application/x-www-form-urlencoded', ...headers };
+    const response = await this.transport('POST', url, form, new URLSearchParams(fields).toString());
     this.remember(response);
     return response;
   }
 
   /** Submit the page's form with these fields (hidden fields kept), pressing `button` if given. */
-  async submit(page: LightMyRequestResponse, fields: Record<string, string>, button?: { name: string; value: string }) {
+  async submit(page: Page, fields: Record<string, string>, button?: { name: string; value: string }) {
     const form = formOf(page.body);
     return this.post(form.action, { ...form.fields, ...fields, ...(button ? { [button.name]: button.value } : {}) });
   }
@@ -73,7 +110,7 @@ export function formOf(html: string): Form {
 export const headingOf = (html: string) => unescape(/<h1>([\s\S]*?)<\/h1>/.exec(html)?.[1] ?? '');
 
 /** The query of a redirect's Location. */
-export function redirectQuery(response: LightMyRequestResponse): URLSearchParams {
+export function redirectQuery(response: Page): URLSearchParams {
   const location = response.headers.location;
   if (typeof location !== 'string') throw new Error(`not a redirect (${response.statusCode}): ${response.body.slice(0, 500)}`);
   return new URL(location, 'http://masks.invalid').searchParams;
