@@ -25,7 +25,7 @@ async function personSignsIn(base: string, browser: InjectBrowser, authorization
 t.test('openid-client: discovery, PKCE, code exchange, ID token validation, userinfo, refresh', async (t) => {
   const running = await listen(t, tempDir(t), flowYaml());
   const base = running.url;
-  const browser = new InjectBrowser(fetchTransport(base));
+  const browser = new InjectBrowser(fetchTransport());
 
   // The masks issuer of `listen` is its own URL; the seeded clients redirect elsewhere, which a browser never reaches here.
   const config = await oidc.discovery(new URL(base), OTHER.id, OTHER.secret, oidc.ClientSecretBasic(OTHER.secret), { execute: [oidc.allowInsecureRequests] });
@@ -77,7 +77,7 @@ t.test('openid-client with a public client (PKCE, no secret)', async (t) => {
   const verifier = oidc.randomPKCECodeVerifier();
   const redirect = 'http://127.0.0.1:41234/callback';
   const url = oidc.buildAuthorizationUrl(config, { redirect_uri: redirect, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
-  const callback = await personSignsIn(running.url, new InjectBrowser(fetchTransport(running.url)), url);
+  const callback = await personSignsIn(running.url, new InjectBrowser(fetchTransport()), url);
   t.equal(callback.origin, 'http://127.0.0.1:41234', 'loopback port chosen by the app');
   const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, idTokenExpected: true });
   t.ok(tokens.claims()!.sub);

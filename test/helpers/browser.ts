@@ -19,9 +19,9 @@ type Transport = (method: 'GET' | 'POST', url: string, headers: Record<string, s
 const injectTransport = (app: FastifyInstance): Transport => (method, url, headers, body) =>
   app.inject({ method, url: local(url), headers, ...(body !== undefined ? { payload: body } : {}) }) as unknown as Promise<Page>;
 
-/** Requests to a listening server; `base` is its URL. */
-export const fetchTransport = (base: string): Transport => async (method, url, headers, body) => {
-  const response = await fetch(new URL(url, base), { method, headers, body: body ?? null, redirect: 'manual' });
+/** Requests to listening servers (absolute URLs). */
+export const fetchTransport = (): Transport => async (method, url, headers, body) => {
+  const response = await fetch(url, { method, headers, body: body ?? null, redirect: 'manual' });
   const text = await response.text();
   const cookies = response.headers.getSetCookie().map((line) => {
     const [pair, ...attributes] = line.split(';');
@@ -49,6 +49,8 @@ export interface Form {
 export class InjectBrowser {
   readonly cookies = new Map<string, string>();
   private readonly transport: Transport;
+  /** The address of the last request: relative links and form actions resolve against it. */
+  private location = 'http://localhost:5000/';
 
   /** Over app.inject, or over any transport (fetchTransport for a listening server). */
   constructor(
@@ -70,15 +72,20 @@ export class InjectBrowser {
     }
   }
 
+  private resolve(url: string): string {
+    this.location = new URL(url, this.location).href;
+    return this.location;
+  }
+
   async get(url: string, headers: Record<string, string> = {}): Promise<Page> {
-    const response = await this.transport('GET', url, { cookie: this.cookieHeader(), 'user-agent': this.userAgent, ...headers });
+    const response = await this.transport('GET', this.resolve(url), { cookie: this.cookieHeader(), 'user-agent': this.userAgent, ...headers });
     this.remember(response);
     return response;
   }
 
   async post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
     const form = { cookie: this.cookieHeader(), 'user-agent': this.userAgent, 'content-type': 'application/x-www-form-urlencoded', ...headers };
-    const response = await this.transport('POST', url, form, new URLSearchParams(fields).toString());
+    const response = await this.transport('POST', this.resolve(url), form, new URLSearchParams(fields).toString());
     this.remember(response);
     return response;
   }
