@@ -18,6 +18,8 @@ import { parseForm } from './oauth/form.js';
 export interface AppOptions {
   /** Log requests (default: per config.log_level; tests pass false). */
   logger?: boolean;
+  /** Where log lines go (default stdout); tests capture them. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Headers every response carries. */
@@ -45,6 +47,7 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
         ? false
         : {
             level: config.log_level,
+            ...(options.logStream ? { stream: options.logStream } : {}),
             // Never log query strings (codes, id_token_hint) or bodies (secrets, tokens).
             serializers: {
               req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),

@@ -1,0 +1,94 @@
+import t from 'tap';
+import { hash } from '@node-rs/argon2';
+import { makeMasks } from '../helpers/app.js';
+import { InjectBrowser } from '../helpers/browser.js';
+import { ALICE, authorizeUrl, flowMasks, flowYaml, open, OTHER, signIn } from './setup.js';
+
+t.test('on https: __Host- cookies, Secure, HttpOnly, SameSite=Lax, 128+ bits', async (t) => {
+  const { app } = await makeMasks(t, { yaml: flowYaml({ url: 'https://id.example.com', cookie_domain: '' }) });
+  const browser = new InjectBrowser(app);
+  const done = await browser.submit(await open(browser, authorizeUrl(OTHER)), { identifier: 'alice', password: ALICE.password });
+  const all = [...((await app.inject(authorizeUrl(OTHER))).cookies as never[]), ...(done.cookies as never[])] as Array<{ name: string; value: string; secure?: boolean; httpOnly?: boolean; sameSite?: string; path?: string; domain?: string }>;
+  const device = all.find((c) => c.name === '__Host-masks_device');
+  const session = all.find((c) => c.name === '__Host-masks_session');
+  for (const cookie of [device, session]) {
+    t.ok(cookie, 'prefixed');
+    t.equal(cookie!.secure, true);
+    t.equal(cookie!.httpOnly, true);
+    t.equal(cookie!.sameSite, 'Lax');
+    t.equal(cookie!.path, '/');
+    t.notOk(cookie!.domain, 'host-only');
+  }
+  t.ok(Buffer.from(session!.value, 'base64url').length >= 16, 'at least 128 bits');
+  t.notOk(session!.value.includes(browser.cookies.get('__Host-masks_device') ?? '#'), 'opaque');
+});
+
+t.test('old argon2 parameters are rehashed at sign-in', async (t) => {
+  const { app, masks } = await flowMasks(t);
+  const alice = masks.actors.findByIdentifier('alice')!;
+  const weak = await hash(ALICE.password.normalize('NFKC'), { algorithm: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
+  masks.db.sqlite.prepare('update actors set password_hash = ? where id = ?').run(weak, alice.id);
+  const browser = new InjectBrowser(app);
+  await signIn(browser, await open(browser, authorizeUrl(OTHER)));
+  t.match(masks.actors.find(alice.id)!.passwordHash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+});
+
+t.test('passwords: NFKC-normalised the same way when set and checked; longer than max_chars never matches', async (t) => {
+  const { app } = await makeMasks(t, {
+    yaml: flowYaml({ passwords: { max_chars: 20 }, seeds: { clients: flowYaml().seeds.clients, actors: [{ nickname: 'uni', password: 'ｐａｓｓｗｏｒｄ１２３' }, { nickname: 'long', password: 'x'.repeat(25) }] } }),
+  });
+  const browser = new InjectBrowser(app);
+  const ok = await browser.submit(await open(browser, authorizeUrl(OTHER)), { identifier: 'uni', password: 'password123' });
+  t.equal(ok.statusCode, 303, 'fullwidth and ASCII forms are the same password');
+  const other = new InjectBrowser(app);
+  const tooLong = await other.submit(await open(other, authorizeUrl(OTHER)), { identifier: 'long', password: 'x'.repeat(25) });
+  t.equal(tooLong.statusCode, 401, 'over passwords.max_chars');
+});
+
+t.test('X-Forwarded-For is trusted only from a configured proxy', async (t) => {
+  const untrusted = await flowMasks(t);
+  const spoofing = new InjectBrowser(untrusted.app);
+  for (let i = 0; i < 6; i++) {
+    const page = await open(spoofing, authorizeUrl(OTHER));
+    await spoofing.post(/action="([^"]+)"/.exec(page.body)![1]!, { csrf: /name="csrf" value="([^"]+)"/.exec(page.body)![1]!, identifier: `user${i}`, password: 'x' }, { 'x-forwarded-for': `10.0.0.${i}` });
+  }
+  const page = await open(spoofing, authorizeUrl(OTHER));
+  const limited = await spoofing.submit(page, { identifier: 'someone-else', password: 'x' });
+  t.equal(limited.statusCode, 429, 'a spoofed X-Forwarded-For does not dodge the per-address limit');
+
+  const proxied = await makeMasks(t, { yaml: flowYaml({ trust_proxy: ['127.0.0.1'] }) });
+  const behindProxy = new InjectBrowser(proxied.app);
+  for (let i = 0; i < 6; i++) {
+    const p = await open(behindProxy, authorizeUrl(OTHER));
+    await behindProxy.post(/action="([^"]+)"/.exec(p.body)![1]!, { csrf: /name="csrf" value="([^"]+)"/.exec(p.body)![1]!, identifier: `user${i}`, password: 'x' }, { 'x-forwarded-for': '203.0.113.9' });
+  }
+  const fromAnother = await open(behindProxy, authorizeUrl(OTHER));
+  const otherClient = await behindProxy.post(/action="([^"]+)"/.exec(fromAnother.body)![1]!, { csrf: /name="csrf" value="([^"]+)"/.exec(fromAnother.body)![1]!, identifier: 'nobody', password: 'x' }, { 'x-forwarded-for': '198.51.100.7' });
+  t.equal(otherClient.statusCode, 401, 'behind a trusted proxy, each client address has its own limit');
+});
+
+t.test('logs never contain secrets, codes or tokens', async (t) => {
+  const lines: string[] = [];
+  const { buildApp } = await import('../../src/app.js');
+  const base = await flowMasks(t);
+  const { Writable } = await import('node:stream');
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const app = buildApp({ ...base.masks, config: { ...base.config, log_level: 'info' } }, { logStream });
+  try {
+    await app.ready();
+    const browser = new InjectBrowser(app);
+    await open(browser, authorizeUrl(OTHER, { id_token_hint: 'secret.hint.value' }));
+    const code = await signIn(browser, await open(browser, authorizeUrl(OTHER)));
+    await app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `grant_type=authorization_code&code=${new URL(code.headers.location as string).searchParams.get('code')}&client_id=other&client_secret=${encodeURIComponent('other-secret-that-is-at-least-32-characters')}` });
+  } finally {
+    await app.close();
+  }
+  const log = lines.join('');
+  t.ok(log.length > 0, 'requests were logged');
+  for (const secret of [ALICE.password, 'other-secret-that-is-at-least-32-characters', 'secret.hint.value', 'code=', 'csrf']) t.notMatch(log, secret, `no ${secret}`);
+});
