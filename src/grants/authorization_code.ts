@@ -41,7 +41,7 @@ export const authorizationCodeGrant: Grant = {
     const facts = { auth_time: data.auth_time, amr: data.amr, sid: data.sid, grant_expires_at: now + client.settings.refresh_token_expires_in };
     const { rows, response } = await signedInTokens(masks, grantee, facts, data.nonce ?? undefined);
     const outcome = await masks.tokens.redeemCode({ hash, clientId: client.id, now, tokens: rows });
-    if (outcome === 'replayed') throw invalidGrant('the code was already used; the tokens issued with it are revoked');
+    if (outcome === 'used') throw invalidGrant('the code was already used; the tokens issued with it are revoked');
     if (outcome !== 'ok') throw invalidGrant('the code is invalid, expired or used');
     return response;
   },

@@ -23,7 +23,7 @@ export const refreshTokenGrant: Grant = {
     const grantee = { client, scopes: requested, grantType: 'refresh_token', sub: data.sub, actorId: row.actorId, grantId: row.grantId };
     const { rows, response } = await signedInTokens(masks, grantee, { auth_time: data.auth_time, amr: data.amr, sid: data.sid, grant_expires_at: data.grant_expires_at });
     const outcome = await masks.tokens.rotateRefreshToken({ hash, clientId: client.id, now, tokens: rows });
-    if (outcome === 'reused') throw invalidGrant('the refresh token was already used; the grant is revoked');
+    if (outcome === 'used') throw invalidGrant('the refresh token was already used; the grant is revoked');
     if (outcome !== 'ok') throw invalidGrant('the refresh token is invalid, expired or revoked');
     return response;
   },

@@ -30,6 +30,8 @@ function statements(db: Sqlite.Database) {
     ),
     revokeToken: db.prepare('update tokens set revoked_at = @now where hash = @hash and revoked_at is null'),
     deleteExpired: db.prepare('delete from tokens where expires_at < @before'),
+    deleteExpiredAttempts: db.prepare('delete from attempts where expires_at < @before'),
+    deleteExpiredSessions: db.prepare('delete from sessions where expires_at < @before'),
     tokenByHash: db.prepare('select * from tokens where hash = ?'),
     consume: db.prepare('update tokens set consumed_at = @now where hash = @hash and consumed_at is null'),
     upsertDevice: db.prepare(
@@ -65,6 +67,30 @@ const on = (db: Sqlite.Database) => {
   return s;
 };
 
+interface ExchangeArgs {
+  hash: string;
+  clientId: string;
+  now: number;
+  tokens: TokenValues[];
+}
+/** ok; used: presented before (its grant is now revoked); invalid: unknown, another client's, revoked or expired. */
+export type ExchangeResult = 'ok' | 'used' | 'invalid';
+
+/** Consume a single-use token of `kind` and store what it is exchanged for; a second use revokes its grant. */
+function exchangeOnce(db: Sqlite.Database, kind: TokenKindName, args: ExchangeArgs): ExchangeResult {
+  const s = on(db);
+  const token = s.tokenByHash.get(args.hash) as { kind: string; client_id: string; grant_id: string | null; consumed_at: number | null; revoked_at: number | null; expires_at: number } | undefined;
+  if (!token || token.kind !== kind || token.client_id !== args.clientId) return 'invalid';
+  if (token.consumed_at !== null) {
+    if (token.grant_id) s.revokeGrant.run({ grantId: token.grant_id, now: args.now });
+    return 'used';
+  }
+  if (token.revoked_at !== null || token.expires_at <= args.now) return 'invalid';
+  s.consume.run({ hash: args.hash, now: args.now });
+  for (const successor of args.tokens) WRITES.insertToken(db, successor);
+  return 'ok';
+}
+
 export const WRITES = {
   insertToken(db: Sqlite.Database, token: TokenValues): void {
     on(db).insertToken.run({ ...token, data: token.data === null ? null : JSON.stringify(token.data) });
@@ -81,35 +107,15 @@ export const WRITES = {
    * Redeem an authorization code: mark it consumed and store the tokens it buys, in one
    * transaction. A code seen again revokes everything its grant issued (RFC 6749 4.1.2).
    */
-  redeemCode(db: Sqlite.Database, args: { hash: string; clientId: string; now: number; tokens: TokenValues[] }): 'ok' | 'replayed' | 'invalid' {
-    const s = on(db);
-    const code = s.tokenByHash.get(args.hash) as { kind: string; client_id: string; grant_id: string | null; consumed_at: number | null; revoked_at: number | null; expires_at: number } | undefined;
-    if (!code || code.kind !== 'authorization_code' || code.client_id !== args.clientId) return 'invalid';
-    if (code.consumed_at !== null) {
-      if (code.grant_id) s.revokeGrant.run({ grantId: code.grant_id, now: args.now });
-      return 'replayed';
-    }
-    if (code.revoked_at !== null || code.expires_at <= args.now) return 'invalid';
-    s.consume.run({ hash: args.hash, now: args.now });
-    for (const token of args.tokens) WRITES.insertToken(db, token);
-    return 'ok';
+  redeemCode(db: Sqlite.Database, args: ExchangeArgs): ExchangeResult {
+    return exchangeOnce(db, 'authorization_code', args);
   },
   /**
    * Rotate a refresh token: consume it and store its successors. Presenting a rotated one
    * again revokes the whole grant (RFC 9700 4.14.2).
    */
-  rotateRefreshToken(db: Sqlite.Database, args: { hash: string; clientId: string; now: number; tokens: TokenValues[] }): 'ok' | 'reused' | 'invalid' {
-    const s = on(db);
-    const token = s.tokenByHash.get(args.hash) as { kind: string; client_id: string; grant_id: string | null; consumed_at: number | null; revoked_at: number | null; expires_at: number } | undefined;
-    if (!token || token.kind !== 'refresh_token' || token.client_id !== args.clientId) return 'invalid';
-    if (token.consumed_at !== null) {
-      if (token.grant_id) s.revokeGrant.run({ grantId: token.grant_id, now: args.now });
-      return 'reused';
-    }
-    if (token.revoked_at !== null || token.expires_at <= args.now) return 'invalid';
-    s.consume.run({ hash: args.hash, now: args.now });
-    for (const successor of args.tokens) WRITES.insertToken(db, successor);
-    return 'ok';
+  rotateRefreshToken(db: Sqlite.Database, args: ExchangeArgs): ExchangeResult {
+    return exchangeOnce(db, 'refresh_token', args);
   },
   upsertDevice(db: Sqlite.Database, args: { id: string; userAgent: string; ip: string; now: number }): void {
     on(db).upsertDevice.run(args);
@@ -141,9 +147,12 @@ export const WRITES = {
   setPasswordHash(db: Sqlite.Database, args: { actorId: string; hash: string; now: number }): void {
     on(db).setPasswordHash.run(args);
   },
-  /** Delete tokens that expired before `before` (a full scan, on the writer thread); returns how many. */
+  /** Delete tokens, attempts and sessions that expired before `before` (on the writer thread); returns how many tokens. */
   deleteExpired(db: Sqlite.Database, args: { before: number }): number {
-    return on(db).deleteExpired.run(args).changes;
+    const s = on(db);
+    s.deleteExpiredAttempts.run(args);
+    s.deleteExpiredSessions.run(args);
+    return s.deleteExpired.run(args).changes;
   },
 } satisfies Record<string, (db: Sqlite.Database, args: any) => unknown>;
 
