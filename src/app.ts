@@ -3,7 +3,6 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Masks } from './context.js';
 import { BODY_LIMIT } from './limits.js';
-import cookie from '@fastify/cookie';
 import { pageRoutes } from './pages/routes.js';
 import { discoveryEndpoints, healthEndpoint } from './endpoints/discovery.js';
 import { introspectionEndpoint } from './endpoints/introspect.js';
@@ -71,7 +70,6 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
     revocationEndpoint(oauth, masks);
     userinfoEndpoint(oauth, masks);
   });
-  app.register(cookie);
   pageRoutes(app, masks);
   forwardAuthEndpoints(app, masks);
   discoveryEndpoints(app, masks);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -74,6 +75,8 @@ async function authorize(masks: Masks, request: FastifyRequest, reply: FastifyRe
 
 export function pageRoutes(app: FastifyInstance, masks: Masks) {
   app.register(async (pages) => {
+    // Cookies are read and set on pages only; the JSON endpoints skip the parsing hook.
+    await pages.register(cookie);
     pages.removeAllContentTypeParsers();
     await pages.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseForm });
     pages.setErrorHandler(pageErrorHandler(masks));
