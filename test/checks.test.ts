@@ -1,0 +1,86 @@
+/** Each check alone: evaluate() against a real installation, with hand-made attempts. */
+import t from 'tap';
+import type { Attempt, CheckContext } from '../src/checks/check.js';
+import { clientConsentCheck } from '../src/checks/client_consent.js';
+import { credentialsCheck } from '../src/checks/credentials.js';
+import { deviceCheck } from '../src/checks/device.js';
+import { CHECKS, runChecks } from '../src/checks/pipeline.js';
+import { subjectFor } from '../src/oauth/subjects.js';
+import { makeMasks } from './helpers/app.js';
+import { flowYaml } from './flows/setup.js';
+
+async function setup(t: Parameters<typeof makeMasks>[0]) {
+  const test = await makeMasks(t, { yaml: flowYaml() });
+  const { masks, clock } = test;
+  await masks.db.durable.run('upsertDevice', { id: 'dev1', userAgent: 'ua', ip: '127.0.0.1', now: clock.now });
+  const alice = masks.actors.findByIdentifier('alice')!;
+  const context = (clientId: string, overrides: Partial<Attempt> = {}, extra: Partial<CheckContext> = {}): CheckContext => {
+    const client = masks.clients.find(clientId)!;
+    return {
+      masks,
+      client,
+      attempt: { id: 'a1', clientId, deviceId: 'dev1', actorId: null, request: { clientId, redirectUri: client.redirectUris[0] ?? '/', scope: ['openid'], prompt: [] }, passed: [], createdAt: clock.now, expiresAt: clock.now + 3600, ...overrides },
+      device: masks.signIns.device('dev1')!,
+      session: undefined,
+      actor: undefined,
+      now: clock.now,
+      ...extra,
+    };
+  };
+  const session = async (clientId: string, authTime = clock.now) => {
+    await masks.db.durable.run('recordFactor', { actorId: alice.id, deviceId: 'dev1', kind: 'pwd', clientId, now: authTime });
+    return { hash: 'h', id: 's1', actorId: alice.id, deviceId: 'dev1', authTime, amr: ['pwd'], createdAt: authTime, lastSeenAt: authTime, expiresAt: authTime + 86_400, endedAt: null };
+  };
+  return { ...test, alice, context, session };
+}
+
+t.test('device: passes, unless the device is blocked', async (t) => {
+  const { masks, context, clock } = await setup(t);
+  t.same(deviceCheck.evaluate(context('web')), { kind: 'pass' });
+  masks.signIns.blockDevice('dev1', clock.now);
+  t.match(deviceCheck.evaluate(context('web', {}, { device: masks.signIns.device('dev1')! })), { kind: 'deny', title: 'This device is blocked' });
+});
+
+t.test('credentials: the form, a password passed in this attempt, a session standing in', async (t) => {
+  const { context, session, alice, clock, masks } = await setup(t);
+  t.same(credentialsCheck.evaluate(context('web')), { kind: 'prompt', prompt: 'sign-in', oauthError: 'login_required' });
+  t.same(credentialsCheck.evaluate(context('web', { actorId: alice.id, passed: ['pwd'] })), { kind: 'pass' });
+  const live = await session('web');
+  t.same(credentialsCheck.evaluate(context('web', {}, { session: live })), { kind: 'pass', actorId: alice.id, amr: ['pwd'], authTime: clock.now }, 'SSO');
+  t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: ['login'] } }, { session: live })) as { kind: string }).kind, 'prompt', 'prompt=login');
+  t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], maxAge: 0 } }, { session: live, now: clock.now + 1 })) as { kind: string }).kind, 'prompt', 'max_age elapsed');
+  const otherSub = 'not-alice';
+  t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], hintSub: otherSub } }, { session: live })) as { kind: string }).kind, 'prompt', 'id_token_hint for someone else');
+  const own = subjectFor(masks, masks.clients.find('web')!, alice);
+  t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], hintSub: own } }, { session: live })) as { kind: string }).kind, 'pass', 'id_token_hint for her');
+  const later = clock.now + 3 * 3600 + 1;
+  t.equal((credentialsCheck.evaluate(context('other', {}, { session: live, now: later })) as { kind: string }).kind, 'prompt', 'another client after sso_factor_expires_in');
+  t.equal((credentialsCheck.evaluate(context('web', {}, { session: live, now: later })) as { kind: string }).kind, 'pass', 'the same client within password_factor_expires_in');
+});
+
+t.test('client-consent: asks, remembers, asks again for more; internal clients never ask', async (t) => {
+  const { context, alice, masks, clock } = await setup(t);
+  const withActor = (clientId: string, scope: string[], prompt: Array<'consent'> = []) =>
+    context(clientId, { actorId: alice.id, request: { clientId, redirectUri: '', scope, prompt } }, { actor: alice });
+  t.same(clientConsentCheck.evaluate(withActor('web', ['openid'])), { kind: 'prompt', prompt: 'consent', oauthError: 'consent_required' });
+  await masks.db.durable.run('saveConsent', { actorId: alice.id, clientId: 'web', scopes: ['openid'], now: clock.now });
+  t.same(clientConsentCheck.evaluate(withActor('web', ['openid'])), { kind: 'pass' });
+  t.equal((clientConsentCheck.evaluate(withActor('web', ['openid', 'email'])) as { kind: string }).kind, 'prompt', 'more scopes');
+  t.equal((clientConsentCheck.evaluate(withActor('web', ['openid'], ['consent'])) as { kind: string }).kind, 'prompt', 'prompt=consent');
+  t.same(clientConsentCheck.evaluate(withActor('intranet', ['openid'])), { kind: 'pass' }, 'internal');
+});
+
+t.test('the pipeline: installation order, client subset, stops at the first prompt, refuses unknown checks', async (t) => {
+  const { context, masks } = await setup(t);
+  t.same(Object.keys(CHECKS), ['device', 'credentials', 'client-consent']);
+  const seen: string[] = [];
+  const result = await runChecks(context('web'), async (outcome) => {
+    seen.push(outcome.kind);
+    return context('web');
+  });
+  t.match(result, { kind: 'prompt', prompt: 'sign-in', check: 'credentials' });
+  t.same(seen, ['pass'], 'device passed first, then credentials stopped it');
+  const secondFactor = { ...masks.clients.find('web')!, settings: { ...masks.clients.find('web')!.settings, checks: ['device' as const, 'second-factor' as const] } };
+  const refused = await runChecks({ ...context('web'), client: secondFactor }, async () => context('web'));
+  t.match(refused, { kind: 'deny', check: 'second-factor' }, 'a check masks cannot run yet is a deny, never a silent pass');
+});
