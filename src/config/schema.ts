@@ -159,6 +159,7 @@ export const ConfigSchema = Type.Object(
     lifetimes: Section(
       {
         session: OptionalDuration('Session lifetime (blank: until the browser closes)'),
+        session_idle: Duration('1 day', 'A session unused this long is over'),
         device: Duration('400 days', 'Lifetime of the device cookie'),
       },
       'Lifetimes of sessions and devices',

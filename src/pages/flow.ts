@@ -28,12 +28,13 @@ export async function ensureDevice(masks: Masks, request: FastifyRequest, reply:
   return id;
 }
 
-/** The live session of this browser, if its cookie points at one that has not ended or expired. */
+/** The live session of this browser, if its cookie points at one that has not ended, expired or idled out. */
 export function currentSession(masks: Masks, request: FastifyRequest, deviceId: string | undefined): SessionRow | undefined {
   const value = singleCookie(request, cookieNames(masks).session);
   if (!value) return undefined;
   const session = masks.signIns.session(sha256(value));
-  if (!session || session.endedAt !== null || session.expiresAt <= masks.clock()) return undefined;
+  const now = masks.clock();
+  if (!session || session.endedAt !== null || session.expiresAt <= now || now - session.lastSeenAt > masks.config.lifetimes.session_idle) return undefined;
   if (deviceId !== undefined && session.deviceId !== deviceId) return undefined;
   return session;
 }
@@ -161,8 +162,11 @@ async function establishSession(
   existing: SessionRow | undefined,
   sign: { actorId: string; deviceId: string; authTime: number; amr: string[]; fresh: boolean },
 ): Promise<{ id: string; authTime: number; amr: string[] }> {
-  if (existing && !sign.fresh && existing.actorId === sign.actorId) return { id: existing.id, authTime: existing.authTime, amr: existing.amr };
   const now = masks.clock();
+  if (existing && !sign.fresh && existing.actorId === sign.actorId) {
+    await masks.db.durable.run('touchSession', { hash: existing.hash, now });
+    return { id: existing.id, authTime: existing.authTime, amr: existing.amr };
+  }
   if (existing) await masks.db.durable.run('endSession', { hash: existing.hash, sid: existing.id, now });
   const value = randomToken();
   const id = randomUUID();

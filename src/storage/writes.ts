@@ -49,6 +49,7 @@ function statements(db: Sqlite.Database) {
       `insert into sessions (hash, id, actor_id, device_id, auth_time, amr, created_at, last_seen_at, expires_at)
        values (@hash, @id, @actorId, @deviceId, @authTime, @amr, @now, @now, @expiresAt)`,
     ),
+    touchSession: db.prepare('update sessions set last_seen_at = @now where hash = @hash and ended_at is null'),
     endSession: db.prepare('update sessions set ended_at = @now where hash = @hash and ended_at is null'),
     endSessionTokens: db.prepare("update tokens set revoked_at = @now where kind = 'internal_token' and json_extract(data, '$.sid') = @sid and revoked_at is null"),
     saveConsent: db.prepare(
@@ -135,6 +136,10 @@ export const WRITES = {
   },
   createSession(db: Sqlite.Database, args: { hash: string; id: string; actorId: string; deviceId: string; authTime: number; amr: string[]; now: number; expiresAt: number }): void {
     on(db).createSession.run({ ...args, amr: JSON.stringify(args.amr) });
+  },
+  /** The session was used (idle expiry counts from here). */
+  touchSession(db: Sqlite.Database, args: { hash: string; now: number }): void {
+    on(db).touchSession.run(args);
   },
   /** End a session and the internal-client cookies it issued. */
   endSession(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {

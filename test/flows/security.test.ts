@@ -92,3 +92,15 @@ t.test('logs never contain secrets, codes or tokens', async (t) => {
   t.ok(log.length > 0, 'requests were logged');
   for (const secret of [ALICE.password, 'other-secret-that-is-at-least-32-characters', 'secret.hint.value', 'code=', 'csrf']) t.notMatch(log, secret, `no ${secret}`);
 });
+
+t.test('sessions end after lifetimes.session_idle without use, and each use extends them', async (t) => {
+  const { app, clock } = await flowMasks(t, { lifetimes: { session_idle: '1 hour' } });
+  const browser = new InjectBrowser(app);
+  await signIn(browser, await open(browser, authorizeUrl(OTHER)));
+  clock.advance(50 * 60);
+  t.equal((await open(browser, authorizeUrl(OTHER))).statusCode, 302, 'used within the hour');
+  clock.advance(50 * 60);
+  t.equal((await open(browser, authorizeUrl(OTHER))).statusCode, 302, 'the last use counts, not the sign-in');
+  clock.advance(61 * 60);
+  t.equal((await open(browser, authorizeUrl(OTHER))).statusCode, 200, 'idle for over an hour: the form again');
+});
