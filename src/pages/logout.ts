@@ -4,8 +4,8 @@
  * it asks first (a POST with a CSRF token) and redirects only to a registered URI.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Masks } from '../context.js';
+import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
 import { Params } from '../oauth/params.js';
 import type { Client } from '../storage/clients.js';
 import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie } from './cookies.js';
@@ -17,9 +17,7 @@ import { renderMessage, renderPage } from './render.js';
 async function hintClient(masks: Masks, hint: string | undefined): Promise<Client | undefined> {
   if (!hint) return undefined;
   try {
-    const { payload } = await jwtVerify(hint, createLocalJWKSet(JSON.parse(masks.keys.jwks())), { issuer: masks.config.url, clockTolerance: Number.MAX_SAFE_INTEGER });
-    const audience = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-    return audience ? masks.clients.find(audience) : undefined;
+    return masks.clients.find((await verifyIdTokenHint(masks, hint)).aud);
   } catch {
     return undefined;
   }
