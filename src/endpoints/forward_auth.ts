@@ -54,7 +54,10 @@ export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
   app.get<{ Querystring: { rd?: string; client_id?: string } }>('/verify', (request, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
     const found = signedIn(masks, request);
-    const wanted = typeof request.query.client_id === 'string' ? masks.clients.find(request.query.client_id) : undefined;
+    const named = request.query.client_id;
+    const wanted = typeof named === 'string' ? masks.clients.find(named) : undefined;
+    // A proxy naming a client masks does not know is misconfigured: let nobody in.
+    if (named !== undefined && !wanted) return reply.code(403).send();
     const client = wanted ?? found?.client;
     const allowed = found && client && client.settings.scopes.required.every((scope) => found.actor.scopes.includes(scope));
     if (found && allowed) {

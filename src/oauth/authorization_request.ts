@@ -72,7 +72,8 @@ function verifiedRedirectUri(masks: Masks, client: Client, requested: string | u
   }
   if (matchesRedirectUri(client, requested)) return requested;
   if (client.settings.autofill_redirect_uri && client.redirectUris.length === 0 && !redirectUriProblem(requested, client.type)) {
-    masks.clients.save({ ...client, redirectUris: [requested], seeded: client.seeded });
+    const { id, name, secretHash, postLogoutRedirectUris, overrides, seeded } = client;
+    masks.clients.save({ id, name, secretHash, redirectUris: [requested], postLogoutRedirectUris, overrides, seeded });
     return requested;
   }
   throw new PageError('Invalid sign-in link', 'The redirect_uri of this link is not registered for the application, so masks will not send you there.');

@@ -87,4 +87,6 @@ t.test('the management client admits only masks:manage', async (t) => {
   const aliceIntranet = new InjectBrowser(app);
   await aliceIntranet.submit(await open(aliceIntranet, '/authorize/intranet'), { identifier: 'alice', password: ALICE.password });
   t.equal((await aliceIntranet.get('/verify?client_id=manage')).statusCode, 403, 'signed in, but not a manager');
+  t.equal((await aliceIntranet.get('/verify?client_id=no-such-client')).statusCode, 403, 'a misconfigured proxy naming an unknown client lets nobody in');
+  t.equal((await aliceIntranet.get('/verify?client_id=intranet')).statusCode, 200);
 });
