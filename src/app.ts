@@ -29,7 +29,6 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
-export { BODY_LIMIT };
 
 export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstance {
   const { config } = masks;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { BODY_LIMIT } from '../src/app.js';
+import { BODY_LIMIT } from '../src/limits.js';
 import { basic, CONFIDENTIAL, form, makeMasks, post } from './helpers/app.js';
 
 const good = basic(CONFIDENTIAL.id, CONFIDENTIAL.secret);
