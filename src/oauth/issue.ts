@@ -116,9 +116,9 @@ export function idToken(masks: Masks, client: Client, claims: IdTokenClaims): Pr
 }
 
 /** An authorization code and its row; `data` binds it to the redirect_uri, PKCE and the sign-in. */
-export function authorizationCode(masks: Masks, grantee: Grantee, data: Record<string, unknown>): { code: string; row: TokenValues } {
+export function authorizationCode(masks: Masks, grantee: Grantee, data: Record<string, unknown>): { token: string; row: TokenValues } {
   const code = randomToken();
-  return { code, row: row(masks, grantee, 'authorization_code', code, grantee.client.settings.authorization_code_expires_in, data) };
+  return { token: code, row: row(masks, grantee, 'authorization_code', code, grantee.client.settings.authorization_code_expires_in, data) };
 }
 
 /** The cookie value for internal clients and its row. */

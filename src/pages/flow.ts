@@ -14,6 +14,7 @@ import { subjectFor } from '../oauth/subjects.js';
 import { randomToken, sha256 } from '../security/secrets.js';
 import type { Client } from '../storage/clients.js';
 import type { SessionRow } from '../storage/sign_in.js';
+import type { NewSession } from '../storage/writes.js';
 import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie, setDeviceCookie, singleCookie } from './cookies.js';
 import { renderMessage } from './render.js';
 
@@ -128,61 +129,49 @@ export async function advance(masks: Masks, request: FastifyRequest, reply: Fast
   if (attempt.request.hintSub !== undefined && attempt.request.hintSub !== sub) {
     return redirectError(masks, reply, client, attempt, new OAuthError('login_required', 'the signed-in person is not the one id_token_hint names'), status);
   }
-  if (!(await masks.db.durable.run('completeAttempt', { id: attempt.id, now: context.now }))) {
+  const next = planSession(masks, session, { actorId: actor.id, deviceId, authTime, amr, fresh: attempt.passed.includes('pwd') });
+  const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub, actorId: actor.id, grantId: randomUUID() };
+  const issued =
+    client.type === 'internal'
+      ? internalToken(masks, grantee, { sid: next.id })
+      : authorizationCode(masks, grantee, {
+          redirect_uri: attempt.request.redirectUri,
+          code_challenge: attempt.request.codeChallenge ?? null,
+          nonce: attempt.request.nonce ?? null,
+          auth_time: next.authTime,
+          amr: next.amr,
+          sid: next.id,
+          max_age: attempt.request.maxAge ?? null,
+        });
+  if (!(await masks.db.durable.run('finishAttempt', { attemptId: attempt.id, now: context.now, ...next.writes, token: issued.row }))) {
     throw new PageError('Sign-in already finished', 'This sign-in has already been completed. Go back to the application.', 410);
   }
-  const sessionRow = await establishSession(masks, reply, session, { actorId: actor.id, deviceId, authTime, amr, fresh: attempt.passed.includes('pwd') });
-  const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub, actorId: actor.id, grantId: randomUUID() };
+  if (next.cookie) reply.setCookie(cookieNames(masks).session, next.cookie, hostCookie(masks, masks.config.lifetimes.session ?? undefined));
   if (client.type === 'internal') {
-    const issued = internalToken(masks, grantee, { sid: sessionRow.id });
-    await masks.tokens.insert(issued.row);
     reply.setCookie(cookieNames(masks).internal, issued.token, internalCookie(masks, client.settings.internal_token_expires_in));
     return reply.redirect(attempt.request.returnTo ?? '/', status);
   }
-  const issued = authorizationCode(masks, grantee, {
-    redirect_uri: attempt.request.redirectUri,
-    code_challenge: attempt.request.codeChallenge ?? null,
-    nonce: attempt.request.nonce ?? null,
-    auth_time: sessionRow.authTime,
-    amr: sessionRow.amr,
-    sid: sessionRow.id,
-    max_age: attempt.request.maxAge ?? null,
-  });
-  await masks.tokens.insert(issued.row);
-  return reply.redirect(clientRedirect(attempt.request.redirectUri, masks.config.url, { code: issued.code, state: attempt.request.state }), status);
+  return reply.redirect(clientRedirect(attempt.request.redirectUri, masks.config.url, { code: issued.token, state: attempt.request.state }), status);
 }
 
 /**
  * The session after a sign-in: a fresh credential always makes a new session (new id, no
- * fixation) and ends the old one; otherwise the existing session carries on (SSO).
+ * fixation) and ends the old one; otherwise the existing session carries on (SSO). Returns
+ * the writes for finishAttempt and the new cookie value, if any.
  */
-async function establishSession(
+function planSession(
   masks: Masks,
-  reply: FastifyReply,
   existing: SessionRow | undefined,
   sign: { actorId: string; deviceId: string; authTime: number; amr: string[]; fresh: boolean },
-): Promise<{ id: string; authTime: number; amr: string[] }> {
-  const now = masks.clock();
+): { id: string; authTime: number; amr: string[]; cookie?: string; writes: { touch?: string; end?: { hash: string; sid: string }; create?: NewSession } } {
   if (existing && !sign.fresh && existing.actorId === sign.actorId) {
-    await masks.db.durable.run('touchSession', { hash: existing.hash, now });
-    return { id: existing.id, authTime: existing.authTime, amr: existing.amr };
+    return { id: existing.id, authTime: existing.authTime, amr: existing.amr, writes: { touch: existing.hash } };
   }
-  if (existing) await masks.db.durable.run('endSession', { hash: existing.hash, sid: existing.id, now });
-  const value = randomToken();
+  const cookie = randomToken();
   const id = randomUUID();
-  const lifetime = masks.config.lifetimes.session;
-  await masks.db.durable.run('createSession', {
-    hash: sha256(value),
-    id,
-    actorId: sign.actorId,
-    deviceId: sign.deviceId,
-    authTime: sign.authTime,
-    amr: sign.amr,
-    now,
-    expiresAt: now + (lifetime ?? maxFactorLifetime(masks)),
-  });
-  reply.setCookie(cookieNames(masks).session, value, hostCookie(masks, lifetime ?? undefined));
-  return { id, authTime: sign.authTime, amr: sign.amr };
+  const lifetime = masks.config.lifetimes.session ?? maxFactorLifetime(masks);
+  const create: NewSession = { hash: sha256(cookie), id, actorId: sign.actorId, deviceId: sign.deviceId, authTime: sign.authTime, amr: sign.amr, expiresAt: masks.clock() + lifetime };
+  return { id, authTime: sign.authTime, amr: sign.amr, cookie, writes: { create, ...(existing ? { end: { hash: existing.hash, sid: existing.id } } : {}) } };
 }
 
 /** Without lifetimes.session, a session lives (server-side) as long as the longest remembered password. */

@@ -51,9 +51,13 @@ export function signInRoutes(pages: FastifyInstance, masks: Masks) {
       }
       limiter.succeed(`account:${identifier}`);
       const now = masks.clock();
-      await masks.db.durable.run('updateAttempt', { id: attempt.id, actorId: actor.id, passed: [...new Set([...attempt.passed, 'pwd'])] });
-      await masks.db.durable.run('recordFactor', { actorId: actor.id, deviceId, kind: 'pwd', clientId: client.id, now });
-      if (needsRehash(actor.passwordHash!)) await masks.db.durable.run('setPasswordHash', { actorId: actor.id, hash: await hashPassword(password), now });
+      const rehashed = needsRehash(actor.passwordHash!) ? await hashPassword(password) : undefined;
+      // Issued in one tick, these share one commit.
+      await Promise.all([
+        masks.db.durable.run('updateAttempt', { id: attempt.id, actorId: actor.id, passed: [...new Set([...attempt.passed, 'pwd'])] }),
+        masks.db.durable.run('recordFactor', { actorId: actor.id, deviceId, kind: 'pwd', clientId: client.id, now }),
+        rehashed && masks.db.durable.run('setPasswordHash', { actorId: actor.id, hash: rehashed, now }),
+      ]);
       return advance(masks, request, reply, attempt.id, 303);
     });
 
@@ -69,8 +73,10 @@ export function signInRoutes(pages: FastifyInstance, masks: Masks) {
       }
       if (decision !== 'allow') throw new PageError('Bad request', 'Choose Allow or Deny.');
       const granted = masks.signIns.consentedScopes(attempt.actorId, client.id);
-      await masks.db.durable.run('saveConsent', { actorId: attempt.actorId, clientId: client.id, scopes: [...new Set([...granted, ...attempt.request.scope])], now: masks.clock() });
-      await masks.db.durable.run('updateAttempt', { id: attempt.id, actorId: attempt.actorId, passed: [...new Set([...attempt.passed, 'consent'])] });
+      await Promise.all([
+        masks.db.durable.run('saveConsent', { actorId: attempt.actorId, clientId: client.id, scopes: [...new Set([...granted, ...attempt.request.scope])], now: masks.clock() }),
+        masks.db.durable.run('updateAttempt', { id: attempt.id, actorId: attempt.actorId, passed: [...new Set([...attempt.passed, 'consent'])] }),
+      ]);
       return advance(masks, request, reply, attempt.id, 303);
     });
 }

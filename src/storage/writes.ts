@@ -68,6 +68,28 @@ const on = (db: Sqlite.Database) => {
   return s;
 };
 
+export interface NewSession {
+  hash: string;
+  id: string;
+  actorId: string;
+  deviceId: string;
+  authTime: number;
+  amr: string[];
+  expiresAt: number;
+}
+
+interface FinishArgs {
+  attemptId: string;
+  now: number;
+  /** Hash of the live session carried on (SSO). */
+  touch?: string;
+  /** The session a fresh sign-in replaces. */
+  end?: { hash: string; sid: string };
+  create?: NewSession;
+  /** The authorization code or the internal-client cookie token. */
+  token: TokenValues;
+}
+
 interface ExchangeArgs {
   hash: string;
   clientId: string;
@@ -134,12 +156,19 @@ export const WRITES = {
   recordFactor(db: Sqlite.Database, args: { actorId: string; deviceId: string; kind: string; clientId: string; now: number }): void {
     on(db).recordFactor.run(args);
   },
-  createSession(db: Sqlite.Database, args: { hash: string; id: string; actorId: string; deviceId: string; authTime: number; amr: string[]; now: number; expiresAt: number }): void {
-    on(db).createSession.run({ ...args, amr: JSON.stringify(args.amr) });
-  },
-  /** The session was used (idle expiry counts from here). */
-  touchSession(db: Sqlite.Database, args: { hash: string; now: number }): void {
-    on(db).touchSession.run(args);
+  /**
+   * Finish a sign-in in one transaction (one fsync): complete the attempt (false, and
+   * nothing else written, if it was completed already), settle the session (touch the
+   * live one, or end it and create a fresh one), and store what the client gets.
+   */
+  finishAttempt(db: Sqlite.Database, args: FinishArgs): boolean {
+    const s = on(db);
+    if (s.completeAttempt.run({ id: args.attemptId, now: args.now }).changes === 0) return false;
+    if (args.touch) s.touchSession.run({ hash: args.touch, now: args.now });
+    if (args.end) WRITES.endSession(db, { ...args.end, now: args.now });
+    if (args.create) s.createSession.run({ ...args.create, amr: JSON.stringify(args.create.amr), now: args.now });
+    WRITES.insertToken(db, args.token);
+    return true;
   },
   /** End a session and the internal-client cookies it issued. */
   endSession(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
