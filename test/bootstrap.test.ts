@@ -84,3 +84,11 @@ t.test('bad seeds stop the boot with a clear message', async (t) => {
   await t.rejects(makeMasks(t, { yaml: { seeds: { clients: [{ id: 'a' }, { id: 'a' }] } } }), /declared twice/);
   await t.rejects(makeMasks(t, { yaml: { seeds: { actors: [{ nickname: 'bob', password: 'short' }] } } }), /shorter than passwords.min_chars/);
 });
+
+t.test('MASKS_SKIP_MIGRATIONS: boot does not migrate', async (t) => {
+  const first = await makeMasks(t);
+  await first.close();
+  const again = await makeMasks(t, { dir: first.dir, env: { MASKS_SKIP_MIGRATIONS: 'true' } });
+  t.ok(again.masks.clients.find('manage'), 'an already-migrated database boots');
+  await t.rejects(makeMasks(t, { env: { MASKS_SKIP_MIGRATIONS: 'true' } }), /no such table/, 'an empty one is left empty, so boot stops');
+});

@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import { cookieNames, singleCookie } from '../pages/cookies.js';
-import { sha256 } from '../security/secrets.js';
 import { endpointUrl } from './discovery.js';
 import type { Actor } from '../storage/actors.js';
 import type { Client } from '../storage/clients.js';
@@ -22,8 +21,8 @@ interface Signed {
 function signedIn(masks: Masks, request: FastifyRequest): Signed | undefined {
   const value = singleCookie(request, cookieNames(masks).internal);
   if (!value || value.length > 200) return undefined;
-  const row = masks.tokens.findByHash(sha256(value));
-  if (!row || row.kind !== 'internal_token' || row.revokedAt !== null || row.expiresAt <= masks.clock() || !row.actorId) return undefined;
+  const row = masks.tokens.live(value, ['internal_token'], masks.clock());
+  if (!row?.actorId) return undefined;
   const actor = masks.actors.find(row.actorId);
   const client = masks.clients.find(row.clientId);
   if (!actor || !client) return undefined;

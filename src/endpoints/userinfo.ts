@@ -6,7 +6,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { Params } from '../oauth/params.js';
-import { sha256 } from '../security/secrets.js';
 import type { Actor } from '../storage/actors.js';
 import { sendNoStore } from './respond.js';
 
@@ -49,9 +48,8 @@ function presentedToken(request: FastifyRequest): string {
 
 export function userinfoEndpoint(app: FastifyInstance, masks: Masks) {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const row = masks.tokens.findByHash(sha256(presentedToken(request)));
-    const now = masks.clock();
-    if (!row || row.kind !== 'access_token' || row.revokedAt !== null || row.expiresAt <= now || row.actorId === null) {
+    const row = masks.tokens.live(presentedToken(request), ['access_token'], masks.clock());
+    if (!row?.actorId) {
       throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
     }
     const scopes = row.scope.split(' ');

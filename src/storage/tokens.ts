@@ -3,6 +3,7 @@
  * survive a crash (issuing, consuming, revoking) are durable writes (writes.ts).
  */
 import { eq, sql } from 'drizzle-orm';
+import { sha256 } from '../security/secrets.js';
 import type { Database } from './db.js';
 import { tokens } from './schema.js';
 import type { TokenValues, WriteArgs, WriteResult } from './writes.js';
@@ -36,6 +37,13 @@ export class Tokens {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       this.cache.set(hash, { row, at: now });
     } else if (cached) this.cache.delete(hash);
+    return row;
+  }
+
+  /** The token with this value if it is usable now (not revoked, consumed or expired) and one of `kinds`. */
+  live(value: string, kinds: TokenKind[], now: number): TokenRow | undefined {
+    const row = this.findByHash(sha256(value));
+    if (!row || !kinds.includes(row.kind) || row.revokedAt !== null || row.consumedAt !== null || row.expiresAt <= now) return undefined;
     return row;
   }
 

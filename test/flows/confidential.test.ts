@@ -9,7 +9,7 @@ const exchange = (app: Parameters<typeof post>[0], code: string, auth = webAuth,
   post(app, '/token', { grant_type: 'authorization_code', code, redirect_uri: redirect }, auth);
 
 t.test('a person signs in to a confidential client: code, tokens, ID token, userinfo', async (t) => {
-  const { app, clock } = await flowMasks(t);
+  const { app, clock, masks } = await flowMasks(t);
   const browser = new InjectBrowser(app);
   const page = await open(browser, authorizeUrl(WEB, { scope: 'openid profile email', nonce: 'nonce-123', state: 'x'.repeat(500) }));
   t.equal(page.statusCode, 200);
@@ -20,6 +20,8 @@ t.test('a person signs in to a confidential client: code, tokens, ID token, user
   t.match(page.headers['content-security-policy'], /frame-ancestors 'none'/);
   t.equal(page.headers['referrer-policy'], 'no-referrer');
   t.match(browser.cookies.get('masks_device'), /^[\w-]+\.[\w-]+$/, 'a signed device cookie');
+  const device = masks.signIns.device(browser.cookies.get('masks_device')!.split('.')[0]!)!;
+  t.match(device, { userAgent: 'test-browser/1.0', ip: '127.0.0.1', lastSeenAt: clock.now, blockedAt: null }, 'the devices table records user agent, address, last seen');
 
   const consent = await signIn(browser, page);
   const query = redirectQuery(consent);

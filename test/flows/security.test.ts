@@ -1,11 +1,12 @@
 import t from 'tap';
 import { hash } from '@node-rs/argon2';
+import { sha256 } from '../../src/security/secrets.js';
 import { makeMasks } from '../helpers/app.js';
 import { InjectBrowser } from '../helpers/browser.js';
 import { ALICE, authorizeUrl, flowMasks, flowYaml, open, OTHER, signIn } from './setup.js';
 
 t.test('on https: __Host- cookies, Secure, HttpOnly, SameSite=Lax, 128+ bits', async (t) => {
-  const { app } = await makeMasks(t, { yaml: flowYaml({ url: 'https://id.example.com', cookie_domain: '' }) });
+  const { app, masks } = await makeMasks(t, { yaml: flowYaml({ url: 'https://id.example.com', cookie_domain: '' }) });
   const browser = new InjectBrowser(app);
   const done = await browser.submit(await open(browser, authorizeUrl(OTHER)), { identifier: 'alice', password: ALICE.password });
   const all = [...((await app.inject(authorizeUrl(OTHER))).cookies as never[]), ...(done.cookies as never[])] as Array<{ name: string; value: string; secure?: boolean; httpOnly?: boolean; sameSite?: string; path?: string; domain?: string }>;
@@ -20,7 +21,10 @@ t.test('on https: __Host- cookies, Secure, HttpOnly, SameSite=Lax, 128+ bits', a
     t.notOk(cookie!.domain, 'host-only');
   }
   t.ok(Buffer.from(session!.value, 'base64url').length >= 16, 'at least 128 bits');
-  t.notOk(session!.value.includes(browser.cookies.get('__Host-masks_device') ?? '#'), 'opaque');
+  const stored = masks.db.sqlite.prepare('select hash from sessions').pluck().all() as string[];
+  t.same(stored, [sha256(session!.value)], 'an opaque reference: the server keeps only its SHA-256');
+  const [deviceId, signature] = device!.value.split('.');
+  t.equal(signature, masks.keyed.hash(deviceId!, 'device'), 'the device cookie is signed with the installation key');
 });
 
 t.test('old argon2 parameters are rehashed at sign-in', async (t) => {
