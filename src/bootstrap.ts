@@ -3,6 +3,7 @@
  * masks.yml (clients declared by the file; actors created when missing, never overwritten).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { generatePassword, passwordProblem } from './accounts/passwords.js';
 import type { ClientOverrides, SeedActor, SeedClient } from './config/schema.js';
 import { CLIENT_SETTING_KEYS } from './config/schema.js';
 import type { Masks } from './context.js';
@@ -114,10 +115,8 @@ function seedClients(masks: Masks, seeds: SeedClient[], announce: Announce) {
 
 async function createActor(masks: Masks, seed: SeedActor & { emailVerified?: boolean }) {
   if (!seed.nickname && !seed.email) throw new InputError('an actor needs a nickname or an email address');
-  const { passwords } = masks.config;
-  if (seed.password !== undefined && [...seed.password.normalize('NFKC')].length < passwords.min_chars) {
-    throw new InputError(`actor "${seed.nickname ?? seed.email}": the password is shorter than passwords.min_chars (${passwords.min_chars})`);
-  }
+  const problem = seed.password !== undefined ? passwordProblem(masks.config.passwords, seed.password) : undefined;
+  if (problem) throw new InputError(`actor "${seed.nickname ?? seed.email}": ${problem}`);
   return masks.actors.create({
     nickname: seed.nickname,
     email: seed.email,
@@ -140,7 +139,7 @@ async function ensureFirstManager(masks: Masks, announce: Announce) {
     return;
   }
   const { nickname, email, password } = masks.config.manager;
-  const generated = password ? undefined : randomToken(18);
+  const generated = password ? undefined : generatePassword(masks.config.passwords);
   await createActor(masks, { nickname, email: email || undefined, password: password || generated, scopes: [MANAGE_SCOPE], emailVerified: true });
   masks.settings.set('first_manager_created', true);
   if (generated) announce(`masks: created the first manager "${nickname}" with password (shown once): ${generated}`);

@@ -2,6 +2,7 @@
 /** The masks command line: start, migrate, config, keys, clients, actors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import YAML from 'yaml';
+import { passwordProblem } from './accounts/passwords.js';
 import { bootstrap, InputError, pickOverrides, saveClient } from './bootstrap.js';
 import { ConfigError, loadConfig, redact } from './config/load.js';
 import { CLIENT_TYPES, type Config } from './config/schema.js';
@@ -150,7 +151,8 @@ const COMMANDS: Record<string, Command> = {
           if (identifier && masks.actors.findByIdentifier(identifier)) throw new InputError(`an actor "${identifier}" already exists`);
         }
         const password = values.password as string | undefined;
-        if (password !== undefined && password.length < config.passwords.min_chars) throw new InputError(`the password is shorter than passwords.min_chars (${config.passwords.min_chars})`);
+        const problem = password !== undefined ? passwordProblem(config.passwords, password) : undefined;
+        if (problem) throw new InputError(problem);
         const actor = masks.actors.create({
           nickname,
           email,

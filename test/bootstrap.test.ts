@@ -1,4 +1,5 @@
 import t from 'tap';
+import { passwordLength, passwordProblem } from '../src/accounts/passwords.js';
 import { MANAGE_SCOPE } from '../src/bootstrap.js';
 import { verifyPassword } from '../src/factors/password.js';
 import { basic, baseYaml, CONFIDENTIAL, makeMasks, post } from './helpers/app.js';
@@ -83,6 +84,42 @@ t.test('bad seeds stop the boot with a clear message', async (t) => {
   await t.rejects(makeMasks(t, { yaml: { seeds: { clients: [{ id: 'manage' }] } } }), /built-in management client/);
   await t.rejects(makeMasks(t, { yaml: { seeds: { clients: [{ id: 'a' }, { id: 'a' }] } } }), /declared twice/);
   await t.rejects(makeMasks(t, { yaml: { seeds: { actors: [{ nickname: 'bob', password: 'short' }] } } }), /shorter than passwords.min_chars/);
+});
+
+t.test('the one password rule: code points of the NFKC form, between min_chars and max_chars', async (t) => {
+  const rule = { min_chars: 8, max_chars: 100 };
+  t.equal(passwordLength('\u{1F600}'.repeat(8)), 8, 'an astral character (16 UTF-16 units here) counts once');
+  t.equal(passwordProblem(rule, '\u{1F600}'.repeat(8)), undefined);
+  t.equal(passwordProblem(rule, '\u{1F600}'.repeat(100)), undefined, '100 emoji are 100 characters, not 200');
+  t.equal(passwordLength('e\u0301'.repeat(4)), 4, 'e + combining accent is one é after NFKC');
+  t.equal(passwordProblem(rule, 'e\u0301'.repeat(4)), 'the password is shorter than passwords.min_chars (8)', '8 UTF-16 units, 4 characters');
+  t.equal(passwordProblem(rule, '\uFB03'.repeat(3)), undefined, 'the ligature ffi is three characters after NFKC');
+  t.equal(passwordProblem(rule, 'x'.repeat(101)), 'the password is longer than passwords.max_chars (100)');
+  t.equal(passwordProblem(rule, 'x'.repeat(100)), undefined);
+});
+
+t.test('seeds and the first manager follow the one password rule', async (t) => {
+  await t.rejects(
+    makeMasks(t, { yaml: { passwords: { max_chars: 20 }, seeds: { actors: [{ nickname: 'bob', password: 'x'.repeat(21) }] } } }),
+    /^actor "bob": the password is longer than passwords\.max_chars \(20\)$/,
+    'a seed password over max_chars stops the boot',
+  );
+  await t.rejects(
+    makeMasks(t, { yaml: { seeds: { actors: [{ nickname: 'bob', password: 'e\u0301'.repeat(4) }] } } }),
+    /actor "bob": the password is shorter than passwords\.min_chars \(8\)/,
+  );
+  await t.rejects(makeMasks(t, { yaml: { passwords: { max_chars: 10 }, manager: { password: 'x'.repeat(11) } } }), /actor "manager": the password is longer than passwords\.max_chars/);
+
+  const emoji = '\u{1F600}'.repeat(600);
+  const { masks } = await makeMasks(t, { yaml: { passwords: { max_chars: 1000 }, seeds: { actors: [{ nickname: 'carol', password: emoji }] } } });
+  t.ok(await verifyPassword(masks.actors.findByIdentifier('carol')!.passwordHash, emoji), '600 emoji (1,200 UTF-16 units) fit max_chars 1000');
+
+  for (const passwords of [{ min_chars: 8, max_chars: 12 }, { min_chars: 40, max_chars: 100 }]) {
+    const { masks: booted, announced } = await makeMasks(t, { yaml: { passwords } });
+    const generated = /password \(shown once\): (\S+)$/.exec(announced[0]!)?.[1];
+    t.equal(passwordProblem(passwords, generated!), undefined, `the generated manager password keeps ${JSON.stringify(passwords)}`);
+    t.ok(await verifyPassword(booted.actors.findByIdentifier('manager')!.passwordHash, generated!));
+  }
 });
 
 t.test('MASKS_SKIP_MIGRATIONS: boot does not migrate', async (t) => {

@@ -70,6 +70,35 @@ t.test('migrate, clients, actors and keys', async (t) => {
   db.close();
 });
 
+t.test('actors add follows the one password rule (NFKC code points, min_chars and max_chars)', async (t) => {
+  const dir = tempDir(t);
+  const add = (nickname: string, password: string) => masks(dir, ['actors', 'add', '--nickname', nickname, '--password', password], { MASKS_PASSWORDS_MAX_CHARS: '10' });
+  const emoji = add('emoji', '\u{1F600}'.repeat(4));
+  t.equal(emoji.code, 1, '4 emoji are 8 UTF-16 units but 4 characters');
+  t.equal(emoji.stderr, 'masks: the password is shorter than passwords.min_chars (8)\n');
+  const combining = add('combining', 'e\u0301'.repeat(4));
+  t.equal(combining.code, 1, '8 UTF-16 units, 4 characters after NFKC');
+  t.equal(combining.stderr, 'masks: the password is shorter than passwords.min_chars (8)\n');
+  const long = add('long', 'x'.repeat(11));
+  t.equal(long.code, 1);
+  t.equal(long.stderr, 'masks: the password is longer than passwords.max_chars (10)\n');
+  const fits = add('fits', '\u{1F600}'.repeat(10));
+  t.equal(fits.code, 0, `10 emoji (20 UTF-16 units) fit max_chars 10: ${fits.stderr}`);
+  t.notMatch(masks(dir, ['actors', 'list']).stdout, /\t(emoji|combining|long)\t/, 'no refused actor was created');
+});
+
+t.test('Kubernetes service links: a warning on stderr, not a stop', async (t) => {
+  const dir = tempDir(t);
+  const links = { MASKS_PORT: 'tcp://10.0.0.1:5000', MASKS_SERVICE_HOST: '10.0.0.1', MASKS_SERVICE_PORT: '5000', MASKS_PORT_5000_TCP_ADDR: '10.0.0.1' };
+  const shown = masks(dir, ['config', '--json'], links);
+  t.equal(shown.code, 0, shown.stderr);
+  t.equal(JSON.parse(shown.stdout).port, 5000);
+  t.match(shown.stderr, /^masks: warning: ignoring Kubernetes service link variables[^\n]*MASKS_PORT, MASKS_PORT_5000_TCP_ADDR, MASKS_SERVICE_HOST, MASKS_SERVICE_PORT[^\n]*\n$/);
+  const typo = masks(dir, ['config'], { ...links, MASKS_PROT: '5000' });
+  t.equal(typo.code, 1);
+  t.equal(typo.stderr, 'masks: unknown environment variable MASKS_PROT (did you mean MASKS_PORT?)\n');
+});
+
 t.test('masks start serves, and SIGTERM drains and closes cleanly', async (t) => {
   const dir = tempDir(t);
   const { child, url, stdout } = await startMasksProcess(t, dir);

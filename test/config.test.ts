@@ -210,3 +210,67 @@ t.test('masks config redacts secrets', async (t) => {
   t.notMatch(shown, '0123456789abcdef0123456789abcdef');
   t.match(shown, '[redacted]');
 });
+
+/** What Kubernetes injects into every pod of the namespace for a Service named masks. */
+const SERVICE_LINKS = {
+  MASKS_PORT: 'tcp://10.0.0.1:5000',
+  MASKS_SERVICE_HOST: '10.0.0.1',
+  MASKS_SERVICE_PORT: '5000',
+  MASKS_SERVICE_PORT_HTTP: '5000',
+  MASKS_PORT_5000_TCP: 'tcp://10.0.0.1:5000',
+  MASKS_PORT_5000_TCP_PROTO: 'tcp',
+  MASKS_PORT_5000_TCP_PORT: '5000',
+  MASKS_PORT_5000_TCP_ADDR: '10.0.0.1',
+};
+
+t.test('Kubernetes service links do not stop the boot: ignored with a warning', async (t) => {
+  const dir = tempDir(t);
+  const warnings: string[] = [];
+  const config = loadConfig({ cwd: dir, env: { ...SERVICE_LINKS, MASKS_NAME: 'in-kubernetes' }, warn: (message) => warnings.push(message) });
+  t.equal(config.port, 5000, 'MASKS_PORT=tcp://… is a link, not the port; the default stays');
+  t.equal(config.name, 'in-kubernetes', 'real keys still apply');
+  t.equal(warnings.length, 1, 'one warning');
+  for (const name of Object.keys(SERVICE_LINKS)) t.match(warnings[0], name, `names ${name}`);
+  t.match(warnings[0], /Kubernetes service link/, 'and says why');
+  t.notMatch(warnings[0], '10.0.0.1', 'without values');
+
+  writeFileSync(path.join(dir, 'masks.yml'), 'port: 6000\n');
+  t.equal(loadConfig({ cwd: dir, env: { MASKS_PORT: 'udp://10.0.0.1:53' }, warn: () => {} }).port, 6000, 'a udp:// link does not override the file either');
+  t.equal(loadConfig({ cwd: tempDir(t), env: { MASKS_PORT: 'sctp://10.0.0.1:9', MASKS_DB_SERVICE_HOST: '10.0.0.2', MASKS_DB_PORT: 'tcp://10.0.0.2:5432' }, warn: () => {} }).port, 5000, 'links of a service named masks-db too');
+  t.equal(load(t, {}, { MASKS_PORT: '7000' }).port, 7000, 'a number is the real key');
+  loadConfig({ cwd: tempDir(t), env: { MASKS_NAME: 'x' }, warn: (message) => warnings.push(message) });
+  t.equal(warnings.length, 1, 'no links, no warning');
+});
+
+t.test('the default warning is one line on stderr', async (t) => {
+  const dir = tempDir(t);
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stderr.write;
+  try {
+    loadConfig({ cwd: dir, env: { MASKS_SERVICE_HOST: '10.0.0.1' } });
+  } finally {
+    process.stderr.write = write;
+  }
+  t.equal(written.length, 1);
+  t.match(written[0], /^masks: warning: ignoring Kubernetes service link variables[^\n]*: MASKS_SERVICE_HOST [^\n]*\n$/);
+});
+
+t.test('misspelt keys still stop the boot next to service links', async (t) => {
+  t.equal(loadError(t, {}, { ...SERVICE_LINKS, MASKS_PROT: '5000' }), 'unknown environment variable MASKS_PROT (did you mean MASKS_PORT?)');
+  t.equal(
+    loadError(t, {}, { ...SERVICE_LINKS, MASKS_CLIENTS_ACESS_TOKEN_EXPIRES_IN: '1h' }),
+    'unknown environment variable MASKS_CLIENTS_ACESS_TOKEN_EXPIRES_IN (did you mean MASKS_CLIENTS_ACCESS_TOKEN_EXPIRES_IN?)',
+  );
+  t.match(loadError(t, {}, { MASKS_SMTP_PORT: '587' }), /^unknown environment variable MASKS_SMTP_PORT/, 'a *_PORT that is not a link URL is a key');
+  t.match(loadError(t, {}, { MASKS_PORT: 'http://10.0.0.1:5000' }), /config key "port" expected integer/, 'only tcp, udp and sctp URLs are links');
+});
+
+t.test('a config error names a secret key but never prints its value', async (t) => {
+  const password = loadError(t, { 'masks.yml': 'seeds:\n  actors:\n    - nickname: bob\n      password: 31415926535\n' });
+  t.equal(password, 'config key "seeds.actors.0.password" expected string, got [redacted] (from masks.yml)');
+  const secret = loadError(t, { 'masks.yml': 'seeds:\n  clients:\n    - id: x\n      secret: hunter2-secret\n' });
+  t.match(secret, /^config key "seeds\.clients\.0\.secret" .*, got \[redacted\] \(from masks\.yml\)$/);
+  t.notMatch(secret, 'hunter2');
+  t.match(loadError(t, { 'masks.yml': 'port: eighty\n' }), 'got "eighty"', 'other values are still shown');
+});

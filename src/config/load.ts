@@ -1,6 +1,7 @@
 /**
  * Loading the configuration: defaults < masks.yml < MASKS_* environment variables.
- * Every problem stops the boot with one message naming the key.
+ * Every problem stops the boot with one message naming the key; only variables that are
+ * not meant for masks (Kubernetes service links) are ignored, with a warning.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,13 @@ export class ConfigError extends Error {
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Told about what is ignored (names and reasons, never values); default: one line on stderr. */
+  warn?: (message: string) => void;
 }
+
+const stderrWarn = (message: string): void => {
+  process.stderr.write(`masks: warning: ${message}\n`);
+};
 
 type Json = unknown;
 type Obj = Record<string, Json>;
@@ -42,6 +49,18 @@ const ENV_KEYS: Map<string, { path: string[]; schema: TSchema }> = new Map(
     .filter(({ path: p }) => p[0] !== 'seeds')
     .map((leaf) => [envName(leaf.path), leaf]),
 );
+
+/**
+ * The variables Kubernetes injects for a service named masks or masks-* (enableServiceLinks):
+ * {SVC}_SERVICE_HOST, {SVC}_SERVICE_PORT[_{NAME}], {SVC}_PORT_{N}_{PROTO}[_PROTO|_PORT|_ADDR],
+ * and {SVC}_PORT holding a tcp://, udp:// or sctp:// URL (MASKS_PORT with a number is the real key).
+ */
+const SERVICE_LINK_NAME = /^MASKS(?:_[A-Z0-9_]+?)?_(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?|PORT_\d{1,5}_(?:TCP|UDP|SCTP)(?:_(?:PROTO|PORT|ADDR))?)$/;
+const SERVICE_LINK_PORT = /^MASKS(?:_[A-Z0-9_]+)?_PORT$/;
+const SERVICE_LINK_URL = /^(?:tcp|udp|sctp):\/\//i;
+
+export const isServiceLink = (name: string, value: string): boolean =>
+  (SERVICE_LINK_NAME.test(name) && !ENV_KEYS.has(name)) || (SERVICE_LINK_PORT.test(name) && SERVICE_LINK_URL.test(value));
 
 function levenshtein(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -128,10 +147,19 @@ function readYaml(file: string): Obj {
   return data;
 }
 
+/** Is this key a secret, or does its value hold one (SECRET_KEYS, `*` for any one segment)? */
+function mayHoldSecret(keyPath: string): boolean {
+  const parts = keyPath.split('.').filter(Boolean);
+  return SECRET_KEYS.some((secret) => {
+    const pattern = secret.split('.');
+    return parts.length <= pattern.length && parts.every((part, i) => pattern[i] === '*' || pattern[i] === part);
+  });
+}
+
 function describeError(error: { path: string; message: string; value: unknown; schema: TSchema }, sources: Map<string, string>): string {
   const keyPath = error.path.split('/').filter(Boolean).join('.');
   const source = [...sources.entries()].find(([p]) => keyPath === p || keyPath.startsWith(`${p}.`))?.[1] ?? 'masks.yml';
-  const got = JSON.stringify(error.value);
+  const got = mayHoldSecret(keyPath) ? '[redacted]' : JSON.stringify(error.value);
   const schema = error.schema;
   const options = (schema.anyOf as TSchema[] | undefined)?.filter((s) => s.const !== undefined).map((s) => s.const);
   let reason = error.message.replace(/^Expected/, 'expected');
@@ -154,8 +182,13 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const ymlName = path.relative(cwd, ymlPath) || ymlPath;
   normalise(ConfigSchema, raw, [], ymlName);
 
+  const links: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('MASKS_') || NON_KEY_ENV.has(name) || value === undefined) continue;
+    if (isServiceLink(name, value)) {
+      links.push(name);
+      continue;
+    }
     const leaf = ENV_KEYS.get(name);
     if (!leaf) {
       const hint = suggest(name, ENV_KEYS.keys());
@@ -163,6 +196,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     setPath(raw, leaf.path, normalise(leaf.schema, fromEnv(value, leaf.schema), leaf.path, name));
     sources.set(leaf.path.join('.'), `environment variable ${name}`);
+  }
+  if (links.length > 0) {
+    (options.warn ?? stderrWarn)(`ignoring Kubernetes service link variables, not masks settings: ${links.sort().join(', ')} (enableServiceLinks: false on the pod drops them)`);
   }
 
   const withDefaults = Value.Default(ConfigSchema, raw);

@@ -131,7 +131,8 @@ export const SeedActorSchema = Type.Object(
   {
     nickname: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    // Measured by the one password rule (src/accounts/passwords.ts) when the actor is created.
+    password: Type.Optional(Type.String()),
     scopes: Type.Optional(Type.Array(Scope)),
   },
   { additionalProperties: false },

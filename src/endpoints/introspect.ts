@@ -12,7 +12,7 @@ export function introspectionEndpoint(app: FastifyInstance, masks: Masks) {
   app.post('/introspect', async (request, reply) => {
     const params = new Params(request.body);
     const { client } = authenticateClient(masks, request, params);
-    const row = masks.tokens.live(params.require('token'), ['access_token', 'refresh_token'], masks.clock());
+    const row = masks.tokens.live(params.requireOpaque('token'), ['access_token', 'refresh_token'], masks.clock());
     if (!row || row.clientId !== client.id) return sendNoStore(reply, { active: false });
     const sub = (row.data as { sub?: string } | null)?.sub;
     return sendNoStore(reply, {

@@ -14,7 +14,7 @@ export function revocationEndpoint(app: FastifyInstance, masks: Masks) {
     const params = new Params(request.body);
     const { client } = authenticateClient(masks, request, params, true);
     params.get('token_type_hint'); // optional; the token is found by its hash whatever the hint
-    const hash = sha256(params.require('token'));
+    const hash = sha256(params.requireOpaque('token'));
     const row = masks.tokens.findByHash(hash);
     if (row && row.clientId === client.id && row.revokedAt === null) {
       const now = masks.clock();

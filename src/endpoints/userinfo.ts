@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
-import { OAuthError } from '../oauth/errors.js';
+import { conformDescription, OAuthError } from '../oauth/errors.js';
 import { Params } from '../oauth/params.js';
 import type { Actor } from '../storage/actors.js';
 import { sendNoStore } from './respond.js';
@@ -12,7 +12,7 @@ import { sendNoStore } from './respond.js';
 const bearerError = (error: 'invalid_request' | 'invalid_token', description: string) =>
   new OAuthError(error, description, {
     status: error === 'invalid_token' ? 401 : 400,
-    headers: { 'www-authenticate': `Bearer realm="masks", error="${error}", error_description="${description}"` },
+    headers: { 'www-authenticate': `Bearer realm="masks", error="${error}", error_description="${conformDescription(description)}"` },
   });
 
 /** The claims of an actor for a set of scopes. */
@@ -34,7 +34,7 @@ export function claimsFor(actor: Actor, scopes: string[], updatedAt: number): Re
 function presentedToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const params = new Params(request.method === 'POST' ? request.body : {});
-  const bodyToken = params.get('access_token');
+  const bodyToken = params.opaque('access_token'); // hashed only: any length is just an unknown token
   if (request.query && typeof request.query === 'object' && 'access_token' in request.query) throw bearerError('invalid_request', 'send the access token in the Authorization header, not the URL');
   if (header !== undefined) {
     if (bodyToken !== undefined) throw bearerError('invalid_request', 'send the access token once');

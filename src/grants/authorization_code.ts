@@ -22,7 +22,7 @@ export const authorizationCodeGrant: Grant = {
   name: 'authorization_code',
   async handle({ masks, client, params }) {
     if (client.type === 'internal') throw unauthorizedClient('internal clients do not use OAuth grants');
-    const code = params.require('code');
+    const code = params.requireOpaque('code');
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
     const hash = sha256(code);

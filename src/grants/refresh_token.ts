@@ -11,7 +11,7 @@ import { signedInTokens, type SignInFacts } from './tokens.js';
 export const refreshTokenGrant: Grant = {
   name: 'refresh_token',
   async handle({ masks, client, params }) {
-    const hash = sha256(params.require('refresh_token'));
+    const hash = sha256(params.requireOpaque('refresh_token'));
     const row = masks.tokens.findByHash(hash);
     if (!row || row.kind !== 'refresh_token' || row.clientId !== client.id) throw invalidGrant('the refresh token is invalid, expired or revoked');
     const granted = row.scope.split(' ').filter(Boolean);

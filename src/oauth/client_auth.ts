@@ -35,7 +35,7 @@ function decodeBasicPart(part: string): string {
 function presented(request: FastifyRequest, params: Params): Presented | undefined {
   const header = request.headers.authorization;
   const postId = params.get('client_id');
-  const postSecret = params.get('client_secret');
+  const postSecret = params.opaque('client_secret'); // hashed only: any length is just a wrong secret
   if (header !== undefined) {
     const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
     if (!match) throw invalidClient();

@@ -1,6 +1,7 @@
 /**
  * The OAuth error family (RFC 6749 5.2, 4.1.2.1; RFC 6750 3.1; RFC 7009; OIDC Core 3.1.2.6).
- * Every endpoint throws these; one handler per surface turns them into responses.
+ * Every endpoint throws these; one handler per surface turns them into responses. Every
+ * description is made to conform to RFC 6749 here, whatever went into it.
  */
 
 export type OAuthErrorCode =
@@ -18,6 +19,9 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'registration_not_supported'
   | 'server_error'
   | 'temporarily_unavailable';
 
@@ -29,6 +33,20 @@ const STATUS: Partial<Record<OAuthErrorCode, number>> = {
   temporarily_unavailable: 503,
 };
 
+/** Longest error_description masks sends. */
+export const MAX_DESCRIPTION = 200;
+// RFC 6749 5.2: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E ).
+const DISALLOWED = /[^\x20\x21\x23-\x5B\x5D-\x7E]/gu;
+
+/**
+ * A description RFC 6749 allows: a double quote becomes a single one, any other disallowed
+ * character (backslash, control, non-ASCII; one per code point) a "?"; at most MAX_DESCRIPTION.
+ */
+export function conformDescription(text: string): string {
+  const conforming = text.replace(DISALLOWED, (char) => (char === '"' ? "'" : '?'));
+  return conforming.length > MAX_DESCRIPTION ? `${conforming.slice(0, MAX_DESCRIPTION - 3)}...` : conforming;
+}
+
 export interface OAuthErrorOptions {
   status?: number;
   headers?: Record<string, string>;
@@ -38,13 +56,17 @@ export class OAuthError extends Error {
   override name = 'OAuthError';
   readonly status: number;
   readonly headers: Record<string, string>;
+  /** Always conforms to RFC 6749 5.2 (see conformDescription). */
+  readonly description?: string;
 
   constructor(
     readonly error: OAuthErrorCode,
-    readonly description?: string,
+    description?: string,
     options: OAuthErrorOptions = {},
   ) {
-    super(description ? `${error}: ${description}` : error);
+    const conforming = description ? conformDescription(description) : undefined;
+    super(conforming ? `${error}: ${conforming}` : error);
+    if (conforming) this.description = conforming;
     this.status = options.status ?? STATUS[error] ?? 400;
     this.headers = options.headers ?? {};
   }
