@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import { cookieNames, singleCookie } from '../pages/cookies.js';
 import { endpointUrl } from './discovery.js';
+import { judgeReturnAddress, siteOf } from '../oauth/authorization_request.js';
 import type { Actor } from '../storage/actors.js';
 import type { Client } from '../storage/clients.js';
 
@@ -73,10 +74,9 @@ export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
     }
     if (found) return reply.code(403).send();
     // Not signed in: nginx auth_request wants 401; a proxy that follows redirects gets one with rd.
-    const rd = typeof request.query.rd === 'string' ? request.query.rd : undefined;
-    if (rd && client && client.type === 'internal') {
-      return reply.redirect(endpointUrl(masks, `/authorize/${encodeURIComponent(client.id)}?rd=${encodeURIComponent(rd)}`));
-    }
+    // The return address is judged here as at /authorize: masks never forwards one it would refuse.
+    const rd = typeof request.query.rd === 'string' && client?.type === 'internal' ? judgeReturnAddress(client, request.query.rd, siteOf(masks)) : undefined;
+    if (rd && client) return reply.redirect(endpointUrl(masks, `/authorize/${encodeURIComponent(client.id)}?rd=${encodeURIComponent(rd)}`));
     return reply.code(401).send();
   });
 }

@@ -7,7 +7,7 @@ import type { Masks } from '../context.js';
 import type { Client } from '../storage/clients.js';
 import { OAuthError, invalidRequest } from './errors.js';
 import type { Params } from './params.js';
-import { matchesRedirectUri, redirectUriProblem } from './redirect_uris.js';
+import { matchesRedirectUri, redirectUriProblem, resolveAddress } from './redirect_uris.js';
 import { ensureAllowed, parseScope } from './scopes.js';
 
 /** An error shown on masks' own error page (the client or redirect_uri cannot be trusted). */
@@ -113,8 +113,10 @@ function validateRest(client: Client, params: Params): Omit<AuthorizationRequest
   if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'only response_type=code is supported');
   const responseMode = params.get('response_mode');
   if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('only response_mode=query is supported');
-  if (params.has('request')) throw new OAuthError('invalid_request', 'request objects are not supported');
-  if (params.has('request_uri')) throw new OAuthError('invalid_request', 'request_uri is not supported');
+  // OIDC Core 3.1.2.6: what masks does not support is refused by name, never ignored.
+  if (params.has('request')) throw new OAuthError('request_not_supported', 'request objects are not supported');
+  if (params.has('request_uri')) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
+  if (params.has('registration')) throw new OAuthError('registration_not_supported', 'the registration parameter is not supported');
 
   const scope = parseScope(params.get('scope'));
   ensureAllowed(scope, client.settings.scopes.allowed);
@@ -154,19 +156,47 @@ function validateRest(client: Client, params: Params): Omit<AuthorizationRequest
   };
 }
 
+/** What masks' own site is: its URL and the cookie domain internal clients share. */
+export interface Site {
+  url: string;
+  cookieDomain: string;
+}
+
+export const siteOf = (masks: Masks): Site => ({ url: masks.config.url, cookieDomain: masks.config.cookie_domain });
+
 /**
- * Where an internal client's sign-in returns: `rd` or `redirect_uri` when it is registered
- * or a same-origin path; otherwise the client's first registered URI.
+ * Is this resolved address on masks' origin, or an http(s) URL on the cookie domain (where
+ * internal clients live)?
  */
-export function internalReturnTo(client: Client, params: Params, sameOrigin: (url: string) => boolean): string {
+function onSite(url: URL, site: Site): boolean {
+  if (url.origin === new URL(site.url).origin) return true;
+  const domain = site.cookieDomain.replace(/^\./, '').toLowerCase();
+  if (!domain || !/^https?:$/.test(url.protocol) || url.username || url.password) return false;
+  const host = url.hostname.toLowerCase();
+  return host === domain || host.endsWith(`.${domain}`);
+}
+
+/**
+ * Judge where an internal client's sign-in may return: a registered URI, or an address on
+ * masks' origin or its cookie domain, as a browser would resolve it. Returns the resolved
+ * absolute URL (what the browser will go to), or undefined when it may not go there.
+ */
+export function judgeReturnAddress(client: Client, wanted: string, site: Site): string | undefined {
+  const url = resolveAddress(wanted, site.url);
+  if (!url) return undefined;
+  return matchesRedirectUri(client, url.href) || matchesRedirectUri(client, wanted) || onSite(url, site) ? url.href : undefined;
+}
+
+/**
+ * Where an internal client's sign-in returns: `rd` or `redirect_uri` when judgeReturnAddress
+ * allows it (an error page otherwise); without either, the client's first registered URI.
+ */
+export function internalReturnTo(client: Client, params: Params, site: Site): string {
   const wanted = params.get('rd') ?? params.get('redirect_uri');
-  if (wanted !== undefined) {
-    if (matchesRedirectUri(client, wanted)) return wanted;
-    if (wanted.startsWith('/') && !wanted.startsWith('//') && !wanted.startsWith('/\\')) return wanted;
-    if (sameOrigin(wanted)) return wanted;
-    throw new PageError('Invalid sign-in link', 'The address to return to is not registered for this application.');
-  }
-  return client.redirectUris[0] ?? '/';
+  const fallback = client.redirectUris[0] ?? '/';
+  const target = judgeReturnAddress(client, wanted ?? fallback, site);
+  if (!target) throw new PageError('Invalid sign-in link', 'The address to return to is not registered for this application.');
+  return target;
 }
 
 /** The redirect back to the client: code or error, with state and iss (RFC 9207). */

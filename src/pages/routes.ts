@@ -18,6 +18,7 @@ import {
   RedirectError,
   requireClient,
   type AuthorizationRequest,
+  siteOf,
 } from '../oauth/authorization_request.js';
 import { OAuthError } from '../oauth/errors.js';
 import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
@@ -67,6 +68,10 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
     pages.removeAllContentTypeParsers();
     await pages.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseForm });
     pages.setErrorHandler(pageErrorHandler(masks));
+    // A redirect answering a form POST is a 303 (RFC 9700 4.12): the browser must not re-POST the form to where it goes.
+    pages.addHook('onSend', async (request, reply) => {
+      if (request.method === 'POST' && reply.statusCode === 302) reply.code(303);
+    });
 
     logoutRoutes(pages, masks);
     pages.get('/authorize', (request, reply) => authorize(masks, request, reply, request.query));
@@ -75,9 +80,7 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
     pages.get<{ Params: { client_id: string } }>('/authorize/:client_id', async (request, reply) => {
       const client = requireClient(masks, request.params.client_id);
       if (client.type !== 'internal') throw new PageError('Invalid sign-in link', 'This application signs in with OAuth; use its own sign-in button.');
-      const params = new Params(request.query);
-      const origin = new URL(masks.config.url).origin;
-      const returnTo = internalReturnTo(client, params, (url) => sameSite(masks, url, origin));
+      const returnTo = internalReturnTo(client, new Params(request.query), siteOf(masks));
       const internalRequest: AuthorizationRequest = { clientId: client.id, redirectUri: returnTo, scope: client.settings.scopes.allowed, prompt: [], returnTo };
       return startAttempt(masks, request, reply, client, internalRequest);
     });
@@ -92,19 +95,4 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
     const css = `${light ? `:root { --bg: ${light}; }\n` : ''}${dark ? `@media (prefers-color-scheme: dark) { :root { --bg: ${dark}; } }\n` : ''}`;
     return reply.headers({ 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }).send(css);
   });
-}
-
-/** Internal clients may return to any https(s) URL on masks' own origin or cookie domain. */
-function sameSite(masks: Masks, url: string, origin: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.origin === origin) return true;
-  const domain = masks.config.cookie_domain.replace(/^\./, '').toLowerCase();
-  if (!domain || !/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password) return false;
-  const host = parsed.hostname.toLowerCase();
-  return host === domain || host.endsWith(`.${domain}`);
 }

@@ -60,7 +60,9 @@ t.test('after the redirect_uri is verified, errors go back to the client with st
     [{ max_age: '-1' }, 'invalid_request'],
     [{ code_challenge: 'short', code_challenge_method: 'S256' }, 'invalid_request'],
     [{ code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
-    [{ request: 'eyJ...' }, 'invalid_request'],
+    [{ request: 'eyJ...' }, 'request_not_supported'],
+    [{ request_uri: 'https://rp.example/request.jwt' }, 'request_uri_not_supported'],
+    [{ registration: '{}' }, 'registration_not_supported'],
   ];
   for (const [params, error] of cases) {
     const response = await app.inject(authorizeUrl(OTHER, params));
@@ -86,8 +88,16 @@ t.test('POST /authorize works like GET', async (t) => {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ client_id: OTHER.id, response_type: 'code', redirect_uri: OTHER.redirect, scope: 'openid' }).toString(),
   });
-  t.equal(response.statusCode, 302);
+  t.equal(response.statusCode, 303, 'a redirect answering a POST is a 303');
   t.match(response.headers.location, /^\/sign-in\//);
+  const error = await app.inject({
+    method: 'POST',
+    url: '/authorize',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ client_id: OTHER.id, response_type: 'token', redirect_uri: OTHER.redirect, scope: 'openid', state: 's' }).toString(),
+  });
+  t.equal(error.statusCode, 303, 'an error sent back to the client after a POST: 303 too');
+  t.equal(redirectQuery(error).get('error'), 'unsupported_response_type');
 });
 
 t.test('loopback redirect URIs may vary the port only (RFC 8252 7.3)', async (t) => {
