@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Config } from './config/schema.js';
 import { KeyStore } from './keys/keystore.js';
+import { GuessLimits } from './security/guesses.js';
 import { FailureLimiter } from './security/rate_limit.js';
 import { Keyed, loadInstallationSecret } from './security/secrets.js';
 import { Actors } from './storage/actors.js';
@@ -27,8 +28,8 @@ export interface Masks {
   keyed: Keyed;
   /** Failed client authentications, per address and per client. */
   clientFailures: FailureLimiter;
-  /** Failed sign-ins, per address and per account. */
-  signInFailures: FailureLimiter;
+  /** Guesses at sign-in, per address, account and known device. */
+  guesses: GuessLimits;
   /** Unix seconds; replaced by a fake clock in tests. */
   clock: () => number;
   /** Wait for pending durable writes and close the database. */
@@ -62,7 +63,7 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       keys,
       keyed: new Keyed(loadInstallationSecret(secretFileFor(config))),
       clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),
-      signInFailures: new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 3600 }, clock),
+      guesses: new GuessLimits(clock),
       clock,
       close: () => db.close(),
     };
@@ -70,4 +71,13 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
     await db.close();
     throw error;
   }
+}
+
+/** Expired tokens and sessions are kept a day (so replays are still recognised), then deleted. */
+const KEEP_EXPIRED_FOR = 86_400;
+
+/** Delete what has expired: attempts at once, tokens and sessions after a day, devices whose cookie has expired. */
+export function sweep(masks: Masks): Promise<number> {
+  const now = masks.clock();
+  return masks.tokens.deleteExpired({ now, before: now - KEEP_EXPIRED_FOR, devicesBefore: now - masks.config.lifetimes.device });
 }

@@ -28,7 +28,7 @@ async function setup(t: Parameters<typeof makeMasks>[0]) {
     };
   };
   const session = async (clientId: string, authTime = clock.now) => {
-    await masks.db.durable.run('recordFactor', { actorId: alice.id, deviceId: 'dev1', kind: 'pwd', clientId, now: authTime });
+    await masks.db.durable.run('recordFactor', { actorId: alice.id, device: { id: 'dev1', userAgent: 'ua', ip: '127.0.0.1' }, kind: 'pwd', clientId, now: authTime });
     return { hash: 'h', id: 's1', actorId: alice.id, deviceId: 'dev1', authTime, amr: ['pwd'], createdAt: authTime, lastSeenAt: authTime, expiresAt: authTime + 86_400, endedAt: null };
   };
   return { ...test, alice, context, session };
@@ -44,11 +44,14 @@ t.test('device: passes, unless the device is blocked', async (t) => {
 t.test('credentials: the form, a password passed in this attempt, a session standing in', async (t) => {
   const { context, session, alice, clock, masks } = await setup(t);
   t.same(credentialsCheck.evaluate(context('web')), { kind: 'prompt', prompt: 'sign-in', oauthError: 'login_required' });
-  t.same(credentialsCheck.evaluate(context('web', { actorId: alice.id, passed: ['pwd'] })), { kind: 'pass' });
   const live = await session('web');
+  t.same(credentialsCheck.evaluate(context('web', { actorId: alice.id, passed: ['pwd'] })), { kind: 'pass', actorId: alice.id, amr: ['pwd'], authTime: clock.now }, 'passed in this attempt: when the password was checked');
   t.same(credentialsCheck.evaluate(context('web', {}, { session: live })), { kind: 'pass', actorId: alice.id, amr: ['pwd'], authTime: clock.now }, 'SSO');
   t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: ['login'] } }, { session: live })) as { kind: string }).kind, 'prompt', 'prompt=login');
   t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], maxAge: 0 } }, { session: live, now: clock.now + 1 })) as { kind: string }).kind, 'prompt', 'max_age elapsed');
+  t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], maxAge: 0 } }, { session: live })) as { kind: string }).kind, 'prompt', 'max_age=0 in the same second as the sign-in: sign in again');
+  t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], maxAge: 60 } }, { session: live, now: clock.now + 59 })) as { kind: string }).kind, 'pass', 'within max_age');
+  t.equal((credentialsCheck.evaluate(context('web', { actorId: 'someone-else' }, { session: live })) as { kind: string }).kind, 'prompt', "an attempt bound to one actor is never carried on by another's session");
   const otherSub = 'not-alice';
   t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], hintSub: otherSub } }, { session: live })) as { kind: string }).kind, 'prompt', 'id_token_hint for someone else');
   const own = subjectFor(masks, masks.clients.find('web')!, alice);

@@ -24,7 +24,8 @@ export interface CheckContext {
   masks: Masks;
   client: Client;
   attempt: Attempt;
-  device: DeviceRow;
+  /** The device's record; none until someone has signed in on it. */
+  device: DeviceRow | undefined;
   /** The browser's live session with masks, if any. */
   session: SessionRow | undefined;
   /** The actor signing in, once known. */

@@ -19,9 +19,19 @@ export const CHECKS: Partial<Record<CheckName, Check>> = {
 
 export type PipelineResult = Outcome & { check?: CheckName };
 
+/**
+ * The checks a sign-in runs: the client's, plus client-consent when the request says
+ * prompt=consent (OIDC Core 3.1.2.1: the person is asked even where the client would not).
+ */
+export function demandedChecks(context: Pick<CheckContext, 'client' | 'attempt'>): Set<CheckName> {
+  const demanded = new Set(context.client.settings.checks);
+  if (context.attempt.request.prompt.includes('consent')) demanded.add('client-consent');
+  return demanded;
+}
+
 /** Run the client's checks in installation order; stops at the first that does not pass. */
 export async function runChecks(context: CheckContext, onPass: (outcome: Extract<Outcome, { kind: 'pass' }>) => Promise<CheckContext>): Promise<PipelineResult> {
-  const demanded = new Set(context.client.settings.checks);
+  const demanded = demandedChecks(context);
   let current = context;
   for (const name of context.masks.config.checks) {
     if (!demanded.has(name)) continue;

@@ -15,9 +15,10 @@ export interface CookieNames {
 
 const secure = (masks: Masks) => masks.config.url.startsWith('https:');
 
+/** On https every host-only cookie takes the `__Host-` prefix (the internal one too when cookie_domain is blank). */
 export function cookieNames(masks: Masks): CookieNames {
   const host = secure(masks) ? '__Host-' : '';
-  return { device: `${host}masks_device`, session: `${host}masks_session`, internal: 'masks_internal' };
+  return { device: `${host}masks_device`, session: `${host}masks_session`, internal: `${masks.config.cookie_domain ? '' : host}masks_internal` };
 }
 
 /** Options for a host-only cookie; `maxAge` in seconds, undefined for a browser-session cookie. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { runChecks } from '../checks/pipeline.js';
+import { runChecks, type PipelineResult } from '../checks/pipeline.js';
 import type { Attempt, CheckContext } from '../checks/check.js';
 import type { Masks } from '../context.js';
 import { authorizationCode, internalToken } from '../oauth/issue.js';
@@ -14,20 +14,25 @@ import { subjectFor } from '../oauth/subjects.js';
 import { randomToken, sha256 } from '../security/secrets.js';
 import type { Client } from '../storage/clients.js';
 import type { SessionRow } from '../storage/sign_in.js';
-import type { NewSession } from '../storage/writes.js';
+import type { DeviceSeen, NewSession } from '../storage/writes.js';
 import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie, setDeviceCookie, singleCookie } from './cookies.js';
 import { renderMessage } from './render.js';
 
-/** The device of this browser: from its signed cookie, or a new one. Records last seen. */
-export async function ensureDevice(masks: Masks, request: FastifyRequest, reply: FastifyReply): Promise<string> {
+/**
+ * This browser's device: the id in its signed cookie, or a new one whose cookie is set now.
+ * Nothing is written: a device gets its row when someone signs in on it.
+ */
+export function deviceOf(masks: Masks, request: FastifyRequest, reply: FastifyReply): DeviceSeen {
   let id = deviceIdFromCookie(masks, request);
-  if (!id || !masks.signIns.device(id)) {
+  if (!id) {
     id = randomToken(16);
     setDeviceCookie(masks, reply, id);
   }
-  await masks.db.durable.run('upsertDevice', { id, userAgent: (request.headers['user-agent'] ?? '').slice(0, 512), ip: request.ip, now: masks.clock() });
-  return id;
+  return seenAs(request, id);
 }
+
+/** What masks records of a device when someone signs in on it. */
+export const seenAs = (request: FastifyRequest, id: string): DeviceSeen => ({ id, userAgent: (request.headers['user-agent'] ?? '').slice(0, 512), ip: request.ip });
 
 /** The live session of this browser, if its cookie points at one that has not ended, expired or idled out. */
 export function currentSession(masks: Masks, request: FastifyRequest, deviceId: string | undefined): SessionRow | undefined {
@@ -42,7 +47,7 @@ export function currentSession(masks: Masks, request: FastifyRequest, deviceId: 
 
 /** Start an attempt for a validated request and walk it as far as it goes. */
 export async function startAttempt(masks: Masks, request: FastifyRequest, reply: FastifyReply, client: Client, authRequest: AuthorizationRequest): Promise<FastifyReply> {
-  const deviceId = await ensureDevice(masks, request, reply);
+  const deviceId = deviceOf(masks, request, reply).id;
   const now = masks.clock();
   const id = randomToken(24);
   await masks.db.durable.run('createAttempt', {
@@ -87,31 +92,60 @@ export function redirectError(masks: Masks, reply: FastifyReply, client: Client,
   return reply.redirect(clientRedirect(attempt.request.redirectUri, masks.config.url, { error: error.error, error_description: error.description, state: attempt.request.state }), status);
 }
 
-/** Run the checks for an attempt; then prompt, deny, or finish. `status`: 303 after a form POST. */
-export async function advance(masks: Masks, request: FastifyRequest, reply: FastifyReply, attemptId: string, status = 302, knownDevice?: string): Promise<FastifyReply> {
+/** Where an attempt stands: the checks run as far as they go for this browser now. */
+export interface Evaluation {
+  attempt: Attempt;
+  client: Client;
+  deviceId: string;
+  session: SessionRow | undefined;
+  /** The context after the last check that passed: its actor is the one signing in. */
+  context: CheckContext;
+  result: PipelineResult;
+  /** When and how the actor proved who they are (from the credentials check). */
+  authTime: number | undefined;
+  amr: string[];
+}
+
+/**
+ * Run the checks for an attempt. The first check that names the actor binds the attempt to
+ * them (a later check can only confirm the same actor), so consent, scopes and the code
+ * all concern one person.
+ */
+export async function evaluate(masks: Masks, request: FastifyRequest, attemptId: string, knownDevice?: string): Promise<Evaluation> {
   const { attempt, client, deviceId } = loadAttempt(masks, request, attemptId, knownDevice);
-  const device = masks.signIns.device(deviceId)!;
   const session = currentSession(masks, request, deviceId);
   let context: CheckContext = {
     masks,
     client,
     attempt,
-    device,
+    device: masks.signIns.device(deviceId),
     session,
     actor: attempt.actorId ? masks.actors.find(attempt.actorId) : undefined,
     now: masks.clock(),
   };
-  let authTime = attempt.passed.includes('pwd') ? context.now : undefined;
-  let amr = attempt.passed.filter((value) => value !== 'consent');
+  let authTime: number | undefined;
+  let amr: string[] = [];
   const result = await runChecks(context, async (outcome) => {
-    if (outcome.actorId && outcome.actorId !== context.attempt.actorId) {
+    if (outcome.actorId === undefined) return context;
+    if (outcome.actorId !== context.attempt.actorId) {
       await masks.db.durable.run('updateAttempt', { id: attempt.id, actorId: outcome.actorId, passed: context.attempt.passed });
       context = { ...context, attempt: { ...context.attempt, actorId: outcome.actorId }, actor: masks.actors.find(outcome.actorId) };
-      authTime = outcome.authTime ?? authTime;
-      amr = outcome.amr ?? amr;
     }
+    authTime = outcome.authTime;
+    amr = outcome.amr ?? [];
     return context;
   });
+  return { attempt: context.attempt, client, deviceId, session, context, result, authTime, amr };
+}
+
+/** Run the checks for an attempt; then prompt, deny, or finish. `status`: 303 after a form POST. */
+export async function advance(masks: Masks, request: FastifyRequest, reply: FastifyReply, attemptId: string, status = 302, knownDevice?: string): Promise<FastifyReply> {
+  return conclude(masks, request, reply, await evaluate(masks, request, attemptId, knownDevice), status);
+}
+
+/** Act on an evaluation: a deny page, the prompt's page (or its error under prompt=none), or the finished sign-in. */
+export async function conclude(masks: Masks, request: FastifyRequest, reply: FastifyReply, evaluation: Evaluation, status = 302): Promise<FastifyReply> {
+  const { attempt, client, deviceId, session, context, result, authTime, amr } = evaluation;
   if (result.kind === 'deny') return renderMessage(masks, reply, result.title, result.detail, 403, client);
   if (result.kind === 'prompt') {
     if (attempt.request.prompt.includes('none')) return redirectError(masks, reply, client, attempt, new OAuthError(result.oauthError, 'the person must interact with masks'), status);
@@ -143,7 +177,7 @@ export async function advance(masks: Masks, request: FastifyRequest, reply: Fast
           sid: next.id,
           max_age: attempt.request.maxAge ?? null,
         });
-  if (!(await masks.db.durable.run('finishAttempt', { attemptId: attempt.id, now: context.now, ...next.writes, token: issued.row }))) {
+  if (!(await masks.db.durable.run('finishAttempt', { attemptId: attempt.id, now: context.now, device: seenAs(request, deviceId), ...next.writes, token: issued.row }))) {
     throw new PageError('Sign-in already finished', 'This sign-in has already been completed. Go back to the application.', 410);
   }
   if (next.cookie) reply.setCookie(cookieNames(masks).session, next.cookie, hostCookie(masks, masks.config.lifetimes.session ?? undefined));

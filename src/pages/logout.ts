@@ -1,43 +1,58 @@
 /**
- * GET/POST /logout: OpenID Connect RP-Initiated Logout 1.0. With a valid id_token_hint and
- * a registered post_logout_redirect_uri it signs out and returns to the client; otherwise
- * it asks first (a POST with a CSRF token) and redirects only to a registered URI.
+ * GET/POST /logout: OpenID Connect RP-Initiated Logout 1.0. It signs out at once and
+ * returns to the client only when the id_token_hint names this browser's session (its
+ * person and its `sid`) and the post_logout_redirect_uri is registered for the hint's
+ * client: anyone else's token, an old session's, or none at all gets a confirmation page
+ * (a POST with a CSRF token), and masks redirects only to a registered URI.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Masks } from '../context.js';
 import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
 import { Params } from '../oauth/params.js';
+import { hasUnsafeCharacters } from '../oauth/redirect_uris.js';
+import { subjectFor } from '../oauth/subjects.js';
 import type { Client } from '../storage/clients.js';
+import type { SessionRow } from '../storage/sign_in.js';
 import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie } from './cookies.js';
 import { csrfOk, csrfToken } from './csrf.js';
 import { currentSession } from './flow.js';
 import { renderMessage, renderPage } from './render.js';
 
-/** The client an id_token_hint was issued to, if it is an ID token masks signed (any age). */
-async function hintClient(masks: Masks, hint: string | undefined): Promise<Client | undefined> {
+/** A verified id_token_hint and the client it was issued to. */
+interface Hint {
+  client: Client;
+  sub: string;
+  sid: string | undefined;
+}
+
+async function verifiedHint(masks: Masks, hint: string | undefined): Promise<Hint | undefined> {
   if (!hint) return undefined;
   try {
-    return masks.clients.find((await verifyIdTokenHint(masks, hint)).aud);
+    const claims = await verifyIdTokenHint(masks, hint);
+    const client = masks.clients.find(claims.aud);
+    return client && { client, sub: claims.sub, sid: claims.sid };
   } catch {
     return undefined;
   }
 }
 
+/** Was the hint issued in this very session, to its person? */
+function namesSession(masks: Masks, hint: Hint, session: SessionRow): boolean {
+  const actor = masks.actors.find(session.actorId);
+  return hint.sid === session.id && actor !== undefined && subjectFor(masks, hint.client, actor) === hint.sub;
+}
+
 /** post_logout_redirect_uri, only when registered for the client exactly (with state appended). */
 function returnUrl(client: Client | undefined, uri: string | undefined, state: string | undefined): string | undefined {
-  if (!client || !uri || !client.postLogoutRedirectUris.includes(uri)) return undefined;
+  if (!client || !uri || hasUnsafeCharacters(uri) || !URL.canParse(uri) || !client.postLogoutRedirectUris.includes(uri)) return undefined;
   const url = new URL(uri);
   if (state !== undefined) url.searchParams.set('state', state);
   return url.toString();
 }
 
 /** End this browser's session server-side and clear masks' cookies. */
-async function signOut(masks: Masks, request: FastifyRequest, reply: FastifyReply) {
-  const session = currentSession(masks, request, undefined);
-  if (session) {
-    await masks.db.durable.run('endSession', { hash: session.hash, sid: session.id, now: masks.clock() });
-    masks.tokens.forget();
-  }
+async function signOut(masks: Masks, session: SessionRow | undefined, reply: FastifyReply) {
+  if (session) await masks.db.durable.run('endSession', { hash: session.hash, sid: session.id, now: masks.clock() });
   const names = cookieNames(masks);
   reply.clearCookie(names.session, hostCookie(masks, undefined));
   reply.clearCookie(names.internal, internalCookie(masks, 0));
@@ -48,15 +63,17 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
     const params = new Params(request.query);
     const state = params.get('state');
     const uri = params.get('post_logout_redirect_uri');
-    const client = await hintClient(masks, params.get('id_token_hint'));
+    const hint = await verifiedHint(masks, params.get('id_token_hint'));
+    const client = hint?.client;
     const target = returnUrl(client, uri, state);
-    if (client && target) {
-      await signOut(masks, request, reply);
+    const session = currentSession(masks, request, undefined);
+    if (hint && target && (!session || namesSession(masks, hint, session))) {
+      await signOut(masks, session, reply);
       return reply.redirect(target);
     }
     const deviceId = deviceIdFromCookie(masks, request);
     if (!deviceId) {
-      await signOut(masks, request, reply);
+      await signOut(masks, session, reply);
       return renderMessage(masks, reply, 'Signed out', 'You are signed out of masks on this device.', 200);
     }
     const named = params.get('client_id');
@@ -74,7 +91,7 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
     if (!csrfOk(masks, request, deviceIdFromCookie(masks, request), 'logout', params.get('csrf'))) {
       return renderMessage(masks, reply, 'Form expired', 'This sign-out form is no longer valid. Reload the page and try again.', 403);
     }
-    await signOut(masks, request, reply);
+    await signOut(masks, currentSession(masks, request, undefined), reply);
     const clientId = params.get('client_id');
     const target = returnUrl(clientId ? masks.clients.find(clientId) : undefined, params.get('post_logout_redirect_uri'), params.get('state'));
     if (target) return reply.redirect(target, 303);

@@ -1,9 +1,11 @@
 /**
- * Failed-attempt limits with exponential backoff, kept in memory per key (an IP address,
- * an account, a client). After `free` failures inside the window each further failure
- * doubles the wait; success clears the key; everything expires after the window, so a
- * lockout never lasts forever.
+ * Failed-attempt limits with exponential backoff, kept in memory per key (an address, an
+ * account, a client). After `free` failures inside the window each further failure doubles
+ * the wait, up to `maxDelay`; after `maxFailures` the key waits until the window has passed
+ * without a failure. Success clears the key; everything expires after the window.
  */
+import { isIPv6 } from 'node:net';
+
 export interface LimitOptions {
   /** Failures allowed before waiting starts. */
   free: number;
@@ -12,13 +14,17 @@ export interface LimitOptions {
   maxDelay: number;
   /** Failures are forgotten this many seconds after the last one. */
   window: number;
+  /** After this many failures the key is closed until the window has passed (NIST SP 800-63B 5.2.2: at most 100). */
+  maxFailures?: number;
 }
 
 interface Entry {
   failures: number;
-  blockedUntil: number;
   lastFailure: number;
 }
+
+/** Entries kept at most; past it, expired ones go, then the oldest. */
+const MAX_ENTRIES = 100_000;
 
 export class FailureLimiter {
   private readonly entries = new Map<string, Entry>();
@@ -33,29 +39,62 @@ export class FailureLimiter {
     const entry = this.entries.get(key);
     if (!entry) return 0;
     const now = this.clock();
-    if (now - entry.lastFailure > this.options.window) {
+    const { window, maxFailures } = this.options;
+    if (now - entry.lastFailure > window) {
       this.entries.delete(key);
       return 0;
     }
-    return Math.max(0, entry.blockedUntil - now);
+    if (maxFailures !== undefined && entry.failures >= maxFailures) return entry.lastFailure + window + 1 - now;
+    return Math.max(0, entry.lastFailure + this.delay(entry.failures) - now);
   }
 
+  private delay(failures: number): number {
+    const over = failures - this.options.free;
+    return over > 0 ? Math.min(this.options.maxDelay, this.options.baseDelay * 2 ** (over - 1)) : 0;
+  }
+
+  /** Count a failure (or an attempt counted before its outcome is known: see forgive). */
   fail(key: string): void {
     const now = this.clock();
     const entry = this.entries.get(key);
     const fresh = !entry || now - entry.lastFailure > this.options.window;
-    const failures = fresh ? 1 : entry.failures + 1;
-    const over = failures - this.options.free;
-    const delay = over > 0 ? Math.min(this.options.maxDelay, this.options.baseDelay * 2 ** (over - 1)) : 0;
-    this.entries.set(key, { failures, blockedUntil: now + delay, lastFailure: now });
-    if (this.entries.size > 100_000) this.sweep(now);
+    this.entries.delete(key); // re-inserted last: the map stays in order of last failure
+    this.entries.set(key, { failures: fresh ? 1 : entry.failures + 1, lastFailure: now });
+    if (this.entries.size > MAX_ENTRIES) this.trim(now);
+  }
+
+  /** Take back one counted failure: an attempt counted in advance turned out well. */
+  forgive(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    if (entry.failures <= 1) this.entries.delete(key);
+    else entry.failures--;
   }
 
   succeed(key: string): void {
     this.entries.delete(key);
   }
 
-  private sweep(now: number) {
+  private trim(now: number) {
     for (const [key, entry] of this.entries) if (now - entry.lastFailure > this.options.window) this.entries.delete(key);
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= MAX_ENTRIES * 0.9) break;
+      this.entries.delete(key);
+    }
   }
+}
+
+/**
+ * The key for an address: IPv4 as it is; IPv6 by its /64 (one subscriber usually holds a
+ * whole /64, so single addresses would be free to rotate); IPv4-mapped IPv6 as IPv4.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { headingOf, InjectBrowser } from '../helpers/browser.js';
-import { ALICE, BOB, flowMasks, open, signIn } from './setup.js';
+import { ALICE, authorizeUrl, BOB, flowMasks, open, OTHER, signIn } from './setup.js';
 
 t.test('internal client: the cookie on the cookie domain, /session and /verify', async (t) => {
   const { app } = await flowMasks(t);
@@ -78,7 +78,7 @@ t.test('the management client admits only masks:manage', async (t) => {
   const manager = new InjectBrowser(app);
   const done = await manager.submit(await open(manager, '/authorize/manage'), { identifier: 'manager', password: 'manager-password' });
   t.equal(done.statusCode, 303);
-  t.equal(done.headers.location, '/manage');
+  t.equal(done.headers.location, 'http://localhost:5000/manage', 'to /manage, resolved against masks as the browser would');
   t.equal((await manager.get('/verify?client_id=manage')).statusCode, 200);
   const alice = new InjectBrowser(app);
   const denied = await alice.submit(await open(alice, '/authorize/manage'), { identifier: 'alice', password: ALICE.password });
@@ -89,4 +89,15 @@ t.test('the management client admits only masks:manage', async (t) => {
   t.equal((await aliceIntranet.get('/verify?client_id=manage')).statusCode, 403, 'signed in, but not a manager');
   t.equal((await aliceIntranet.get('/verify?client_id=no-such-client')).statusCode, 403, 'a misconfigured proxy naming an unknown client lets nobody in');
   t.equal((await aliceIntranet.get('/verify?client_id=intranet')).statusCode, 200);
+});
+
+t.test('a fresh sign-in that ends the old session kills its internal cookie at once', async (t) => {
+  const { app } = await flowMasks(t);
+  const browser = new InjectBrowser(app);
+  await browser.submit(await open(browser, '/authorize/intranet'), { identifier: 'alice', password: ALICE.password });
+  const internal = browser.cookies.get('masks_internal')!;
+  const verify = () => app.inject({ url: '/verify', headers: { cookie: `masks_internal=${internal}` } });
+  t.equal((await verify()).statusCode, 200, 'read (and cached) while the session lives');
+  await signIn(browser, await open(browser, authorizeUrl(OTHER, { prompt: 'login' })));
+  t.equal((await verify()).statusCode, 401, 'the next request already sees it ended: no cache outlives the write');
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { hash } from '@node-rs/argon2';
+import { hashPassword } from '../../src/factors/password.js';
 import { sha256 } from '../../src/security/secrets.js';
 import { makeMasks } from '../helpers/app.js';
 import { InjectBrowser } from '../helpers/browser.js';
@@ -25,6 +26,13 @@ t.test('on https: __Host- cookies, Secure, HttpOnly, SameSite=Lax, 128+ bits', a
   t.same(stored, [sha256(session!.value)], 'an opaque reference: the server keeps only its SHA-256');
   const [deviceId, signature] = device!.value.split('.');
   t.equal(signature, masks.keyed.hash(deviceId!, 'device'), 'the device cookie is signed with the installation key');
+  const internal = new InjectBrowser(app);
+  const internalDone = await internal.submit(await open(internal, '/authorize/intranet'), { identifier: 'alice', password: ALICE.password });
+  const hostOnly = (internalDone.cookies as Array<{ name: string; secure?: boolean; domain?: string }>).find((c) => c.name.endsWith('masks_internal'));
+  t.equal(hostOnly?.name, '__Host-masks_internal', 'the internal cookie is host-only with cookie_domain blank: __Host- too');
+  t.equal(hostOnly?.secure, true);
+  t.notOk(hostOnly?.domain);
+  t.equal((await internal.get('/verify')).statusCode, 200, '/verify reads it under its prefixed name');
 });
 
 t.test('old argon2 parameters are rehashed at sign-in', async (t) => {
@@ -38,9 +46,11 @@ t.test('old argon2 parameters are rehashed at sign-in', async (t) => {
 });
 
 t.test('passwords: NFKC-normalised the same way when set and checked; longer than max_chars never matches', async (t) => {
-  const { app } = await makeMasks(t, {
-    yaml: flowYaml({ passwords: { max_chars: 20 }, seeds: { clients: flowYaml().seeds.clients, actors: [{ nickname: 'uni', password: 'ｐａｓｓｗｏｒｄ１２３' }, { nickname: 'long', password: 'x'.repeat(25) }] } }),
+  const { app, masks } = await makeMasks(t, {
+    yaml: flowYaml({ passwords: { max_chars: 20 }, seeds: { clients: flowYaml().seeds.clients, actors: [{ nickname: 'uni', password: 'ｐａｓｓｗｏｒｄ１２３' }, { nickname: 'long' }] } }),
   });
+  // No way of setting a password takes one over max_chars any more; one stored before max_chars was lowered:
+  masks.db.sqlite.prepare('update actors set password_hash = ? where nickname = ?').run(await hashPassword('x'.repeat(25)), 'long');
   const browser = new InjectBrowser(app);
   const ok = await browser.submit(await open(browser, authorizeUrl(OTHER)), { identifier: 'uni', password: 'password123' });
   t.equal(ok.statusCode, 303, 'fullwidth and ASCII forms are the same password');

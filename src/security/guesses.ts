@@ -1,0 +1,76 @@
+/**
+ * Limits on guessing credentials at sign-in (NIST SP 800-63B 5.2.2, SECURITY 25).
+ *
+ * - A guess is counted *before* its slow check, synchronously, so a burst of parallel
+ *   guesses gets no more checks than one after another; a guess that turns out right is
+ *   taken back.
+ * - Accounts are keyed by actor (every identifier of a person shares one count); a name
+ *   that is no one's is keyed by its hash, so it is limited the same way (no enumeration)
+ *   and keys stay small whatever was typed.
+ * - Addresses are keyed per IPv4 address or IPv6 /64.
+ * - A stranger's failures cannot lock the person out: on a device where the actor has
+ *   signed in before, only that device's own failures for that actor count. Elsewhere the
+ *   address and the account's shared count apply: backoff, and after 100 failures in a row
+ *   new devices wait a day (known devices are unaffected).
+ */
+import { sha256 } from './secrets.js';
+import { addressKey, FailureLimiter } from './rate_limit.js';
+
+/** Who is guessing, as far as masks can tell before checking the guess. */
+export interface Guesser {
+  ip: string;
+  /** The actor the identifier names, if any. */
+  actorId: string | undefined;
+  /** The normalised identifier that was typed. */
+  identifier: string;
+  /** Whether the actor has signed in on this device before (then the device's id). */
+  knownDevice: string | undefined;
+}
+
+const deviceKey = (actorId: string, deviceId: string) => `${actorId} ${deviceId}`;
+
+export type Guess = { wait: number } | { wait: 0; settle(correct: boolean): void };
+
+export class GuessLimits {
+  private readonly addresses: FailureLimiter;
+  private readonly accounts: FailureLimiter;
+  private readonly devices: FailureLimiter;
+
+  constructor(clock: () => number) {
+    this.addresses = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 3600 }, clock);
+    this.accounts = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 86_400, maxFailures: 100 }, clock);
+    this.devices = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 3600 }, clock);
+  }
+
+  /** The (limiter, key) pairs a guess counts against. */
+  private keys(who: Guesser): Array<[FailureLimiter, string]> {
+    if (who.actorId && who.knownDevice) return [[this.devices, deviceKey(who.actorId, who.knownDevice)]];
+    const account = who.actorId ?? `unknown ${sha256(who.identifier)}`;
+    return [
+      [this.addresses, addressKey(who.ip)],
+      [this.accounts, account],
+    ];
+  }
+
+  /**
+   * Count a guess before it is checked: `{ wait }` when it must not be checked now
+   * (nothing counted), else `settle(correct)` once the check is done.
+   */
+  begin(who: Guesser): Guess {
+    const keys = this.keys(who);
+    const wait = Math.max(...keys.map(([limiter, key]) => limiter.retryAfter(key)));
+    if (wait > 0) return { wait };
+    for (const [limiter, key] of keys) limiter.fail(key);
+    return {
+      wait: 0,
+      settle: (correct) => {
+        if (!correct) return;
+        // A success ends the run of failures of the account (wherever they came from) and of
+        // the device; the address keeps the failures it made.
+        for (const [limiter, key] of keys) if (limiter === this.addresses) limiter.forgive(key);
+        if (who.actorId) this.accounts.succeed(who.actorId);
+        if (who.actorId && who.knownDevice) this.devices.succeed(deviceKey(who.actorId, who.knownDevice));
+      },
+    };
+  }
+}
