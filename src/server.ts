@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrap, type Announce } from './bootstrap.js';
 import type { Config } from './config/schema.js';
-import { openMasks, type Masks } from './context.js';
+import { openMasks, sweep, type Masks } from './context.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -12,9 +12,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Expired tokens are kept a day (so replays are still recognised), then deleted. */
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
-const KEEP_EXPIRED_FOR = 86_400;
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
 export async function startServer(config: Config, options: { announce?: Announce; logger?: boolean } = {}): Promise<Running> {
   const masks = await openMasks(config);
@@ -25,18 +23,18 @@ export async function startServer(config: Config, options: { announce?: Announce
     throw error;
   }
   const app = buildApp(masks, options.logger === undefined ? {} : { logger: options.logger });
-  const sweep = setInterval(() => {
-    masks.tokens.deleteExpired(masks.clock() - KEEP_EXPIRED_FOR).catch((error: unknown) => app.log.error({ err: error }, 'deleting expired tokens failed'));
+  const sweeping = setInterval(() => {
+    sweep(masks).catch((error: unknown) => app.log.error({ err: error }, 'deleting expired rows failed'));
   }, SWEEP_EVERY_MS);
-  sweep.unref();
+  sweeping.unref();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(sweep);
+      clearInterval(sweeping);
       await app.close(); // stops accepting, drains in-flight requests
       await masks.close();
     })());
-  app.addHook('onClose', async () => clearInterval(sweep));
+  app.addHook('onClose', async () => clearInterval(sweeping));
   const address = await app.listen({ port: config.port, host: config.host });
   return { app, masks, url: address, stop };
 }

@@ -11,6 +11,7 @@ interface Waiter {
   resolve: (value: any) => void;
   reject: (error: unknown) => void;
 }
+type Queued = Waiter & { request: WriteRequest };
 
 /**
  * Durable writes with group commit. The writes requested in one turn of the event loop go
@@ -19,12 +20,13 @@ interface Waiter {
  * waits for the disk. Each promise settles once its write is on disk.
  */
 export class DurableWriter {
-  private queue: Array<Waiter & { request: WriteRequest }> = [];
+  private queue: Queued[] = [];
   private scheduled = false;
   private seq = 0;
-  private readonly inFlight = new Map<number, Waiter[]>();
+  private readonly inFlight = new Map<number, Queued[]>();
   private thread: Worker | undefined;
   private closed: Promise<void> | undefined;
+  private readonly watchers: Array<(op: WriteName) => void> = [];
   /** Batches sent and writes done (for benchmarks and tests). */
   readonly stats = { batches: 0, writes: 0 };
 
@@ -52,8 +54,22 @@ export class DurableWriter {
     return this.thread;
   }
 
+  /**
+   * Call `watcher` with the name of every write when it is queued and again once it is on
+   * disk (or failed): a read cache drops what the write may change, so a revocation or an
+   * ended session is seen at once, whoever asked for it.
+   */
+  watch(watcher: (op: WriteName) => void): void {
+    this.watchers.push(watcher);
+  }
+
+  private notify(op: WriteName) {
+    for (const watcher of this.watchers) watcher(op);
+  }
+
   run<K extends WriteName>(op: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
+    this.notify(op);
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { op, args }, resolve, reject });
       if (!this.scheduled) {
@@ -77,10 +93,10 @@ export class DurableWriter {
       try {
         outcomes = commitBatch(this.inline, writes);
       } catch (error) {
-        for (const item of batch) item.reject(error);
+        this.settleBatch(batch, { error });
         return;
       }
-      batch.forEach((item, i) => settleOne(item, outcomes[i]!));
+      this.settleBatch(batch, { outcomes });
       return;
     }
     this.inFlight.set(seq, batch);
@@ -94,12 +110,18 @@ export class DurableWriter {
     this.inFlight.delete(message.seq);
     if (this.inFlight.size === 0) this.thread?.unref();
     if (!batch) return;
-    if (message.type === 'failed') for (const item of batch) item.reject(new Error(message.message));
-    else batch.forEach((item, i) => settleOne(item, message.outcomes[i]!));
+    if (message.type === 'failed') this.settleBatch(batch, { error: new Error(message.message) });
+    else this.settleBatch(batch, { outcomes: message.outcomes });
+  }
+
+  /** Settle every write of a batch with its outcome, or all with one error. */
+  private settleBatch(batch: Queued[], result: { outcomes: WriteOutcome[] } | { error: unknown }) {
+    for (const item of batch) this.notify(item.request.op);
+    batch.forEach((item, i) => ('outcomes' in result ? settleOne(item, result.outcomes[i]!) : item.reject(result.error)));
   }
 
   private failAll(error: unknown) {
-    for (const batch of this.inFlight.values()) for (const item of batch) item.reject(error);
+    for (const batch of this.inFlight.values()) this.settleBatch(batch, { error });
     this.inFlight.clear();
   }
 

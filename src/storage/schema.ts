@@ -145,11 +145,15 @@ export const factors = sqliteTable(
   (t) => [index('factors_actor_device').on(t.actorId, t.deviceId, t.kind)],
 );
 
-/** A sign-in attempt: the authorization request being worked through the checks. */
+/**
+ * A sign-in attempt: the authorization request being worked through the checks. Anyone can
+ * start one, so it is short-lived and swept once expired; its device (the signed cookie's
+ * id) gets a row only when someone signs in on it.
+ */
 export const attempts = sqliteTable('attempts', {
   id: text('id').primaryKey(),
   clientId: text('client_id').notNull().references(() => clients.id, { onDelete: 'cascade' }),
-  deviceId: text('device_id').notNull().references(() => devices.id, { onDelete: 'cascade' }),
+  deviceId: text('device_id').notNull(),
   actorId: text('actor_id').references(() => actors.id, { onDelete: 'cascade' }),
   /** The validated authorization request (redirect_uri, scope, state, nonce, PKCE, prompt, ...). */
   request: text('request', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
@@ -158,7 +162,7 @@ export const attempts = sqliteTable('attempts', {
   createdAt: integer('created_at').notNull(),
   expiresAt: integer('expires_at').notNull(),
   completedAt: integer('completed_at'),
-});
+}, (t) => [index('attempts_expires_at').on(t.expiresAt)]);
 
 /** Scopes an actor allowed a client; asked again when the client asks for more. */
 export const consents = sqliteTable(

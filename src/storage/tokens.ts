@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { sha256 } from '../security/secrets.js';
 import type { Database } from './db.js';
 import { tokens } from './schema.js';
-import type { TokenValues, WriteArgs, WriteResult } from './writes.js';
+import type { TokenValues, WriteArgs, WriteName, WriteResult } from './writes.js';
 
 export type TokenRow = typeof tokens.$inferSelect;
 export type NewToken = Omit<TokenValues, 'actorId' | 'grantId' | 'scope' | 'format' | 'data'> & Partial<TokenValues>;
@@ -14,11 +14,14 @@ export type TokenKind = TokenRow['kind'];
 
 /**
  * Known tokens read from the database are reused for this long: resource servers
- * introspect the same token on every call. Revocations through this process clear the
- * cache once they are on disk; nothing else changes a stored token's validity.
+ * introspect the same token on every call. Every durable write that can change a stored
+ * token's validity (CHANGES_TOKENS) clears the cache when it is queued and again when it is
+ * on disk, whoever asked for it.
  */
 const CACHE_MS = 1000;
 const CACHE_MAX = 10_000;
+
+const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'finishAttempt', 'endSession', 'deleteExpired']);
 
 export class Tokens {
   private readonly byHash;
@@ -26,6 +29,7 @@ export class Tokens {
 
   constructor(private readonly db: Database) {
     this.byHash = db.orm.select().from(tokens).where(eq(tokens.hash, sql.placeholder('hash'))).prepare();
+    db.durable.watch((op) => CHANGES_TOKENS.has(op) && this.cache.clear());
   }
 
   findByHash(hash: string): TokenRow | undefined {
@@ -54,39 +58,26 @@ export class Tokens {
 
   /** Revoke one token; resolves once it is on disk. */
   async revoke(hash: string, now: number): Promise<void> {
-    this.cache.clear();
     await this.db.durable.run('revokeToken', { hash, now });
-    this.cache.clear();
   }
 
   /** Revoke every token of a grant; resolves once it is on disk. */
   async revokeGrant(grantId: string, now: number): Promise<void> {
-    this.cache.clear();
     await this.db.durable.run('revokeGrant', { grantId, now });
-    this.cache.clear();
   }
 
-  /** Redeem a code and store the tokens it buys (writes.ts redeemCode); clears the cache when a replay revoked a grant. */
-  async redeemCode(args: WriteArgs<'redeemCode'>): Promise<WriteResult<'redeemCode'>> {
-    const result = await this.db.durable.run('redeemCode', args);
-    if (result !== 'ok') this.cache.clear();
-    return result;
+  /** Redeem a code and store the tokens it buys (writes.ts redeemCode). */
+  redeemCode(args: WriteArgs<'redeemCode'>): Promise<WriteResult<'redeemCode'>> {
+    return this.db.durable.run('redeemCode', args);
   }
 
-  /** Rotate a refresh token (writes.ts rotateRefreshToken); always clears the cache (the old token is used up). */
-  async rotateRefreshToken(args: WriteArgs<'rotateRefreshToken'>): Promise<WriteResult<'rotateRefreshToken'>> {
-    const result = await this.db.durable.run('rotateRefreshToken', args);
-    this.cache.clear();
-    return result;
+  /** Rotate a refresh token (writes.ts rotateRefreshToken). */
+  rotateRefreshToken(args: WriteArgs<'rotateRefreshToken'>): Promise<WriteResult<'rotateRefreshToken'>> {
+    return this.db.durable.run('rotateRefreshToken', args);
   }
 
-  /** Drop cached token reads (after writes that changed tokens outside this class). */
-  forget(): void {
-    this.cache.clear();
-  }
-
-  /** Delete tokens that expired before `before`; returns how many. */
-  deleteExpired(before: number): Promise<number> {
-    return this.db.durable.run('deleteExpired', { before });
+  /** The sweep (writes.ts deleteExpired); returns how many tokens went. */
+  deleteExpired(args: WriteArgs<'deleteExpired'>): Promise<number> {
+    return this.db.durable.run('deleteExpired', args);
   }
 }

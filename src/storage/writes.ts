@@ -30,8 +30,9 @@ function statements(db: Sqlite.Database) {
     ),
     revokeToken: db.prepare('update tokens set revoked_at = @now where hash = @hash and revoked_at is null'),
     deleteExpired: db.prepare('delete from tokens where expires_at < @before'),
-    deleteExpiredAttempts: db.prepare('delete from attempts where expires_at < @before'),
+    deleteExpiredAttempts: db.prepare('delete from attempts where expires_at < @now'),
     deleteExpiredSessions: db.prepare('delete from sessions where expires_at < @before'),
+    deleteForgottenDevices: db.prepare('delete from devices where last_seen_at < @devicesBefore and blocked_at is null'),
     tokenByHash: db.prepare('select * from tokens where hash = ?'),
     consume: db.prepare('update tokens set consumed_at = @now where hash = @hash and consumed_at is null'),
     upsertDevice: db.prepare(
@@ -78,9 +79,17 @@ export interface NewSession {
   expiresAt: number;
 }
 
+/** The device a request came from, as recorded when someone signs in on it. */
+export interface DeviceSeen {
+  id: string;
+  userAgent: string;
+  ip: string;
+}
+
 interface FinishArgs {
   attemptId: string;
   now: number;
+  device: DeviceSeen;
   /** Hash of the live session carried on (SSO). */
   touch?: string;
   /** The session a fresh sign-in replaces. */
@@ -140,7 +149,8 @@ export const WRITES = {
   rotateRefreshToken(db: Sqlite.Database, args: ExchangeArgs): ExchangeResult {
     return exchangeOnce(db, 'refresh_token', args);
   },
-  upsertDevice(db: Sqlite.Database, args: { id: string; userAgent: string; ip: string; now: number }): void {
+  /** A device gets its row (or its last-seen update) when someone signs in on it. */
+  upsertDevice(db: Sqlite.Database, args: DeviceSeen & { now: number }): void {
     on(db).upsertDevice.run(args);
   },
   createAttempt(db: Sqlite.Database, args: { id: string; clientId: string; deviceId: string; request: Record<string, unknown>; createdAt: number; expiresAt: number }): void {
@@ -153,8 +163,10 @@ export const WRITES = {
   completeAttempt(db: Sqlite.Database, args: { id: string; now: number }): boolean {
     return on(db).completeAttempt.run(args).changes > 0;
   },
-  recordFactor(db: Sqlite.Database, args: { actorId: string; deviceId: string; kind: string; clientId: string; now: number }): void {
-    on(db).recordFactor.run(args);
+  /** Remember a factor passed on a device (creating the device's row at its first sign-in). */
+  recordFactor(db: Sqlite.Database, args: { actorId: string; device: DeviceSeen; kind: string; clientId: string; now: number }): void {
+    WRITES.upsertDevice(db, { ...args.device, now: args.now });
+    on(db).recordFactor.run({ actorId: args.actorId, deviceId: args.device.id, kind: args.kind, clientId: args.clientId, now: args.now });
   },
   /**
    * Finish a sign-in in one transaction (one fsync): complete the attempt (false, and
@@ -164,6 +176,7 @@ export const WRITES = {
   finishAttempt(db: Sqlite.Database, args: FinishArgs): boolean {
     const s = on(db);
     if (s.completeAttempt.run({ id: args.attemptId, now: args.now }).changes === 0) return false;
+    WRITES.upsertDevice(db, { ...args.device, now: args.now });
     if (args.touch) s.touchSession.run({ hash: args.touch, now: args.now });
     if (args.end) WRITES.endSession(db, { ...args.end, now: args.now });
     if (args.create) s.createSession.run({ ...args.create, amr: JSON.stringify(args.create.amr), now: args.now });
@@ -181,12 +194,18 @@ export const WRITES = {
   setPasswordHash(db: Sqlite.Database, args: { actorId: string; hash: string; now: number }): void {
     on(db).setPasswordHash.run(args);
   },
-  /** Delete tokens, attempts and sessions that expired before `before` (on the writer thread); returns how many tokens. */
-  deleteExpired(db: Sqlite.Database, args: { before: number }): number {
+  /**
+   * The sweep: attempts as soon as they expire (anyone can start one), tokens and sessions
+   * that expired before `before` (kept a while so replays are still recognised), and
+   * unblocked devices not seen since `devicesBefore` (their cookie has expired). Returns how
+   * many tokens went.
+   */
+  deleteExpired(db: Sqlite.Database, args: { now: number; before: number; devicesBefore: number }): number {
     const s = on(db);
-    s.deleteExpiredAttempts.run(args);
-    s.deleteExpiredSessions.run(args);
-    return s.deleteExpired.run(args).changes;
+    s.deleteExpiredAttempts.run({ now: args.now });
+    s.deleteExpiredSessions.run({ before: args.before });
+    s.deleteForgottenDevices.run({ devicesBefore: args.devicesBefore });
+    return s.deleteExpired.run({ before: args.before }).changes;
   },
 } satisfies Record<string, (db: Sqlite.Database, args: any) => unknown>;
 
