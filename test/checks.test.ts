@@ -19,7 +19,7 @@ async function setup(t: Parameters<typeof makeMasks>[0]) {
     return {
       masks,
       client,
-      attempt: { id: 'a1', clientId, deviceId: 'dev1', actorId: null, request: { clientId, redirectUri: client.redirectUris[0] ?? '/', scope: ['openid'], prompt: [] }, passed: [], createdAt: clock.now, expiresAt: clock.now + 3600, ...overrides },
+      attempt: { id: 'a1', clientId, deviceId: 'dev1', actorId: null, request: { clientId, redirectUri: client.redirectUris[0] ?? '/', scope: ['openid'], prompt: [] }, passed: [], steps: [], createdAt: clock.now, expiresAt: clock.now + 3600, completedAt: null, ...overrides },
       device: masks.signIns.device('dev1')!,
       session: undefined,
       actor: undefined,
@@ -28,7 +28,7 @@ async function setup(t: Parameters<typeof makeMasks>[0]) {
     };
   };
   const session = async (clientId: string, authTime = clock.now) => {
-    await masks.db.durable.run('recordFactor', { actorId: alice.id, device: { id: 'dev1', userAgent: 'ua', ip: '127.0.0.1' }, kind: 'pwd', clientId, now: authTime });
+    masks.db.sqlite.prepare('insert into factors (actor_id, device_id, kind, client_id, passed_at) values (?, ?, ?, ?, ?)').run(alice.id, 'dev1', 'password', clientId, authTime);
     return { hash: 'h', id: 's1', actorId: alice.id, deviceId: 'dev1', authTime, amr: ['pwd'], createdAt: authTime, lastSeenAt: authTime, expiresAt: authTime + 86_400, endedAt: null };
   };
   return { ...test, alice, context, session };
@@ -38,14 +38,14 @@ t.test('device: passes, unless the device is blocked', async (t) => {
   const { masks, context, clock } = await setup(t);
   t.same(deviceCheck.evaluate(context('web')), { kind: 'pass' });
   masks.signIns.blockDevice('dev1', clock.now);
-  t.match(deviceCheck.evaluate(context('web', {}, { device: masks.signIns.device('dev1')! })), { kind: 'deny', title: 'This device is blocked' });
+  t.match(deviceCheck.evaluate(context('web', {}, { device: masks.signIns.device('dev1')! })), { kind: 'deny', reason: 'device-blocked' });
 });
 
 t.test('credentials: the form, a password passed in this attempt, a session standing in', async (t) => {
   const { context, session, alice, clock, masks } = await setup(t);
-  t.same(credentialsCheck.evaluate(context('web')), { kind: 'prompt', prompt: 'sign-in', oauthError: 'login_required' });
+  t.same(credentialsCheck.evaluate(context('web')), { kind: 'prompt', prompt: 'credentials', oauthError: 'login_required' });
   const live = await session('web');
-  t.same(credentialsCheck.evaluate(context('web', { actorId: alice.id, passed: ['pwd'] })), { kind: 'pass', actorId: alice.id, amr: ['pwd'], authTime: clock.now }, 'passed in this attempt: when the password was checked');
+  t.same(credentialsCheck.evaluate(context('web', { actorId: alice.id, passed: [{ factor: 'password', at: clock.now - 5 }] })), { kind: 'pass', actorId: alice.id, amr: ['pwd'], authTime: clock.now - 5 }, 'passed in this attempt: when the password was checked');
   t.same(credentialsCheck.evaluate(context('web', {}, { session: live })), { kind: 'pass', actorId: alice.id, amr: ['pwd'], authTime: clock.now }, 'SSO');
   t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: ['login'] } }, { session: live })) as { kind: string }).kind, 'prompt', 'prompt=login');
   t.equal((credentialsCheck.evaluate(context('web', { request: { clientId: 'web', redirectUri: '', scope: [], prompt: [], maxAge: 0 } }, { session: live, now: clock.now + 1 })) as { kind: string }).kind, 'prompt', 'max_age elapsed');
@@ -66,7 +66,7 @@ t.test('client-consent: asks, remembers, asks again for more; internal clients n
   const withActor = (clientId: string, scope: string[], prompt: Array<'consent'> = []) =>
     context(clientId, { actorId: alice.id, request: { clientId, redirectUri: '', scope, prompt } }, { actor: alice });
   t.same(clientConsentCheck.evaluate(withActor('web', ['openid'])), { kind: 'prompt', prompt: 'consent', oauthError: 'consent_required' });
-  await masks.db.durable.run('saveConsent', { actorId: alice.id, clientId: 'web', scopes: ['openid'], now: clock.now });
+  masks.db.sqlite.prepare('insert into consents (actor_id, client_id, scopes, granted_at) values (?, ?, ?, ?)').run(alice.id, 'web', JSON.stringify(['openid']), clock.now);
   t.same(clientConsentCheck.evaluate(withActor('web', ['openid'])), { kind: 'pass' });
   t.equal((clientConsentCheck.evaluate(withActor('web', ['openid', 'email'])) as { kind: string }).kind, 'prompt', 'more scopes');
   t.equal((clientConsentCheck.evaluate(withActor('web', ['openid'], ['consent'])) as { kind: string }).kind, 'prompt', 'prompt=consent');
@@ -74,16 +74,34 @@ t.test('client-consent: asks, remembers, asks again for more; internal clients n
 });
 
 t.test('the pipeline: installation order, client subset, stops at the first prompt, refuses unknown checks', async (t) => {
-  const { context, masks } = await setup(t);
+  const { context, masks, alice, clock } = await setup(t);
   t.same(Object.keys(CHECKS), ['device', 'credentials', 'client-consent']);
   const seen: string[] = [];
   const result = await runChecks(context('web'), async (outcome) => {
     seen.push(outcome.kind);
     return context('web');
   });
-  t.match(result, { kind: 'prompt', prompt: 'sign-in', check: 'credentials' });
+  t.match(result, { kind: 'prompt', prompt: 'credentials', check: 'credentials' });
   t.same(seen, ['pass'], 'device passed first, then credentials stopped it');
-  const secondFactor = { ...masks.clients.find('web')!, settings: { ...masks.clients.find('web')!.settings, checks: ['device' as const, 'second-factor' as const] } };
-  const refused = await runChecks({ ...context('web'), client: secondFactor }, async () => context('web'));
-  t.match(refused, { kind: 'deny', check: 'second-factor' }, 'a check masks cannot run yet is a deny, never a silent pass');
+  const secondFactor = { ...masks.clients.find('web')!, settings: { ...masks.clients.find('web')!.settings, checks: ['device' as const, 'credentials' as const, 'second-factor' as const] } };
+  const signedIn = { ...context('web', { actorId: alice.id, passed: [{ factor: 'password', at: clock.now }] }, { actor: alice }), client: secondFactor };
+  const refused = await runChecks(signedIn, async () => signedIn);
+  t.match(refused, { kind: 'deny', reason: 'check-unavailable', names: ['second-factor'], check: 'second-factor' }, 'a check masks cannot run yet is a deny, never a silent pass');
+});
+
+t.test('the policy checks: someone known, the one id_token_hint names, holding the required scopes', async (t) => {
+  const { context, masks, alice, clock } = await setup(t);
+  const web = masks.clients.find('web')!;
+  const noCredentials = { ...web, settings: { ...web.settings, checks: ['device' as const] } };
+  t.match(await runChecks({ ...context('web'), client: noCredentials }, () => ({ ...context('web'), client: noCredentials })), { kind: 'deny', reason: 'no-credentials', check: 'actor-known' }, 'a client that asks for no credentials cannot tell who signs in');
+  const signedIn = (clientId: string, request: Partial<Attempt['request']> = {}) => {
+    const ctx = context(clientId, { actorId: alice.id, passed: [{ factor: 'password', at: clock.now }], request: { clientId, redirectUri: '', scope: ['openid'], prompt: [], ...request } }, { actor: alice });
+    return runChecks(ctx, () => ctx);
+  };
+  t.match(await signedIn('web', { hintSub: 'someone-else' }), { kind: 'deny', reason: 'hint-mismatch', oauthError: 'login_required' });
+  const bob = masks.actors.findByIdentifier('bob')!;
+  const intranet = masks.clients.find('intranet')!;
+  const bobCtx = context('intranet', { actorId: bob.id, passed: [{ factor: 'password', at: clock.now }] }, { actor: bob });
+  t.match(await runChecks(bobCtx, () => bobCtx), { kind: 'deny', reason: 'scopes-missing', names: intranet.settings.scopes.required });
+  t.match(await signedIn('intranet'), { kind: 'pass' }, 'alice holds staff');
 });

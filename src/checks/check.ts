@@ -1,24 +1,16 @@
-/** What a check is: a name and evaluate(context) giving pass, a prompt, or a deny. */
+/**
+ * What a check is: a name and evaluate(context) giving pass, a prompt the person can
+ * answer, or a deny. Outcomes carry reason codes only; the words live with the pages.
+ */
 import type { CheckName } from '../config/schema.js';
 import type { Masks } from '../context.js';
-import type { AuthorizationRequest } from '../oauth/authorization_request.js';
+import type { OAuthErrorCode } from '../oauth/errors.js';
 import type { Actor } from '../storage/actors.js';
 import type { Client } from '../storage/clients.js';
+import type { Attempt } from '../signin/attempt.js';
 import type { DeviceRow, SessionRow } from '../storage/sign_in.js';
 
-/** An attempt as the checks see it. */
-export interface Attempt {
-  id: string;
-  clientId: string;
-  deviceId: string;
-  actorId: string | null;
-  /** For internal clients only returnTo matters. */
-  request: AuthorizationRequest;
-  /** amr values of the factors passed during this attempt. */
-  passed: string[];
-  createdAt: number;
-  expiresAt: number;
-}
+export type { Attempt };
 
 export interface CheckContext {
   masks: Masks;
@@ -28,23 +20,39 @@ export interface CheckContext {
   device: DeviceRow | undefined;
   /** The browser's live session with masks, if any. */
   session: SessionRow | undefined;
-  /** The actor signing in, once known. */
+  /** The actor signing in, once a check has named them. */
   actor: Actor | undefined;
   now: number;
 }
 
-/** The prompts a person can answer; each is a page under /sign-in/:attempt. */
-export type PromptName = 'sign-in' | 'consent';
+/** The prompts a person can answer; each is a page under /sign-in/:attempt/:prompt. */
+export const PROMPT_NAMES = ['credentials', 'consent'] as const;
+export type PromptName = (typeof PROMPT_NAMES)[number];
+
+/** Why a sign-in cannot go on ('refused': an OAuth error for a client that cannot take one, named in `names`). */
+export type DenyReason = 'device-blocked' | 'check-unavailable' | 'no-credentials' | 'scopes-missing' | 'hint-mismatch' | 'refused';
 
 export type Outcome =
-  | { kind: 'pass'; actorId?: string; amr?: string[]; authTime?: number }
+  /** Passed; a check that establishes who signs in names the actor and when they proved it. */
+  | { kind: 'pass'; actorId?: string; authTime?: number; amr?: string[] }
+  /** The person must answer `prompt`; under prompt=none the client gets `oauthError` instead. */
   | { kind: 'prompt'; prompt: PromptName; oauthError: 'login_required' | 'consent_required' | 'interaction_required' }
-  | { kind: 'deny'; title: string; detail: string };
+  /**
+   * The sign-in cannot go on: a page, or (with `oauthError`) an error for the client at its
+   * verified redirect_uri. `names` are what the page may list (missing scopes, a check).
+   */
+  | { kind: 'deny'; reason: DenyReason; oauthError?: OAuthErrorCode; names?: string[] };
 
 export interface Check {
-  name: CheckName;
+  name: string;
   evaluate(context: CheckContext): Outcome | Promise<Outcome>;
 }
 
+/** A check the installation's `checks` order places and each client may demand. */
+export interface ConfiguredCheck extends Check {
+  name: CheckName;
+}
+
 export const pass = (extra: Omit<Extract<Outcome, { kind: 'pass' }>, 'kind'> = {}): Outcome => ({ kind: 'pass', ...extra });
-export const deny = (title: string, detail: string): Outcome => ({ kind: 'deny', title, detail });
+export const deny = (reason: DenyReason, extra: { oauthError?: OAuthErrorCode; names?: string[] } = {}): Outcome => ({ kind: 'deny', reason, ...extra });
+export const prompt = (name: PromptName, oauthError: Extract<Outcome, { kind: 'prompt' }>['oauthError']): Outcome => ({ kind: 'prompt', prompt: name, oauthError });

@@ -1,42 +1,42 @@
 /**
- * credentials: the actor proves who they are with a password. A password passed on this
- * device is remembered for the client's password_factor_expires_in; a session established
- * for another client may skip the form for sso_factor_expires_in (single sign-on).
- * prompt=login, max_age and an id_token_hint for someone else force the form again.
+ * credentials: the actor proves who they are with a first factor (a password today). A
+ * password passed on this device is remembered for the client's password_factor_expires_in;
+ * a session established for another client may skip the form for sso_factor_expires_in
+ * (single sign-on). prompt=login, max_age and an id_token_hint for someone else force the
+ * form again. An attempt belongs to the first actor it names: only that actor's session
+ * may carry it on.
  */
 import { subjectFor } from '../oauth/subjects.js';
-import { pass, type Check, type CheckContext, type Outcome } from './check.js';
+import { amrOf, FACTORS } from '../signin/factors.js';
+import { pass, prompt, type CheckContext, type ConfiguredCheck } from './check.js';
 
-const signIn: Outcome = { kind: 'prompt', prompt: 'sign-in', oauthError: 'login_required' };
+const ask = prompt('credentials', 'login_required');
 
 /** Whether the live session may stand in for the password on this attempt. */
 function sessionCovers({ masks, client, attempt, session, now }: CheckContext): boolean {
   if (!session) return false;
-  // Once an attempt has its actor, only that actor's session may carry it on.
   if (attempt.actorId !== null && session.actorId !== attempt.actorId) return false;
   const { request } = attempt;
   if (request.hintSub !== undefined) {
     const actor = masks.actors.find(session.actorId);
     if (!actor || subjectFor(masks, client, actor) !== request.hintSub) return false;
   }
-  if (request.prompt.includes('login') && !attempt.passed.includes('pwd')) return false;
+  if (request.prompt.includes('login')) return false;
   // max_age=0 means "sign in again": a session exactly max_age old is too old.
   if (request.maxAge !== undefined && now - session.authTime >= request.maxAge) return false;
   const settings = client.settings;
-  const factor = masks.signIns.lastFactor(session.actorId, session.deviceId, 'pwd', now - settings.password_factor_expires_in);
+  const factor = masks.signIns.lastFactor(session.actorId, session.deviceId, 'password', now - settings[FACTORS.password.remembered]);
   if (!factor) return false;
   return factor.clientId === client.id || now - factor.passedAt <= settings.sso_factor_expires_in;
 }
 
-export const credentialsCheck: Check = {
+export const credentialsCheck: ConfiguredCheck = {
   name: 'credentials',
   evaluate(context) {
-    const { masks, attempt, session, now } = context;
-    if (attempt.actorId && attempt.passed.includes('pwd')) {
-      const factor = masks.signIns.lastFactor(attempt.actorId, attempt.deviceId, 'pwd', attempt.createdAt - 1);
-      return pass({ actorId: attempt.actorId, amr: ['pwd'], authTime: factor?.passedAt ?? now });
-    }
+    const { attempt, session } = context;
+    const first = attempt.actorId ? attempt.passed.filter((p) => FACTORS[p.factor].order === 'first') : [];
+    if (first.length > 0) return pass({ actorId: attempt.actorId!, authTime: Math.max(...first.map((p) => p.at)), amr: amrOf(attempt.passed.map((p) => p.factor)) });
     if (session && sessionCovers(context)) return pass({ actorId: session.actorId, amr: session.amr, authTime: session.authTime });
-    return signIn;
+    return ask;
   },
 };

@@ -1,10 +1,9 @@
 /** device: the browser carries a signed device cookie; a blocked device is denied. */
-import { deny, pass, type Check } from './check.js';
+import { deny, pass, type ConfiguredCheck } from './check.js';
 
-export const deviceCheck: Check = {
+export const deviceCheck: ConfiguredCheck = {
   name: 'device',
   evaluate({ device }) {
-    if (device?.blockedAt != null) return deny('This device is blocked', 'Sign-ins from this device have been blocked by an administrator. Contact them if you think this is a mistake.');
-    return pass();
+    return device?.blockedAt != null ? deny('device-blocked') : pass();
   },
 };

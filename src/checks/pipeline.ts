@@ -1,23 +1,25 @@
 /**
  * The checks pipeline, declared once: the installation's `checks` order, filtered by what
- * the client demands, stopping at the first check that does not pass. All three client
- * types run it; what happens afterwards differs (finish.ts).
+ * the client demands (plus client-consent under prompt=consent), with the policy checks
+ * where `credentials` stands; it stops at the first check that does not pass. All three
+ * client types run it; only what the sign-in core does afterwards differs.
  */
 import type { CheckName } from '../config/schema.js';
-import type { Check, CheckContext, Outcome } from './check.js';
+import type { Check, CheckContext, ConfiguredCheck, Outcome } from './check.js';
 import { deny } from './check.js';
 import { clientConsentCheck } from './client_consent.js';
 import { credentialsCheck } from './credentials.js';
 import { deviceCheck } from './device.js';
+import { POLICY_CHECKS } from './policy.js';
 
-/** Every check masks implements, by name. New checks are new files registered here. */
-export const CHECKS: Partial<Record<CheckName, Check>> = {
+/** Every configurable check masks implements, by name. New checks are new files registered here. */
+export const CHECKS: Partial<Record<CheckName, ConfiguredCheck>> = {
   device: deviceCheck,
   credentials: credentialsCheck,
   'client-consent': clientConsentCheck,
 };
 
-export type PipelineResult = Outcome & { check?: CheckName };
+export type PipelineResult = Outcome & { check?: string };
 
 /**
  * The checks a sign-in runs: the client's, plus client-consent when the request says
@@ -29,14 +31,26 @@ export function demandedChecks(context: Pick<CheckContext, 'client' | 'attempt'>
   return demanded;
 }
 
-/** Run the client's checks in installation order; stops at the first that does not pass. */
-export async function runChecks(context: CheckContext, onPass: (outcome: Extract<Outcome, { kind: 'pass' }>) => Promise<CheckContext>): Promise<PipelineResult> {
+/** The checks of this sign-in in the order they run; a demanded check masks lacks is undefined. */
+function plan(context: CheckContext): Array<[string, Check | undefined]> {
   const demanded = demandedChecks(context);
-  let current = context;
+  const steps: Array<[string, Check | undefined]> = [];
+  const policy = POLICY_CHECKS.map((check): [string, Check] => [check.name, check]);
   for (const name of context.masks.config.checks) {
-    if (!demanded.has(name)) continue;
-    const check = CHECKS[name];
-    if (!check) return { ...deny('Sign-in is not available', `This application requires the "${name}" check, which this installation cannot run yet. Tell its administrator.`), check: name };
+    if (demanded.has(name)) steps.push([name, CHECKS[name]]);
+    if (name === 'credentials') steps.push(...policy.splice(0));
+  }
+  return [...steps, ...policy]; // an installation order without credentials still runs them, last
+}
+
+/**
+ * Run the checks in order; stops at the first that does not pass. `onPass` sees each pass
+ * and returns the context the next check runs with (the actor, once a check names them).
+ */
+export async function runChecks(context: CheckContext, onPass: (outcome: Extract<Outcome, { kind: 'pass' }>) => CheckContext | Promise<CheckContext>): Promise<PipelineResult> {
+  let current = context;
+  for (const [name, check] of plan(context)) {
+    if (!check) return { ...deny('check-unavailable', { names: [name] }), check: name };
     const outcome = await check.evaluate(current);
     if (outcome.kind !== 'pass') return { ...outcome, check: name };
     current = await onPass(outcome);

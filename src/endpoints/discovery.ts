@@ -7,6 +7,7 @@ import type { Masks } from '../context.js';
 import { GRANTS } from '../grants/index.js';
 import { SIGNING_ALGS } from '../keys/keystore.js';
 import { CLIENT_AUTH_METHODS } from '../oauth/client_auth.js';
+import { ACR_VALUES_SUPPORTED } from '../signin/factors.js';
 
 /** An absolute URL for a path under the issuer. */
 export const endpointUrl = (masks: Masks, path: string) => `${masks.config.url.replace(/\/+$/, '')}${path}`;
@@ -29,6 +30,7 @@ export function metadata(masks: Masks): Record<string, unknown> {
     scopes_supported: ['openid', 'profile', 'email'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr', 'acr', 'sid', 'name', 'nickname', 'preferred_username', 'updated_at', 'email', 'email_verified'],
     prompt_values_supported: ['none', 'login', 'consent'],
+    acr_values_supported: ACR_VALUES_SUPPORTED,
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

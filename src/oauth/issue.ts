@@ -8,6 +8,7 @@ import type { Masks } from '../context.js';
 import type { Client } from '../storage/clients.js';
 import type { TokenValues } from '../storage/writes.js';
 import { randomToken, sha256 } from '../security/secrets.js';
+import { acrOf } from '../signin/factors.js';
 import { formatScope } from './scopes.js';
 
 export interface Grantee {
@@ -108,7 +109,7 @@ export function idToken(masks: Masks, client: Client, claims: IdTokenClaims): Pr
       ...(claims.nonce !== undefined ? { nonce: claims.nonce } : {}),
       ...(claims.accessToken ? { at_hash: atHash(claims.accessToken) } : {}),
       amr: claims.amr,
-      acr: claims.amr.length > 1 ? '2' : '1',
+      acr: acrOf(claims.amr),
       ...(claims.sid ? { sid: claims.sid } : {}),
     },
     client.settings.signing_alg,

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { Masks } from '../context.js';
+import type { Browser, SetCookie } from '../signin/core.js';
 
 export interface CookieNames {
   device: string;
@@ -27,7 +28,7 @@ export function hostCookie(masks: Masks, maxAge: number | undefined): CookieSeri
 }
 
 /** Options for the internal-client cookie: on cookie_domain when set (apps on that domain see it). */
-export function internalCookie(masks: Masks, maxAge: number): CookieSerializeOptions {
+export function internalCookie(masks: Masks, maxAge: number | undefined): CookieSerializeOptions {
   const domain = masks.config.cookie_domain;
   return { ...hostCookie(masks, maxAge), ...(domain ? { domain } : {}) };
 }
@@ -60,6 +61,23 @@ export function deviceIdFromCookie(masks: Masks, request: FastifyRequest): strin
   return masks.keyed.verify(id, value.slice(dot + 1), 'device') ? id : undefined;
 }
 
-export function setDeviceCookie(masks: Masks, reply: FastifyReply, id: string): void {
-  reply.setCookie(cookieNames(masks).device, `${id}.${masks.keyed.hash(id, 'device')}`, hostCookie(masks, masks.config.lifetimes.device));
+
+/** What the sign-in core needs to know of the browser behind a request. */
+export function browserOf(masks: Masks, request: FastifyRequest): Browser {
+  return {
+    deviceId: deviceIdFromCookie(masks, request),
+    sessionCookie: singleCookie(request, cookieNames(masks).session),
+    userAgent: request.headers['user-agent'] ?? '',
+    ip: request.ip,
+  };
+}
+
+/** Set the cookies a sign-in step asks for, each with its name and attributes. */
+export function setCookies(masks: Masks, reply: FastifyReply, cookies: SetCookie[]): void {
+  const names = cookieNames(masks);
+  for (const { cookie, value, maxAge } of cookies) {
+    if (cookie === 'device') reply.setCookie(names.device, `${value}.${masks.keyed.hash(value, 'device')}`, hostCookie(masks, maxAge));
+    else if (cookie === 'session') reply.setCookie(names.session, value, hostCookie(masks, maxAge));
+    else reply.setCookie(names.internal, value, internalCookie(masks, maxAge));
+  }
 }

@@ -5,7 +5,7 @@
  * client: anyone else's token, an old session's, or none at all gets a confirmation page
  * (a POST with a CSRF token), and masks redirects only to a registered URI.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
 import { Params } from '../oauth/params.js';
@@ -13,9 +13,9 @@ import { hasUnsafeCharacters } from '../oauth/redirect_uris.js';
 import { subjectFor } from '../oauth/subjects.js';
 import type { Client } from '../storage/clients.js';
 import type { SessionRow } from '../storage/sign_in.js';
-import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie } from './cookies.js';
+import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie, singleCookie } from './cookies.js';
 import { csrfOk, csrfToken } from './csrf.js';
-import { currentSession } from './flow.js';
+import { liveSession } from '../signin/sessions.js';
 import { renderMessage, renderPage } from './render.js';
 
 /** A verified id_token_hint and the client it was issued to. */
@@ -50,6 +50,9 @@ function returnUrl(client: Client | undefined, uri: string | undefined, state: s
   return url.toString();
 }
 
+/** This browser's live session, on whatever device. */
+const sessionOf = (masks: Masks, request: FastifyRequest) => liveSession(masks, singleCookie(request, cookieNames(masks).session), undefined, masks.clock());
+
 /** End this browser's session server-side and clear masks' cookies. */
 async function signOut(masks: Masks, session: SessionRow | undefined, reply: FastifyReply) {
   if (session) await masks.db.durable.run('endSession', { hash: session.hash, sid: session.id, now: masks.clock() });
@@ -66,7 +69,7 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
     const hint = await verifiedHint(masks, params.get('id_token_hint'));
     const client = hint?.client;
     const target = returnUrl(client, uri, state);
-    const session = currentSession(masks, request, undefined);
+    const session = sessionOf(masks, request);
     if (hint && target && (!session || namesSession(masks, hint, session))) {
       await signOut(masks, session, reply);
       return reply.redirect(target);
@@ -91,7 +94,7 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
     if (!csrfOk(masks, request, deviceIdFromCookie(masks, request), 'logout', params.get('csrf'))) {
       return renderMessage(masks, reply, 'Form expired', 'This sign-out form is no longer valid. Reload the page and try again.', 403);
     }
-    await signOut(masks, currentSession(masks, request, undefined), reply);
+    await signOut(masks, sessionOf(masks, request), reply);
     const clientId = params.get('client_id');
     const target = returnUrl(clientId ? masks.clients.find(clientId) : undefined, params.get('post_logout_redirect_uri'), params.get('state'));
     if (target) return reply.redirect(target, 303);

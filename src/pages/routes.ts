@@ -26,8 +26,11 @@ import { parseForm } from '../oauth/form.js';
 import { Params } from '../oauth/params.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { BODY_LIMIT } from '../limits.js';
-import { startAttempt } from './flow.js';
+import { browserOf } from './cookies.js';
 import { renderMessage, theme } from './render.js';
+import { replyWith, SIGN_IN_ERRORS } from './steps.js';
+import { SignInError } from '../errors.js';
+import { begin } from '../signin/core.js';
 import { logoutRoutes } from './logout.js';
 import { signInRoutes } from './sign_in.js';
 
@@ -36,6 +39,10 @@ const CSS = readFileSync(path.join(PACKAGE_ROOT, 'assets', 'masks.css'));
 function pageErrorHandler(masks: Masks) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof PageError) return renderMessage(masks, reply, error.title, error.detail, error.status);
+    if (error instanceof SignInError) {
+      const [status, title, detail] = SIGN_IN_ERRORS[error.reason];
+      return renderMessage(masks, reply, title, detail, status);
+    }
     if (error instanceof RedirectError) {
       return reply.redirect(clientRedirect(error.redirectUri, masks.config.url, { error: error.oauth.error, error_description: error.oauth.description, state: error.state }));
     }
@@ -58,7 +65,7 @@ async function authorize(masks: Masks, request: FastifyRequest, reply: FastifyRe
       throw new RedirectError(new OAuthError('invalid_request', 'id_token_hint is not an ID token masks issued to this client'), authRequest.redirectUri, authRequest.state);
     }
   }
-  return startAttempt(masks, request, reply, client, authRequest);
+  return replyWith(masks, reply, await begin(masks, browserOf(masks, request), client, authRequest));
 }
 
 export function pageRoutes(app: FastifyInstance, masks: Masks) {
@@ -82,7 +89,7 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
       if (client.type !== 'internal') throw new PageError('Invalid sign-in link', 'This application signs in with OAuth; use its own sign-in button.');
       const returnTo = internalReturnTo(client, new Params(request.query), siteOf(masks));
       const internalRequest: AuthorizationRequest = { clientId: client.id, redirectUri: returnTo, scope: client.settings.scopes.allowed, prompt: [], returnTo };
-      return startAttempt(masks, request, reply, client, internalRequest);
+      return replyWith(masks, reply, await begin(masks, browserOf(masks, request), client, internalRequest));
     });
 
     signInRoutes(pages, masks);

@@ -157,8 +157,10 @@ export const attempts = sqliteTable('attempts', {
   actorId: text('actor_id').references(() => actors.id, { onDelete: 'cascade' }),
   /** The validated authorization request (redirect_uri, scope, state, nonce, PKCE, prompt, ...). */
   request: text('request', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-  /** Factors passed during this attempt (amr values). */
-  passed: text('passed', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  /** Factors passed during this attempt, each with when: [{ factor, at }]. */
+  passed: text('passed', { mode: 'json' }).$type<Array<{ factor: string; at: number }>>().notNull().default(sql`'[]'`),
+  /** Steps completed during this attempt that are not factors (consent). */
+  steps: text('steps', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   createdAt: integer('created_at').notNull(),
   expiresAt: integer('expires_at').notNull(),
   completedAt: integer('completed_at'),

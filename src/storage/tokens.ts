@@ -21,7 +21,7 @@ export type TokenKind = TokenRow['kind'];
 const CACHE_MS = 1000;
 const CACHE_MAX = 10_000;
 
-const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'finishAttempt', 'endSession', 'deleteExpired']);
+const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'advanceAttempt', 'endSession', 'deleteExpired']);
 
 export class Tokens {
   private readonly byHash;

@@ -40,11 +40,13 @@ function statements(db: Sqlite.Database) {
        on conflict (id) do update set user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at`,
     ),
     createAttempt: db.prepare(
-      `insert into attempts (id, client_id, device_id, actor_id, request, passed, created_at, expires_at)
-       values (@id, @clientId, @deviceId, null, @request, '[]', @createdAt, @expiresAt)`,
+      `insert into attempts (id, client_id, device_id, actor_id, request, passed, steps, created_at, expires_at)
+       values (@id, @clientId, @deviceId, @actorId, @request, '[]', '[]', @createdAt, @expiresAt)`,
     ),
-    updateAttempt: db.prepare('update attempts set actor_id = @actorId, passed = @passed where id = @id and completed_at is null'),
+    attemptById: db.prepare('select client_id, actor_id, passed, steps, completed_at from attempts where id = ?'),
+    updateAttempt: db.prepare('update attempts set actor_id = @actorId, passed = @passed, steps = @steps where id = @id'),
     completeAttempt: db.prepare('update attempts set completed_at = @now where id = @id and completed_at is null'),
+    consentedScopes: db.prepare('select scopes from consents where actor_id = ? and client_id = ?'),
     recordFactor: db.prepare('insert into factors (actor_id, device_id, kind, client_id, passed_at) values (@actorId, @deviceId, @kind, @clientId, @now)'),
     createSession: db.prepare(
       `insert into sessions (hash, id, actor_id, device_id, auth_time, amr, created_at, last_seen_at, expires_at)
@@ -86,9 +88,8 @@ export interface DeviceSeen {
   ip: string;
 }
 
-interface FinishArgs {
-  attemptId: string;
-  now: number;
+/** What a finished sign-in writes besides completing its attempt. */
+export interface Finish {
   device: DeviceSeen;
   /** Hash of the live session carried on (SSO). */
   touch?: string;
@@ -97,6 +98,34 @@ interface FinishArgs {
   create?: NewSession;
   /** The authorization code or the internal-client cookie token. */
   token: TokenValues;
+}
+
+export interface NewAttempt {
+  id: string;
+  clientId: string;
+  deviceId: string;
+  actorId: string | null;
+  request: Record<string, unknown>;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Everything one step of a sign-in (one request, one form post) changes: one command, one transaction. */
+export interface AttemptChange {
+  attemptId: string;
+  now: number;
+  /** Create the attempt first (the step at /authorize). */
+  create?: NewAttempt;
+  /** The actor this step names; another actor than the stored one starts the attempt afresh. */
+  actorId?: string;
+  /** A factor passed in this step: appended to the attempt's, and remembered for the device. */
+  passed?: { factor: string; device: DeviceSeen };
+  /** Consent given in this step, for the attempt's client: the scopes join those granted before. */
+  consent?: { scopes: string[] };
+  /** A new hash of the actor's password (stronger argon2 parameters). */
+  rehash?: string;
+  /** End the attempt: with what the client gets, or 'denied'. */
+  finish?: Finish | 'denied';
 }
 
 interface ExchangeArgs {
@@ -153,46 +182,56 @@ export const WRITES = {
   upsertDevice(db: Sqlite.Database, args: DeviceSeen & { now: number }): void {
     on(db).upsertDevice.run(args);
   },
-  createAttempt(db: Sqlite.Database, args: { id: string; clientId: string; deviceId: string; request: Record<string, unknown>; createdAt: number; expiresAt: number }): void {
-    on(db).createAttempt.run({ ...args, request: JSON.stringify(args.request) });
-  },
-  updateAttempt(db: Sqlite.Database, args: { id: string; actorId: string | null; passed: string[] }): boolean {
-    return on(db).updateAttempt.run({ ...args, passed: JSON.stringify(args.passed) }).changes > 0;
-  },
-  /** Returns false when the attempt was completed already (each attempt finishes once). */
-  completeAttempt(db: Sqlite.Database, args: { id: string; now: number }): boolean {
-    return on(db).completeAttempt.run(args).changes > 0;
-  },
-  /** Remember a factor passed on a device (creating the device's row at its first sign-in). */
-  recordFactor(db: Sqlite.Database, args: { actorId: string; device: DeviceSeen; kind: string; clientId: string; now: number }): void {
-    WRITES.upsertDevice(db, { ...args.device, now: args.now });
-    on(db).recordFactor.run({ actorId: args.actorId, deviceId: args.device.id, kind: args.kind, clientId: args.clientId, now: args.now });
-  },
   /**
-   * Finish a sign-in in one transaction (one fsync): complete the attempt (false, and
-   * nothing else written, if it was completed already), settle the session (touch the
-   * live one, or end it and create a fresh one), and store what the client gets.
+   * One step of a sign-in in one transaction: create the attempt, bind its actor (another
+   * actor than before starts it afresh: no factors or steps of someone else carry over),
+   * append a passed factor (read and written here, so two tabs cannot lose one), record
+   * consent, rehash the password, and finish it (complete the attempt, settle the session,
+   * store what the client gets). Returns false, writing nothing, when the attempt is
+   * unknown or already finished: each attempt finishes once.
    */
-  finishAttempt(db: Sqlite.Database, args: FinishArgs): boolean {
+  advanceAttempt(db: Sqlite.Database, change: AttemptChange): boolean {
     const s = on(db);
-    if (s.completeAttempt.run({ id: args.attemptId, now: args.now }).changes === 0) return false;
-    WRITES.upsertDevice(db, { ...args.device, now: args.now });
-    if (args.touch) s.touchSession.run({ hash: args.touch, now: args.now });
-    if (args.end) WRITES.endSession(db, { ...args.end, now: args.now });
-    if (args.create) s.createSession.run({ ...args.create, amr: JSON.stringify(args.create.amr), now: args.now });
-    WRITES.insertToken(db, args.token);
+    const { attemptId: id, now } = change;
+    if (change.create) s.createAttempt.run({ ...change.create, request: JSON.stringify(change.create.request) });
+    const row = s.attemptById.get(id) as { client_id: string; actor_id: string | null; passed: string; steps: string; completed_at: number | null } | undefined;
+    if (!row || row.completed_at !== null) return false;
+    let actorId = row.actor_id;
+    let passed = JSON.parse(row.passed) as Array<{ factor: string; at: number }>;
+    let steps = JSON.parse(row.steps) as string[];
+    if (change.actorId !== undefined && change.actorId !== actorId) [actorId, passed, steps] = [change.actorId, [], []];
+    if (actorId !== null) {
+      if (change.passed) {
+        passed = [...passed, { factor: change.passed.factor, at: now }];
+        WRITES.upsertDevice(db, { ...change.passed.device, now });
+        s.recordFactor.run({ actorId, deviceId: change.passed.device.id, kind: change.passed.factor, clientId: row.client_id, now });
+      }
+      if (change.consent) {
+        steps = [...new Set([...steps, 'consent'])];
+        const before = s.consentedScopes.get(actorId, row.client_id) as { scopes: string } | undefined;
+        const scopes = [...new Set([...(before ? (JSON.parse(before.scopes) as string[]) : []), ...change.consent.scopes])];
+        s.saveConsent.run({ actorId, clientId: row.client_id, scopes: JSON.stringify(scopes), now });
+      }
+      if (change.rehash) s.setPasswordHash.run({ actorId, hash: change.rehash, now });
+    }
+    s.updateAttempt.run({ id, actorId, passed: JSON.stringify(passed), steps: JSON.stringify(steps) });
+    const finish = change.finish;
+    if (finish) {
+      s.completeAttempt.run({ id, now });
+      if (finish !== 'denied') {
+        WRITES.upsertDevice(db, { ...finish.device, now });
+        if (finish.touch) s.touchSession.run({ hash: finish.touch, now });
+        if (finish.end) WRITES.endSession(db, { ...finish.end, now });
+        if (finish.create) s.createSession.run({ ...finish.create, amr: JSON.stringify(finish.create.amr), now });
+        WRITES.insertToken(db, finish.token);
+      }
+    }
     return true;
   },
   /** End a session and the internal-client cookies it issued. */
   endSession(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
     on(db).endSession.run({ hash: args.hash, now: args.now });
     on(db).endSessionTokens.run({ sid: args.sid, now: args.now });
-  },
-  saveConsent(db: Sqlite.Database, args: { actorId: string; clientId: string; scopes: string[]; now: number }): void {
-    on(db).saveConsent.run({ ...args, scopes: JSON.stringify(args.scopes) });
-  },
-  setPasswordHash(db: Sqlite.Database, args: { actorId: string; hash: string; now: number }): void {
-    on(db).setPasswordHash.run(args);
   },
   /**
    * The sweep: attempts as soon as they expire (anyone can start one), tokens and sessions

@@ -1,0 +1,40 @@
+/** The credentials prompt: an input labelled Email or nickname (or one of them), and Password. */
+import { answerCredentials } from '../../signin/core.js';
+import type { Masks } from '../../context.js';
+import { csrfToken } from '../csrf.js';
+import { renderPage } from '../render.js';
+import { promptAction, type PromptPage } from './prompt.js';
+
+function identifierLabel(masks: Masks): string {
+  const { emails, nicknames } = masks.config;
+  if (emails.enabled && !nicknames.enabled) return 'Email';
+  if (nicknames.enabled && !emails.enabled) return 'Nickname';
+  return 'Email or nickname';
+}
+
+export const credentialsPage: PromptPage = {
+  render(masks, reply, step) {
+    const { attempt, client, deviceId, problem } = step;
+    if (problem?.reason === 'too-many-attempts') reply.header('retry-after', String(problem.retryAfter));
+    const error =
+      problem?.reason === 'too-many-attempts'
+        ? `Too many attempts. Wait ${problem.retryAfter} seconds and try again.`
+        : problem?.reason === 'credentials-mismatch'
+          ? 'That email or nickname and password do not match. Try again.'
+          : undefined;
+    const status = problem?.reason === 'too-many-attempts' ? 429 : problem ? 401 : 200;
+    // Prefill only what this browser typed or the client hinted, never the name of an actor bound by a session.
+    const identifier = step.identifier ?? (attempt.actorId ? '' : (attempt.request.loginHint ?? ''));
+    return renderPage(
+      masks,
+      reply,
+      'sign_in',
+      { title: `Sign in to ${client.name}`, client, action: promptAction(attempt.id, 'credentials'), csrf: csrfToken(masks, deviceId, attempt.id), identifier, identifierLabel: identifierLabel(masks), error },
+      status,
+    );
+  },
+  submit(masks, browser, loaded, form) {
+    // The password is only hashed: any length (over max_chars it never matches).
+    return answerCredentials(masks, browser, loaded, { identifier: form.get('identifier') ?? '', password: form.opaque('password') ?? '' });
+  },
+};

@@ -1,0 +1,10 @@
+/** Every prompt's page, by prompt name: the record is complete, so a new prompt cannot lack a page. */
+import type { PromptName } from '../../checks/check.js';
+import { consentPage } from './consent.js';
+import { credentialsPage } from './credentials.js';
+import type { PromptPage } from './prompt.js';
+
+export const PROMPT_PAGES: Record<PromptName, PromptPage> = {
+  credentials: credentialsPage,
+  consent: consentPage,
+};

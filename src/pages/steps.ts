@@ -1,0 +1,46 @@
+/**
+ * Turning the sign-in core's steps into replies: a prompt's page, a redirect, or a deny
+ * page; and the words for every reason the core gives (the core has none).
+ */
+import type { FastifyReply } from 'fastify';
+import type { DenyReason } from '../checks/check.js';
+import type { Masks } from '../context.js';
+import type { SignInErrorReason } from '../errors.js';
+import type { Step } from '../signin/core.js';
+import type { Client } from '../storage/clients.js';
+import { setCookies } from './cookies.js';
+import { PROMPT_PAGES } from './prompts/index.js';
+import { renderMessage } from './render.js';
+
+/** Title and detail of a deny page. */
+const DENIALS: Record<DenyReason, (names: string[], client: Client) => [string, string]> = {
+  'device-blocked': () => ['This device is blocked', 'Sign-ins from this device have been blocked by an administrator. Contact them if you think this is a mistake.'],
+  'check-unavailable': (names) => ['Sign-in is not available', `This application requires the "${names.join(', ')}" check, which this installation cannot run yet. Tell its administrator.`],
+  'no-credentials': () => ['Sign-in is not available', 'This application does not ask for credentials, so masks cannot tell who you are. Tell its administrator.'],
+  'scopes-missing': (names, client) => ['Access denied', `Your account lacks what ${client.name} requires: ${names.join(', ')}. Ask an administrator for access.`],
+  'hint-mismatch': () => ['Access denied', 'This sign-in was meant for someone else. Go back to the application and start again.'],
+  refused: (names) => ['Access denied', `The application's request was refused (${names.join(', ')}). Go back to the application and try again.`],
+};
+
+/** Status, title and detail of the page for a SignInError. */
+export const SIGN_IN_ERRORS: Record<SignInErrorReason, [number, string, string]> = {
+  'attempt-unknown': [404, 'Sign-in not found', 'This sign-in is not known on this browser. Go back to the application and start again.'],
+  'attempt-finished': [410, 'Sign-in already finished', 'This sign-in has already been completed. Go back to the application.'],
+  'attempt-expired': [410, 'Sign-in expired', 'This sign-in took too long. Go back to the application and start again.'],
+  'client-gone': [404, 'Unknown application', 'The application of this sign-in no longer exists.'],
+};
+
+/** The reply for a step (a redirect answering a POST becomes a 303 in the pages' onSend hook). */
+export function replyWith(masks: Masks, reply: FastifyReply, step: Step): FastifyReply {
+  setCookies(masks, reply, step.cookies);
+  switch (step.kind) {
+    case 'prompt':
+      return PROMPT_PAGES[step.prompt].render(masks, reply, step);
+    case 'go':
+      return reply.redirect(step.location);
+    case 'deny': {
+      const [title, detail] = DENIALS[step.reason](step.names, step.client);
+      return renderMessage(masks, reply, title, detail, 403, step.client);
+    }
+  }
+}

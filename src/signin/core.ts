@@ -1,0 +1,238 @@
+/**
+ * The sign-in core: an attempt from /authorize to the client, with no HTTP in it. Each
+ * entry point (begin, show, answerCredentials, answerConsent) runs the checks pipeline on
+ * the attempt as this step leaves it and returns a Step: a prompt to show, a place to send
+ * the browser, or a deny, with the cookies to set. Everything a step changes is written by
+ * one command (advanceAttempt): one request, one transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { runChecks, type PipelineResult } from '../checks/pipeline.js';
+import type { CheckContext, DenyReason, PromptName } from '../checks/check.js';
+import type { Masks } from '../context.js';
+import { SignInError } from '../errors.js';
+import { hashPassword, needsRehash, verifyPassword } from '../factors/password.js';
+import { passwordLength } from '../accounts/passwords.js';
+import { clientRedirect, type AuthorizationRequest } from '../oauth/authorization_request.js';
+import type { OAuthErrorCode } from '../oauth/errors.js';
+import { authorizationCode, internalToken } from '../oauth/issue.js';
+import { subjectFor } from '../oauth/subjects.js';
+import { randomToken } from '../security/secrets.js';
+import type { Actor } from '../storage/actors.js';
+import type { Client } from '../storage/clients.js';
+import { normaliseIdentifier } from '../storage/normalise.js';
+import type { AttemptChange, DeviceSeen } from '../storage/writes.js';
+import { attemptOf, type Attempt } from './attempt.js';
+import { FACTORS } from './factors.js';
+import { liveSession, planSession } from './sessions.js';
+
+/** What the core knows of the browser behind a request (the pages read its cookies). */
+export interface Browser {
+  /** The id in a validly signed device cookie. */
+  deviceId: string | undefined;
+  /** The session cookie's value, when there is exactly one. */
+  sessionCookie: string | undefined;
+  userAgent: string;
+  ip: string;
+}
+
+/** masks' cookies a step sets: the pages know their names and attributes. maxAge in seconds, undefined for a browser-session cookie. */
+export interface SetCookie {
+  cookie: 'device' | 'session' | 'internal';
+  value: string;
+  maxAge: number | undefined;
+}
+
+/** Why a prompt is shown again. */
+export type Problem = { reason: 'credentials-mismatch' } | { reason: 'too-many-attempts'; retryAfter: number };
+
+export type Step =
+  /** Show the prompt's page. */
+  | { kind: 'prompt'; prompt: PromptName; attempt: Attempt; client: Client; deviceId: string; cookies: SetCookie[]; identifier?: string; problem?: Problem }
+  /** Send the browser on: to the prompt's page, or to the client (a code, an error, an internal return address). */
+  | { kind: 'go'; location: string; cookies: SetCookie[] }
+  /** The sign-in cannot go on: a page saying why (`names`: what to list, such as missing scopes). */
+  | { kind: 'deny'; reason: DenyReason; names: string[]; client: Client; cookies: SetCookie[] };
+
+/** An attempt loaded for the browser that owns it. */
+export interface Loaded {
+  attempt: Attempt;
+  client: Client;
+  deviceId: string;
+}
+
+const seen = (browser: Browser, deviceId: string): DeviceSeen => ({ id: deviceId, userAgent: browser.userAgent.slice(0, 512), ip: browser.ip });
+
+/** Load an attempt for this browser; anything wrong with it is a SignInError. */
+export function load(masks: Masks, browser: Browser, attemptId: string): Loaded {
+  const row = attemptId.length <= 64 ? masks.signIns.attempt(attemptId) : undefined;
+  if (!row || row.deviceId !== browser.deviceId) throw new SignInError('attempt-unknown');
+  if (row.completedAt !== null) throw new SignInError('attempt-finished');
+  if (row.expiresAt <= masks.clock()) throw new SignInError('attempt-expired');
+  const client = masks.clients.find(row.clientId);
+  if (!client) throw new SignInError('client-gone');
+  return { attempt: attemptOf(row), client, deviceId: row.deviceId };
+}
+
+/** Start an attempt for a validated authorization request and take it as far as it goes. */
+export function begin(masks: Masks, browser: Browser, client: Client, request: AuthorizationRequest): Promise<Step> {
+  const cookies: SetCookie[] = [];
+  let deviceId = browser.deviceId;
+  if (!deviceId) {
+    deviceId = randomToken(16);
+    cookies.push({ cookie: 'device', value: deviceId, maxAge: masks.config.lifetimes.device });
+  }
+  const now = masks.clock();
+  const created = { id: randomToken(24), clientId: client.id, deviceId, actorId: null, createdAt: now, expiresAt: now + client.settings.auth_attempt_expires_in };
+  const attempt: Attempt = { ...created, request, passed: [], steps: [], completedAt: null };
+  return proceed(masks, browser, { attempt, client, deviceId }, attempt, { create: { ...created, request: request as unknown as Record<string, unknown> } }, { cookies });
+}
+
+/** GET /sign-in/:attempt: the prompt the checks ask for now (or, when none is left, the end of the sign-in). */
+export function show(masks: Masks, browser: Browser, loaded: Loaded): Promise<Step> {
+  return proceed(masks, browser, loaded, loaded.attempt, {}, { show: true });
+}
+
+/** The credentials prompt: an identifier and a password, counted against the guessing limits before they are checked. */
+export async function answerCredentials(masks: Masks, browser: Browser, loaded: Loaded, answer: { identifier: string; password: string }): Promise<Step> {
+  const { attempt, client, deviceId } = loaded;
+  const identifier = normaliseIdentifier(answer.identifier);
+  const actor = identifier && usableIdentifier(masks, identifier) ? masks.actors.findByIdentifier(identifier) : undefined;
+  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'credentials', attempt, client, deviceId, cookies: [], identifier, problem });
+  const knownDevice = actor && masks.signIns.lastFactor(actor.id, deviceId, 'password', 0) ? deviceId : undefined;
+  // Counted before the slow check, so parallel guesses get no more checks than serial ones.
+  const guess = masks.guesses.begin({ ip: browser.ip, actorId: actor?.id, identifier, knownDevice });
+  if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
+  // Over passwords.max_chars a password never matches (measured as when it is set); the hash is spent all the same.
+  const allowed = client.settings.allow_passwords && passwordLength(answer.password) <= masks.config.passwords.max_chars;
+  const ok = (await verifyPassword(allowed ? actor?.passwordHash : undefined, answer.password)) && actor !== undefined;
+  guess.settle(ok);
+  if (!ok || !actor) return again({ reason: 'credentials-mismatch' });
+  const rehash = needsRehash(actor.passwordHash!) ? await hashPassword(answer.password) : undefined;
+  const now = masks.clock();
+  // A different person starts the attempt afresh: nothing another actor passed (consent) carries over.
+  const after: Attempt =
+    actor.id === attempt.actorId
+      ? { ...attempt, passed: [...attempt.passed, { factor: 'password', at: now }] }
+      : { ...attempt, actorId: actor.id, passed: [{ factor: 'password', at: now }], steps: [] };
+  return proceed(masks, browser, loaded, after, { actorId: actor.id, passed: { factor: 'password', device: seen(browser, deviceId) }, ...(rehash ? { rehash } : {}) });
+}
+
+/** The consent prompt: taken only when it is what the checks ask for now, and for the actor they name. */
+export async function answerConsent(masks: Masks, browser: Browser, loaded: Loaded, decision: 'allow' | 'deny'): Promise<Step> {
+  const { attempt } = loaded;
+  const { result, context } = await evaluate(masks, browser, loaded, attempt);
+  const actor = context.actor;
+  if (result.kind !== 'prompt' || result.prompt !== 'consent' || !actor) return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies: [] };
+  if (decision === 'deny') return endWithError(masks, loaded, context.attempt, { actorId: actor.id }, 'access_denied', 'the person denied the request');
+  const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'consent'] };
+  return proceed(masks, browser, loaded, after, { actorId: actor.id, consent: { scopes: attempt.request.scope } });
+}
+
+/** Sign-in with nicknames or emails turned off must not find actors by them. */
+function usableIdentifier(masks: Masks, identifier: string): boolean {
+  return identifier.includes('@') ? masks.config.emails.enabled : masks.config.nicknames.enabled;
+}
+
+interface Evaluation {
+  result: PipelineResult;
+  /** The context after the last check that passed: its actor is the one signing in. */
+  context: CheckContext;
+  authTime: number | undefined;
+  amr: string[];
+}
+
+/** Run the checks on the attempt as this step leaves it; the first check that names an actor binds the attempt to them. */
+async function evaluate(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt): Promise<Evaluation> {
+  const now = masks.clock();
+  let context: CheckContext = {
+    masks,
+    client: loaded.client,
+    attempt,
+    device: masks.signIns.device(loaded.deviceId),
+    session: liveSession(masks, browser.sessionCookie, loaded.deviceId, now),
+    actor: attempt.actorId ? masks.actors.find(attempt.actorId) : undefined,
+    now,
+  };
+  let authTime: number | undefined;
+  let amr: string[] = [];
+  const result = await runChecks(context, (outcome) => {
+    if (outcome.actorId === undefined) return context;
+    if (context.attempt.actorId === null) context = { ...context, attempt: { ...context.attempt, actorId: outcome.actorId }, actor: masks.actors.find(outcome.actorId) };
+    authTime = outcome.authTime;
+    amr = outcome.amr ?? [];
+    return context;
+  });
+  return { result, context, authTime, amr };
+}
+
+/**
+ * Run the checks and act on the result, writing this step's changes (and, when the checks
+ * all pass, the finished sign-in) in one command. `show`: a prompt becomes its page rather
+ * than a redirect to it.
+ */
+async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt, change: Omit<AttemptChange, 'attemptId' | 'now'>, options: { show?: boolean; cookies?: SetCookie[] } = {}): Promise<Step> {
+  const { client, deviceId } = loaded;
+  const cookies = options.cookies ?? [];
+  const { result, context, authTime, amr } = await evaluate(masks, browser, loaded, attempt);
+  const bound = context.attempt.actorId;
+  const binding = bound !== null && bound !== loaded.attempt.actorId && change.actorId === undefined ? { actorId: bound } : {};
+  const pending = { ...change, ...binding };
+  const commit = async (extra: Partial<AttemptChange> = {}) => {
+    const all = { ...pending, ...extra };
+    if (Object.keys(all).length === 0) return;
+    if (!(await masks.db.durable.run('advanceAttempt', { attemptId: attempt.id, now: context.now, ...all }))) throw new SignInError('attempt-finished');
+  };
+  if (result.kind === 'deny') {
+    if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, 'the sign-in cannot go on', cookies);
+    await commit();
+    return { kind: 'deny', reason: result.reason, names: result.names ?? [], client, cookies };
+  }
+  if (result.kind === 'prompt') {
+    if (attempt.request.prompt.includes('none')) return endWithError(masks, loaded, context.attempt, pending, result.oauthError, 'the person must interact with masks', cookies);
+    await commit();
+    if (options.show) return { kind: 'prompt', prompt: result.prompt, attempt: context.attempt, client, deviceId, cookies };
+    return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies };
+  }
+  const actor = context.actor;
+  if (!actor || authTime === undefined) throw new Error('the checks passed without naming the actor');
+  const issued = issue(masks, client, actor, context, { authTime, amr, session: context.session, deviceId });
+  await commit({ actorId: actor.id, finish: { device: seen(browser, deviceId), ...issued.session.writes, token: issued.token.row } });
+  if (issued.session.cookie) cookies.push({ cookie: 'session', value: issued.session.cookie, maxAge: masks.config.lifetimes.session ?? undefined });
+  if (client.type === 'internal') {
+    cookies.push({ cookie: 'internal', value: issued.token.token, maxAge: client.settings.internal_token_expires_in });
+    return { kind: 'go', location: attempt.request.returnTo ?? '/', cookies };
+  }
+  return { kind: 'go', location: clientRedirect(attempt.request.redirectUri, masks.config.url, { code: issued.token.token, state: attempt.request.state }), cookies };
+}
+
+/** What a finished sign-in gives: the session it leaves and the code (or internal cookie token). */
+function issue(masks: Masks, client: Client, actor: Actor, context: CheckContext, sign: { authTime: number; amr: string[]; session: CheckContext['session']; deviceId: string }) {
+  const { attempt } = context;
+  const fresh = attempt.passed.some((p) => FACTORS[p.factor].order === 'first');
+  const session = planSession(masks, sign.session, { actorId: actor.id, deviceId: sign.deviceId, authTime: sign.authTime, amr: sign.amr, fresh, now: context.now });
+  const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub: subjectFor(masks, client, actor), actorId: actor.id, grantId: randomUUID() };
+  const token =
+    client.type === 'internal'
+      ? internalToken(masks, grantee, { sid: session.id })
+      : authorizationCode(masks, grantee, {
+          redirect_uri: attempt.request.redirectUri,
+          code_challenge: attempt.request.codeChallenge ?? null,
+          nonce: attempt.request.nonce ?? null,
+          auth_time: session.authTime,
+          amr: session.amr,
+          sid: session.id,
+          max_age: attempt.request.maxAge ?? null,
+        });
+  return { session, token };
+}
+
+/**
+ * End the attempt with an error for the client at its verified redirect_uri (internal
+ * clients, which have no OAuth errors, get a deny page), writing this step's changes too.
+ */
+async function endWithError(masks: Masks, loaded: Loaded, attempt: Attempt, change: Omit<AttemptChange, 'attemptId' | 'now'>, error: OAuthErrorCode, description: string, cookies: SetCookie[] = []): Promise<Step> {
+  if (!(await masks.db.durable.run('advanceAttempt', { attemptId: attempt.id, now: masks.clock(), ...change, finish: 'denied' }))) throw new SignInError('attempt-finished');
+  const { client } = loaded;
+  if (client.type === 'internal') return { kind: 'deny', reason: 'refused', names: [error], client, cookies };
+  return { kind: 'go', location: clientRedirect(attempt.request.redirectUri, masks.config.url, { error, error_description: description, state: attempt.request.state }), cookies };
+}

@@ -1,0 +1,47 @@
+/**
+ * The one table of factors: how each proves who someone is, its `amr` value (RFC 8176),
+ * whether it is a first or a second factor, and the client setting that says how long a
+ * pass is remembered on a device. Checks, ID tokens and sessions read it; nothing else
+ * spells an amr value. The next factors (TOTP, passkeys, backup codes, SMS, login links)
+ * are new rows.
+ */
+import type { ClientSettings } from '../config/schema.js';
+
+export interface Factor {
+  /** RFC 8176 authentication method reference. */
+  amr: string;
+  /** First factors say who someone is; second factors confirm it. */
+  order: 'first' | 'second';
+  /** The client setting (seconds) for which a pass is remembered on a device. */
+  remembered: keyof ClientSettings & `${string}_expires_in`;
+}
+
+export const FACTORS = {
+  password: { amr: 'pwd', order: 'first', remembered: 'password_factor_expires_in' },
+} as const satisfies Record<string, Factor>;
+
+export type FactorKind = keyof typeof FACTORS;
+
+/** A factor passed during a sign-in, and when. */
+export interface PassedFactor {
+  factor: FactorKind;
+  at: number;
+}
+
+/** The amr claim for the factors passed, in table order, each value once. */
+export function amrOf(kinds: Iterable<FactorKind>): string[] {
+  const passed = new Set(kinds);
+  return [...new Set((Object.keys(FACTORS) as FactorKind[]).filter((kind) => passed.has(kind)).map((kind) => FACTORS[kind].amr))];
+}
+
+export type Acr = 'pwd' | 'mfa';
+
+const SECOND_FACTOR_AMR = new Set(Object.values(FACTORS as Record<string, Factor>).filter((f) => f.order === 'second').map((f) => f.amr));
+
+/** The levels (ID token `acr`) masks can reach with the factors it has: discovery lists these. */
+export const ACR_VALUES_SUPPORTED: Acr[] = SECOND_FACTOR_AMR.size > 0 ? ['pwd', 'mfa'] : ['pwd'];
+
+/** The level the amr values reach: `mfa` with a second factor, else `pwd`. */
+export function acrOf(amr: readonly string[]): Acr {
+  return amr.some((value) => SECOND_FACTOR_AMR.has(value)) ? 'mfa' : 'pwd';
+}
