@@ -42,6 +42,7 @@ t.test('a person signs in to a confidential client: code, tokens, ID token, user
   t.equal(protectedHeader.alg, 'RS256');
   t.equal(payload.nonce, 'nonce-123');
   t.same(payload.amr, ['pwd']);
+  t.equal(payload.acr, 'pwd', 'acr: the level reached, one factor');
   t.equal(payload.auth_time, clock.now);
   t.ok(payload.exp! > payload.iat!);
   t.ok(payload.at_hash && payload.sid);

@@ -56,6 +56,7 @@ t.test('discovery lists what is implemented', async (t) => {
     id_token_signing_alg_values_supported: ['RS256', 'ES256'],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
+    acr_values_supported: ['pwd'], // only what masks can reach today
     request_uri_parameter_supported: false, // must be said: its default is true (Discovery 3)
   });
   t.same((await app.inject('/.well-known/oauth-authorization-server')).json(), doc, 'RFC 8414 metadata is the same document');
