@@ -17,6 +17,8 @@ export function passwordProblem(rule: PasswordRule, password: string): string | 
   const length = passwordLength(password);
   if (length < rule.min_chars) return `the password is shorter than passwords.min_chars (${rule.min_chars})`;
   if (length > rule.max_chars) return `the password is longer than passwords.max_chars (${rule.max_chars})`;
+  // A browser's password field cannot hold line breaks or other control characters: nobody could type it.
+  if (/\p{Cc}/u.test(password)) return 'the password holds a control character (a line break, a tab, ...), which nobody can type in a password field';
   return undefined;
 }
 

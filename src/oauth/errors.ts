@@ -47,6 +47,12 @@ export function conformDescription(text: string): string {
   return conforming.length > MAX_DESCRIPTION ? `${conforming.slice(0, MAX_DESCRIPTION - 3)}...` : conforming;
 }
 
+/** What a caller-chosen value may look like to be named in a description: a plain identifier, never markup. */
+const MENTIONABLE = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Caller-chosen values for a description: plain identifiers as they are, anything else not repeated. */
+export const mention = (values: readonly string[]): string => values.map((value) => (MENTIONABLE.test(value) ? value : '(a value not shown)')).join(' ');
+
 export interface OAuthErrorOptions {
   status?: number;
   headers?: Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * Limits on guessing credentials at sign-in (NIST SP 800-63B 5.2.2, SECURITY 25).
+ * Limits on guessing credentials at sign-in (NIST SP 800-63B 5.2.2: rate limiting of failed attempts).
  *
  * - A guess is counted *before* its slow check, synchronously, so a burst of parallel
  *   guesses gets no more checks than one after another; a guess that turns out right is
@@ -9,9 +9,10 @@
  *   and keys stay small whatever was typed.
  * - Addresses are keyed per IPv4 address or IPv6 /64.
  * - A stranger's failures cannot lock the person out: on a device where the actor has
- *   signed in before, only that device's own failures for that actor count. Elsewhere the
- *   address and the account's shared count apply: backoff, and after 100 failures in a row
- *   new devices wait a day (known devices are unaffected).
+ *   signed in before, only that device's own failures for that actor make it wait.
+ *   Elsewhere the address and the account's shared count apply: backoff, and after 100
+ *   failures in a row (wherever they happened) new devices wait a day; a known device
+ *   waits a day after 100 of its own.
  */
 import { sha256 } from './secrets.js';
 import { addressKey, FailureLimiter } from './rate_limit.js';
@@ -39,17 +40,25 @@ export class GuessLimits {
   constructor(clock: () => number) {
     this.addresses = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 3600 }, clock);
     this.accounts = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 86_400, maxFailures: 100 }, clock);
-    this.devices = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 3600 }, clock);
+    this.devices = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 86_400, maxFailures: 100 }, clock);
   }
 
-  /** The (limiter, key) pairs a guess counts against. */
-  private keys(who: Guesser): Array<[FailureLimiter, string]> {
-    if (who.actorId && who.knownDevice) return [[this.devices, deviceKey(who.actorId, who.knownDevice)]];
+  /**
+   * What a guess must wait for (`check`) and what it counts against (`count`). On a known
+   * device only the device's own count is checked, but its failures also count against the
+   * account, so every failure on an account is in its run of at most 100.
+   */
+  private keys(who: Guesser): { check: Array<[FailureLimiter, string]>; count: Array<[FailureLimiter, string]> } {
+    if (who.actorId && who.knownDevice) {
+      const device: [FailureLimiter, string] = [this.devices, deviceKey(who.actorId, who.knownDevice)];
+      return { check: [device], count: [device, [this.accounts, who.actorId]] };
+    }
     const account = who.actorId ?? `unknown ${sha256(who.identifier)}`;
-    return [
+    const keys: Array<[FailureLimiter, string]> = [
       [this.addresses, addressKey(who.ip)],
       [this.accounts, account],
     ];
+    return { check: keys, count: keys };
   }
 
   /**
@@ -57,17 +66,17 @@ export class GuessLimits {
    * (nothing counted), else `settle(correct)` once the check is done.
    */
   begin(who: Guesser): Guess {
-    const keys = this.keys(who);
-    const wait = Math.max(...keys.map(([limiter, key]) => limiter.retryAfter(key)));
+    const { check, count } = this.keys(who);
+    const wait = Math.max(...check.map(([limiter, key]) => limiter.retryAfter(key)));
     if (wait > 0) return { wait };
-    for (const [limiter, key] of keys) limiter.fail(key);
+    for (const [limiter, key] of count) limiter.fail(key);
     return {
       wait: 0,
       settle: (correct) => {
         if (!correct) return;
         // A success ends the run of failures of the account (wherever they came from) and of
         // the device; the address keeps the failures it made.
-        for (const [limiter, key] of keys) if (limiter === this.addresses) limiter.forgive(key);
+        for (const [limiter, key] of count) if (limiter === this.addresses) limiter.forgive(key);
         if (who.actorId) this.accounts.succeed(who.actorId);
         if (who.actorId && who.knownDevice) this.devices.succeed(deviceKey(who.actorId, who.knownDevice));
       },

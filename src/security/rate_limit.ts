@@ -4,7 +4,7 @@
  * the wait, up to `maxDelay`; after `maxFailures` the key waits until the window has passed
  * without a failure. Success clears the key; everything expires after the window.
  */
-import { isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 
 export interface LimitOptions {
   /** Failures allowed before waiting starts. */
@@ -23,7 +23,11 @@ interface Entry {
   lastFailure: number;
 }
 
-/** Entries kept at most; past it, expired ones go, then the oldest. */
+/**
+ * Entries kept at most; past it, expired ones go, then those that make no one wait (a
+ * flood of one-off failures cannot push out the count that slows a real attack), then the
+ * oldest.
+ */
 const MAX_ENTRIES = 100_000;
 
 export class FailureLimiter {
@@ -76,9 +80,14 @@ export class FailureLimiter {
   }
 
   private trim(now: number) {
+    const target = MAX_ENTRIES * 0.9;
     for (const [key, entry] of this.entries) if (now - entry.lastFailure > this.options.window) this.entries.delete(key);
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= target) return;
+      if (entry.failures <= this.options.free) this.entries.delete(key);
+    }
     for (const key of this.entries.keys()) {
-      if (this.entries.size <= MAX_ENTRIES * 0.9) break;
+      if (this.entries.size <= target) return;
       this.entries.delete(key);
     }
   }
@@ -88,11 +97,15 @@ export class FailureLimiter {
  * The key for an address: IPv4 as it is; IPv6 by its /64 (one subscriber usually holds a
  * whole /64, so single addresses would be free to rotate); IPv4-mapped IPv6 as IPv4.
  */
-export function addressKey(ip: string): string {
+export function addressKey(raw: string): string {
+  // A forwarded address may carry a port ("a.b.c.d:port", "[v6]:port") or brackets; a zone is dropped.
+  const ip = raw.trim().replace(/^\[([^\]]+)\](?::\d+)?$/, '$1').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1').replace(/%.*$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(ip)) return ip;
-  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  if (isIPv4(ip)) return ip;
+  // Anything else that is no address in canonical form (leading zeros, hex, garbage) shares one key.
+  if (!isIPv6(ip)) return 'not-an-address';
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
