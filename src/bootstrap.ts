@@ -1,93 +1,23 @@
 /**
- * First boot and every boot: the management client, the first manager, and the seeds of
- * masks.yml (clients declared by the file; actors created when missing, never overwritten).
+ * What every boot (`masks start`) ensures: the management client, the seeds of masks.yml
+ * (clients declared by the file; actors created when missing, never overwritten) and the
+ * first manager. The rules are the services' (clients/service.ts, accounts/service.ts).
  */
-import { isDeepStrictEqual } from 'node:util';
-import { generatePassword, passwordProblem } from './accounts/passwords.js';
-import type { ClientOverrides, SeedActor, SeedClient } from './config/schema.js';
-import { CLIENT_SETTING_KEYS } from './config/schema.js';
+import { generatePassword } from './accounts/passwords.js';
+import { createActor, identifiersOf, takenIdentifier, type AccountStores, type ActorInput } from './accounts/service.js';
+import { MANAGEMENT_CLIENT_ID, pickOverrides, refuseManagementClient, saveClient, type ClientStores } from './clients/service.js';
+import type { SeedActor, SeedClient } from './config/schema.js';
 import type { Masks } from './context.js';
-import { hashPassword } from './factors/password.js';
-import { redirectUriProblem } from './oauth/redirect_uris.js';
-import { randomToken } from './security/secrets.js';
-import type { Client, ClientRecord, ClientType } from './storage/clients.js';
-import { effectiveSettings } from './storage/clients.js';
+import { InputError } from './errors.js';
 
-export const MANAGEMENT_CLIENT_ID = 'manage';
 export const MANAGE_SCOPE = 'masks:manage';
-
-/** Something the operator must fix in what they asked for (seeds, CLI input). */
-export class InputError extends Error {
-  override name = 'InputError';
-}
 
 /** Prints a secret to the operator once (stdout, never the log). */
 export type Announce = (message: string) => void;
 const stdoutAnnounce: Announce = (message) => process.stdout.write(`${message}\n`);
 
-export interface ClientInput {
-  id: string;
-  name?: string | undefined;
-  secret?: string | undefined;
-  redirect_uris?: string[] | undefined;
-  post_logout_redirect_uris?: string[] | undefined;
-  overrides: ClientOverrides;
-}
-
-/** The overrides among the keys of a seed or CLI input. */
-export function pickOverrides(input: Record<string, unknown>): ClientOverrides {
-  return Object.fromEntries(CLIENT_SETTING_KEYS.filter((key) => input[key] !== undefined).map((key) => [key, input[key]])) as ClientOverrides;
-}
-
-/**
- * Validate and save a client. A confidential client without a secret keeps its stored one,
- * or gets a random 256-bit one, returned (to be shown once).
- */
-export function saveClient(masks: Masks, input: ClientInput, seeded: boolean): { client: Client; secret?: string; changed: boolean } {
-  const type: ClientType = effectiveSettings(masks.config.clients, input.overrides).client_type;
-  const where = `client "${input.id}"`;
-  if (input.secret !== undefined && type !== 'confidential') throw new InputError(`${where}: only confidential clients have a secret`);
-  if (input.secret !== undefined && input.secret.length < 32) throw new InputError(`${where}: the secret must be at least 32 characters`);
-  for (const uri of [...(input.redirect_uris ?? []), ...(input.post_logout_redirect_uris ?? [])]) {
-    const problem = redirectUriProblem(uri, type);
-    if (problem) throw new InputError(`${where}: redirect URI ${JSON.stringify(uri)} ${problem}`);
-  }
-  const existing = masks.clients.find(input.id);
-  let secret: string | undefined;
-  let secretHash: string | null = null;
-  if (type === 'confidential') {
-    if (input.secret !== undefined) secretHash = masks.keyed.hash(input.secret);
-    else if (existing?.secretHash) secretHash = existing.secretHash;
-    else {
-      secret = randomToken();
-      secretHash = masks.keyed.hash(secret);
-    }
-  }
-  const record: ClientRecord = {
-    id: input.id,
-    name: input.name ?? existing?.name ?? input.id,
-    secretHash,
-    redirectUris: input.redirect_uris ?? existing?.redirectUris ?? [],
-    postLogoutRedirectUris: input.post_logout_redirect_uris ?? existing?.postLogoutRedirectUris ?? [],
-    overrides: input.overrides,
-    seeded,
-  };
-  if (existing && isDeepStrictEqual(recordOf(existing), record)) return { client: existing, changed: false };
-  return { client: masks.clients.save(record), changed: true, ...(secret ? { secret } : {}) };
-}
-
-const recordOf = (client: Client): ClientRecord => ({
-  id: client.id,
-  name: client.name,
-  secretHash: client.secretHash,
-  redirectUris: client.redirectUris,
-  postLogoutRedirectUris: client.postLogoutRedirectUris,
-  overrides: client.overrides,
-  seeded: client.seeded,
-});
-
-function ensureManagementClient(masks: Masks) {
-  saveClient(
+async function ensureManagementClient(masks: ClientStores) {
+  await saveClient(
     masks,
     {
       id: MANAGEMENT_CLIENT_ID,
@@ -99,56 +29,66 @@ function ensureManagementClient(masks: Masks) {
   );
 }
 
-function seedClients(masks: Masks, seeds: SeedClient[], announce: Announce) {
+/** Make the seeded clients match masks.yml: save each declared one, delete the others. */
+async function seedClients(masks: ClientStores, seeds: SeedClient[], announce: Announce) {
   const declared = new Set<string>();
   for (const seed of seeds) {
-    if (seed.id === MANAGEMENT_CLIENT_ID) throw new InputError(`seeds.clients: "${MANAGEMENT_CLIENT_ID}" is the built-in management client and cannot be seeded`);
+    refuseManagementClient(seed.id);
     if (declared.has(seed.id)) throw new InputError(`seeds.clients: client "${seed.id}" is declared twice`);
     declared.add(seed.id);
-    const { secret } = saveClient(masks, { ...seed, overrides: pickOverrides(seed as Record<string, unknown>) }, true);
+    const { secret } = await saveClient(masks, { ...seed, overrides: pickOverrides(seed as Record<string, unknown>) }, true);
     if (secret) announce(`masks: seeded client "${seed.id}" has no secret in masks.yml; generated one (shown once): ${secret}`);
   }
-  for (const client of masks.clients.list()) {
-    if (client.seeded && !declared.has(client.id)) masks.clients.delete(client.id);
+  for (const client of await masks.store.clients.list()) {
+    if (client.seeded && !declared.has(client.id)) await masks.store.clients.delete(client.id);
   }
 }
 
-async function createActor(masks: Masks, seed: SeedActor & { emailVerified?: boolean }) {
-  if (!seed.nickname && !seed.email) throw new InputError('an actor needs a nickname or an email address');
-  const problem = seed.password !== undefined ? passwordProblem(masks.config.passwords, seed.password) : undefined;
-  if (problem) throw new InputError(`actor "${seed.nickname ?? seed.email}": ${problem}`);
-  return masks.actors.create({
-    nickname: seed.nickname,
-    email: seed.email,
-    passwordHash: seed.password ? await hashPassword(seed.password) : undefined,
-    scopes: seed.scopes,
-    emailVerified: seed.emailVerified,
-  });
+/** Create an actor; a broken rule names the actor (`actor "bob": ...`). */
+async function createNamedActor(masks: AccountStores, input: ActorInput) {
+  try {
+    return await createActor(masks, input);
+  } catch (error) {
+    const who = input.nickname ?? input.email;
+    throw error instanceof InputError && who ? error.about(`actor "${who}"`) : error;
+  }
 }
 
-async function seedActors(masks: Masks, seeds: SeedActor[]) {
+async function seedActors(masks: AccountStores, seeds: SeedActor[]) {
   for (const seed of seeds) {
-    const exists = [seed.nickname, seed.email].some((identifier) => identifier && masks.actors.findByIdentifier(identifier));
-    if (!exists) await createActor(masks, { ...seed, emailVerified: true });
+    const exists = await takenIdentifier(masks, identifiersOf(seed));
+    if (exists === undefined) await createNamedActor(masks, { ...seed, emailVerified: true });
   }
 }
 
+/** The first manager: manager.nickname (while nicknames are enabled) and manager.email; a password generated unless given. */
 async function ensureFirstManager(masks: Masks, announce: Announce) {
-  if (masks.settings.get<boolean>('first_manager_created') || masks.actors.hasScope(MANAGE_SCOPE)) {
-    masks.settings.set('first_manager_created', true);
+  const { settings, actors } = masks.store;
+  if (await settings.get<boolean>('first_manager_created')) return;
+  if (await actors.hasScope(MANAGE_SCOPE)) {
+    await settings.set('first_manager_created', true, masks.clock());
     return;
   }
   const { nickname, email, password } = masks.config.manager;
+  if (!masks.config.nicknames.enabled && !email) {
+    throw new InputError('nicknames are turned off (nicknames.enabled): give the first manager an email address (manager.email)');
+  }
   const generated = password ? undefined : generatePassword(masks.config.passwords);
-  await createActor(masks, { nickname, email: email || undefined, password: password || generated, scopes: [MANAGE_SCOPE], emailVerified: true });
-  masks.settings.set('first_manager_created', true);
-  if (generated) announce(`masks: created the first manager "${nickname}" with password (shown once): ${generated}`);
+  const actor = await createNamedActor(masks, {
+    nickname: masks.config.nicknames.enabled ? nickname : undefined,
+    email: email || undefined,
+    password: password || generated,
+    scopes: [MANAGE_SCOPE],
+    emailVerified: true,
+  });
+  await settings.set('first_manager_created', true, masks.clock());
+  if (generated) announce(`masks: created the first manager "${actor.nickname ?? actor.emails[0]?.address}" with password (shown once): ${generated}`);
 }
 
-/** Run at every boot; idempotent. */
+/** Run at every boot; idempotent. A seed or manager that breaks a rule stops it (InputError). */
 export async function bootstrap(masks: Masks, announce: Announce = stdoutAnnounce): Promise<void> {
-  ensureManagementClient(masks);
-  seedClients(masks, masks.config.seeds.clients, announce);
+  await ensureManagementClient(masks);
+  await seedClients(masks, masks.config.seeds.clients, announce);
   await seedActors(masks, masks.config.seeds.actors);
   await ensureFirstManager(masks, announce);
 }

@@ -1,6 +1,7 @@
 /**
- * Everything a running masks needs, opened once: configuration, database, stores, keys.
- * `openMasks` is what `masks start` and the tests call; `buildApp` takes the result.
+ * Everything a running masks needs, opened once: configuration, the store, keys, limits and
+ * the ports for side effects. `openMasks` is what `masks start`, the CLI and the tests call;
+ * `buildApp` takes the result.
  */
 import path from 'node:path';
 import type { Config } from './config/schema.js';
@@ -8,22 +9,19 @@ import { KeyStore } from './keys/keystore.js';
 import { GuessLimits } from './security/guesses.js';
 import { FailureLimiter } from './security/rate_limit.js';
 import { Keyed, loadInstallationSecret } from './security/secrets.js';
-import { Actors } from './storage/actors.js';
-import { Clients } from './storage/clients.js';
-import { openDatabase, type Database } from './storage/db.js';
-import { Settings } from './storage/settings.js';
-import { SignIns } from './storage/sign_in.js';
-import { Tokens } from './storage/tokens.js';
+import { unavailable, type Mailer, type SmsSender } from './ports.js';
+import { openStore } from './storage/index.js';
+import type { Store } from './storage/store.js';
 
 export interface Masks {
   config: Config;
-  db: Database;
-  clients: Clients;
-  actors: Actors;
-  tokens: Tokens;
-  settings: Settings;
-  signIns: SignIns;
+  /** Every read and write of stored data. */
+  store: Store;
   keys: KeyStore;
+  /** Sends email (login links, verification codes); next issue. */
+  mailer: Mailer;
+  /** Sends text messages (SMS codes); next issue. */
+  sms: SmsSender;
   /** Keyed hashing with the installation secret. */
   keyed: Keyed;
   /** Failed client authentications, per address and per client. */
@@ -32,7 +30,7 @@ export interface Masks {
   guesses: GuessLimits;
   /** Unix seconds; replaced by a fake clock in tests. */
   clock: () => number;
-  /** Wait for pending durable writes and close the database. */
+  /** Wait for pending writes and close the store. */
   close(): Promise<void>;
 }
 
@@ -49,26 +47,23 @@ export const secretFileFor = (config: Config) => path.join(path.dirname(config.p
 
 export async function openMasks(config: Config, options: OpenOptions = {}): Promise<Masks> {
   const clock = options.clock ?? systemClock;
-  const db = openDatabase(config.db_url, { migrate: options.migrate ?? !config.skip_migrations });
+  const store = openStore(config, { ...(options.migrate !== undefined ? { migrate: options.migrate } : {}), clock });
   try {
-    const keys = await KeyStore.open(config.private_key, db, clock);
+    const keys = await KeyStore.open(config.private_key, store.signingKeys, clock);
     return {
       config,
-      db,
-      clients: new Clients(db, config.clients, clock),
-      actors: new Actors(db, clock),
-      tokens: new Tokens(db),
-      settings: new Settings(db, clock),
-      signIns: new SignIns(db),
+      store,
       keys,
+      mailer: unavailable('email'),
+      sms: unavailable('text messages'),
       keyed: new Keyed(loadInstallationSecret(secretFileFor(config))),
       clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),
       guesses: new GuessLimits(clock),
       clock,
-      close: () => db.close(),
+      close: () => store.close(),
     };
   } catch (error) {
-    await db.close();
+    await store.close();
     throw error;
   }
 }
@@ -79,5 +74,5 @@ const KEEP_EXPIRED_FOR = 86_400;
 /** Delete what has expired: attempts at once, tokens and sessions after a day, devices whose cookie has expired. */
 export function sweep(masks: Masks): Promise<number> {
   const now = masks.clock();
-  return masks.tokens.deleteExpired({ now, before: now - KEEP_EXPIRED_FOR, devicesBefore: now - masks.config.lifetimes.device });
+  return masks.store.sweep({ now, before: now - KEEP_EXPIRED_FOR, devicesBefore: now - masks.config.lifetimes.device });
 }

@@ -1,9 +1,38 @@
 /**
- * Errors of the sign-in core, by reason code; the pages turn each reason into words and a
- * status (src/pages/errors.ts). The OAuth error family is src/oauth/errors.ts.
+ * masks' errors, one closed family. Each surface has one place that turns them into
+ * responses: src/endpoints/respond.ts for the JSON endpoints, src/pages/errors.ts for the
+ * pages; the CLI prints the message of an InputError or ConfigError and stops.
  */
+import type { OAuthError } from './oauth/errors.js';
 
-/** Why an attempt cannot be worked on from this browser. */
+/** An error of the OAuth protocols, sent as RFC 6749 5.2 JSON (src/oauth/errors.ts has the codes). */
+export type { OAuthError };
+
+/** An error shown on masks' own error page (the client or redirect_uri cannot be trusted with it). */
+export class PageError extends Error {
+  override name = 'PageError';
+  constructor(
+    readonly title: string,
+    readonly detail: string,
+    readonly status = 400,
+  ) {
+    super(`${title}: ${detail}`);
+  }
+}
+
+/** An error for the client, sent to its verified redirect_uri with state and iss (RFC 9207). */
+export class RedirectError extends Error {
+  override name = 'RedirectError';
+  constructor(
+    readonly oauth: OAuthError,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(oauth.message);
+  }
+}
+
+/** Why an attempt cannot be worked on from this browser (the pages have the words). */
 export type SignInErrorReason = 'attempt-unknown' | 'attempt-finished' | 'attempt-expired' | 'client-gone';
 
 export class SignInError extends Error {
@@ -12,3 +41,26 @@ export class SignInError extends Error {
     super(reason);
   }
 }
+
+/** Too much work queued already (password hashing): answer 503, do not pile up memory. */
+export class Busy extends Error {
+  override name = 'Busy';
+}
+
+/** Something wrong in a seed, a CLI argument or (next) a management API body; the message says what. */
+export class InputError extends Error {
+  override name = 'InputError';
+
+  /** The same problem, said of `subject` (e.g. `actor "bob"`). */
+  about(subject: string): InputError {
+    return new InputError(`${subject}: ${this.message}`);
+  }
+}
+
+/** A configuration problem; its message names the key and is meant for the operator. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The whole family. */
+export type MasksError = OAuthError | PageError | RedirectError | SignInError | Busy | InputError | ConfigError;

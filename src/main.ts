@@ -2,14 +2,15 @@
 /** The masks command line: start, migrate, config, keys, clients, actors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import YAML from 'yaml';
-import { passwordProblem } from './accounts/passwords.js';
-import { bootstrap, InputError, pickOverrides, saveClient } from './bootstrap.js';
-import { ConfigError, loadConfig, redact } from './config/load.js';
-import { CLIENT_TYPES, type Config } from './config/schema.js';
-import { openMasks, type Masks } from './context.js';
-import { hashPassword } from './factors/password.js';
+import { createActor } from './accounts/service.js';
+import { addClient, pickOverrides } from './clients/service.js';
+import { loadConfig, redact } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { openMasks, secretFileFor, systemClock, type Masks } from './context.js';
+import { ConfigError, InputError } from './errors.js';
+import { Keyed, loadInstallationSecret } from './security/secrets.js';
 import { handleSignals, startServer } from './server.js';
-import { openDatabase } from './storage/db.js';
+import { openStore } from './storage/index.js';
 
 interface Command {
   usage: string;
@@ -32,11 +33,32 @@ async function withMasks(config: Config, task: (masks: Masks) => Promise<void> |
   }
 }
 
-const longestLifetime = (masks: Masks) =>
-  Math.max(...[masks.config.clients, ...masks.clients.list().map((c) => c.settings)].flatMap((s) => [s.id_token_expires_in, s.access_token_expires_in]));
+/** What the client and actor commands use: the store, nothing of a boot (no keys, no bootstrap). */
+type Stores = Pick<Masks, 'config' | 'store' | 'keyed'>;
 
-const describeClient = (masks: Masks, id: string) => {
-  const client = masks.clients.find(id);
+/** Open the database only (migrations per config), run, close; the installation secret is read when a secret is hashed. */
+async function withStores(config: Config, task: (stores: Stores) => Promise<void> | void) {
+  const store = openStore(config, { clock: systemClock });
+  let keyed: Keyed | undefined;
+  const stores: Stores = {
+    config,
+    store,
+    get keyed() {
+      return (keyed ??= new Keyed(loadInstallationSecret(secretFileFor(config))));
+    },
+  };
+  try {
+    await task(stores);
+  } finally {
+    await store.close();
+  }
+}
+
+const longestLifetime = async (masks: Masks) =>
+  Math.max(...[masks.config.clients, ...(await masks.store.clients.list()).map((c) => c.settings)].flatMap((s) => [s.id_token_expires_in, s.access_token_expires_in]));
+
+const describeClient = async (stores: Stores, id: string) => {
+  const client = await stores.store.clients.find(id);
   if (!client) throw new InputError(`no client "${id}"`);
   return {
     id: client.id,
@@ -62,7 +84,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'masks migrate',
     summary: 'apply pending database migrations and exit',
     async run(config) {
-      await openDatabase(config.db_url, { migrate: true }).close();
+      await openStore(config, { migrate: true, clock: systemClock }).close();
       print(`masks: ${config.db_url} is up to date`);
     },
   },
@@ -80,7 +102,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'make new active signing keys; older keys stay in the JWKS until their tokens expire (then SIGHUP or restart the server)',
     async run(config) {
       await withMasks(config, async (masks) => {
-        const keys = await masks.keys.rotate(longestLifetime(masks));
+        const keys = await masks.keys.rotate(await longestLifetime(masks));
         for (const key of keys) print(`${key.alg} ${key.kid}`);
       });
     },
@@ -98,24 +120,16 @@ const COMMANDS: Record<string, Command> = {
     },
     async run(config, values) {
       const id = values.id as string | undefined;
-      if (!id || !/^[A-Za-z0-9._~-]{1,255}$/.test(id)) throw new InputError('--id is required: letters, digits and . _ ~ - only');
-      const type = values.type as string | undefined;
-      if (type !== undefined && !(CLIENT_TYPES as readonly string[]).includes(type)) throw new InputError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
-      await withMasks(config, async (masks) => {
-        await bootstrap(masks, print);
-        if (masks.clients.find(id)) throw new InputError(`client "${id}" already exists`);
-        const scopes = values.scope as string[] | undefined;
-        const { client, secret } = saveClient(
-          masks,
-          {
-            id,
-            name: values.name as string | undefined,
-            secret: values.secret as string | undefined,
-            redirect_uris: values['redirect-uri'] as string[] | undefined,
-            overrides: pickOverrides({ client_type: type, scopes: scopes ? { allowed: scopes } : undefined }),
-          },
-          false,
-        );
+      if (!id) throw new InputError('--id is required');
+      const scopes = values.scope as string[] | undefined;
+      await withStores(config, async (stores) => {
+        const { client, secret } = await addClient(stores, {
+          id,
+          name: values.name as string | undefined,
+          secret: values.secret as string | undefined,
+          redirect_uris: values['redirect-uri'] as string[] | undefined,
+          overrides: pickOverrides({ client_type: values.type, scopes: scopes ? { allowed: scopes } : undefined }),
+        });
         print(`masks: added ${client.type} client "${client.id}"`);
         if (secret) print(`client_secret (shown once): ${secret}`);
       });
@@ -125,8 +139,8 @@ const COMMANDS: Record<string, Command> = {
     usage: 'masks clients list',
     summary: 'list clients',
     async run(config) {
-      await withMasks(config, (masks) => {
-        for (const client of masks.clients.list()) print(`${client.id}\t${client.type}\t${client.name}${client.seeded ? '\t(seeded)' : ''}`);
+      await withStores(config, async (stores) => {
+        for (const client of await stores.store.clients.list()) print(`${client.id}\t${client.type}\t${client.name}${client.seeded ? '\t(seeded)' : ''}`);
       });
     },
   },
@@ -135,7 +149,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'show one client (never its secret)',
     async run(config, _values, positionals) {
       if (!positionals[0]) throw new InputError('which client? masks clients show ID');
-      await withMasks(config, (masks) => print(YAML.stringify(describeClient(masks, positionals[0]!)).trimEnd()));
+      await withStores(config, async (stores) => print(YAML.stringify(await describeClient(stores, positionals[0]!)).trimEnd()));
     },
   },
   'actors add': {
@@ -146,19 +160,8 @@ const COMMANDS: Record<string, Command> = {
       const nickname = values.nickname as string | undefined;
       const email = values.email as string | undefined;
       if (!nickname && !email) throw new InputError('give --nickname or --email');
-      await withMasks(config, async (masks) => {
-        for (const identifier of [nickname, email]) {
-          if (identifier && masks.actors.findByIdentifier(identifier)) throw new InputError(`an actor "${identifier}" already exists`);
-        }
-        const password = values.password as string | undefined;
-        const problem = password !== undefined ? passwordProblem(config.passwords, password) : undefined;
-        if (problem) throw new InputError(problem);
-        const actor = masks.actors.create({
-          nickname,
-          email,
-          passwordHash: password ? await hashPassword(password) : undefined,
-          scopes: values.scope as string[] | undefined,
-        });
+      await withStores(config, async (stores) => {
+        const actor = await createActor(stores, { nickname, email, password: values.password as string | undefined, scopes: values.scope as string[] | undefined });
         print(`masks: added actor ${actor.nickname ?? actor.emails[0]?.address} (${actor.id})`);
       });
     },
@@ -167,8 +170,8 @@ const COMMANDS: Record<string, Command> = {
     usage: 'masks actors list',
     summary: 'list actors',
     async run(config) {
-      await withMasks(config, (masks) => {
-        for (const actor of masks.actors.list()) {
+      await withStores(config, async (stores) => {
+        for (const actor of await stores.store.actors.list()) {
           print(`${actor.id}\t${actor.nickname ?? '-'}\t${actor.emails.map((e) => e.address).join(',') || '-'}\t${actor.scopes.join(' ')}`);
         }
       });

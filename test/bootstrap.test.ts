@@ -6,13 +6,13 @@ import { basic, baseYaml, CONFIDENTIAL, makeMasks, post } from './helpers/app.js
 
 t.test('first boot: the management client and the first manager', async (t) => {
   const { masks, announced } = await makeMasks(t, { yaml: { manager: { nickname: 'Boss', email: 'Boss@Example.com' } } });
-  const manage = masks.clients.find('manage')!;
+  const manage = (await masks.store.clients.find('manage'))!;
   t.equal(manage.type, 'internal');
   t.same(manage.settings.scopes.required, [MANAGE_SCOPE]);
   t.equal(manage.secretHash, null);
-  const manager = masks.actors.findByIdentifier('boss')!;
+  const manager = (await masks.store.actors.findByIdentifier('boss'))!;
   t.ok(manager, 'found by nickname, case-insensitively');
-  t.same(masks.actors.findByIdentifier('boss@example.com')?.id, manager.id, 'and by email');
+  t.same((await masks.store.actors.findByIdentifier('boss@example.com'))?.id, manager.id, 'and by email');
   t.same(manager.scopes, [MANAGE_SCOPE]);
   t.equal(announced.length, 1);
   const password = /password \(shown once\): (\S+)$/.exec(announced[0]!)?.[1];
@@ -24,7 +24,7 @@ t.test('first boot: the management client and the first manager', async (t) => {
 t.test('a given manager password is used and not printed', async (t) => {
   const { masks, announced } = await makeMasks(t);
   t.same(announced, []);
-  t.ok(await verifyPassword(masks.actors.findByIdentifier('manager')!.passwordHash, 'manager-password'));
+  t.ok(await verifyPassword((await masks.store.actors.findByIdentifier('manager'))!.passwordHash, 'manager-password'));
 });
 
 t.test('seeding is idempotent; seeded actors are never overwritten', async (t) => {
@@ -36,13 +36,13 @@ t.test('seeding is idempotent; seeded actors are never overwritten', async (t) =
     },
   };
   const first = await makeMasks(t, { yaml });
-  const clientsBefore = first.masks.clients.list();
-  const actorsBefore = first.masks.actors.list();
+  const clientsBefore = await first.masks.store.clients.list();
+  const actorsBefore = await first.masks.store.actors.list();
   t.equal(actorsBefore.length, 1, 'alice holds masks:manage, so no extra manager is created');
   first.clock.advance(100);
   const second = await first.restart();
-  t.same(second.masks.clients.list(), clientsBefore, 'clients unchanged, not even updated_at');
-  t.same(second.masks.actors.list(), actorsBefore);
+  t.same(await second.masks.store.clients.list(), clientsBefore, 'clients unchanged, not even updated_at');
+  t.same(await second.masks.store.actors.list(), actorsBefore);
   t.same(second.announced, []);
 
   // The file changes: the seeded client follows it; alice keeps her password.
@@ -55,14 +55,14 @@ t.test('seeding is idempotent; seeded actors are never overwritten', async (t) =
   };
   const third = await makeMasks(t, { yaml: changed, dir: first.dir, clock: first.clock });
   await second.close();
-  const backend = third.masks.clients.find(CONFIDENTIAL.id)!;
+  const backend = (await third.masks.store.clients.find(CONFIDENTIAL.id))!;
   t.equal(backend.name, 'Renamed');
   t.equal(backend.settings.access_token_expires_in, 3600);
   t.equal(backend.settings.refresh_token_expires_in, 30 * 86_400, 'still inherits the rest');
   t.same(backend.settings.scopes.allowed, [], 'scopes no longer declared: back to the default');
-  t.notOk(third.masks.clients.find('spa'), 'a seeded client removed from the file is removed');
-  t.ok(third.masks.clients.find('manage'), 'the management client stays');
-  t.ok(await verifyPassword(third.masks.actors.findByIdentifier('alice')!.passwordHash, 'alice-password'), 'seeded actor not overwritten');
+  t.notOk(await third.masks.store.clients.find('spa'), 'a seeded client removed from the file is removed');
+  t.ok(await third.masks.store.clients.find('manage'), 'the management client stays');
+  t.ok(await verifyPassword((await third.masks.store.actors.findByIdentifier('alice'))!.passwordHash, 'alice-password'), 'seeded actor not overwritten');
 });
 
 t.test('a confidential seed without a secret gets one, shown once and kept', async (t) => {
@@ -96,6 +96,8 @@ t.test('the one password rule: code points of the NFKC form, between min_chars a
   t.equal(passwordProblem(rule, '\uFB03'.repeat(3)), undefined, 'the ligature ffi is three characters after NFKC');
   t.equal(passwordProblem(rule, 'x'.repeat(101)), 'the password is longer than passwords.max_chars (100)');
   t.equal(passwordProblem(rule, 'x'.repeat(100)), undefined);
+  t.match(passwordProblem(rule, 'abcd\nefgh'), /control character/, 'a line break: nobody can type it into a password field');
+  t.match(passwordProblem(rule, 'abcd\tefgh'), /control character/);
 });
 
 t.test('seeds and the first manager follow the one password rule', async (t) => {
@@ -112,13 +114,13 @@ t.test('seeds and the first manager follow the one password rule', async (t) => 
 
   const emoji = '\u{1F600}'.repeat(600);
   const { masks } = await makeMasks(t, { yaml: { passwords: { max_chars: 1000 }, seeds: { actors: [{ nickname: 'carol', password: emoji }] } } });
-  t.ok(await verifyPassword(masks.actors.findByIdentifier('carol')!.passwordHash, emoji), '600 emoji (1,200 UTF-16 units) fit max_chars 1000');
+  t.ok(await verifyPassword((await masks.store.actors.findByIdentifier('carol'))!.passwordHash, emoji), '600 emoji (1,200 UTF-16 units) fit max_chars 1000');
 
   for (const passwords of [{ min_chars: 8, max_chars: 12 }, { min_chars: 40, max_chars: 100 }]) {
     const { masks: booted, announced } = await makeMasks(t, { yaml: { passwords } });
     const generated = /password \(shown once\): (\S+)$/.exec(announced[0]!)?.[1];
     t.equal(passwordProblem(passwords, generated!), undefined, `the generated manager password keeps ${JSON.stringify(passwords)}`);
-    t.ok(await verifyPassword(booted.actors.findByIdentifier('manager')!.passwordHash, generated!));
+    t.ok(await verifyPassword((await booted.store.actors.findByIdentifier('manager'))!.passwordHash, generated!));
   }
 });
 
@@ -126,6 +128,36 @@ t.test('MASKS_SKIP_MIGRATIONS: boot does not migrate', async (t) => {
   const first = await makeMasks(t);
   await first.close();
   const again = await makeMasks(t, { dir: first.dir, env: { MASKS_SKIP_MIGRATIONS: 'true' } });
-  t.ok(again.masks.clients.find('manage'), 'an already-migrated database boots');
+  t.ok(await again.masks.store.clients.find('manage'), 'an already-migrated database boots');
   await t.rejects(makeMasks(t, { env: { MASKS_SKIP_MIGRATIONS: 'true' } }), /no such table/, 'an empty one is left empty, so boot stops');
+});
+
+t.test('a client whose checks masks cannot run yet stops the boot, naming the client and the check', async (t) => {
+  const seeding = (checks: string[]) => ({ ...baseYaml(), seeds: { clients: [{ id: 'strict', client_type: 'confidential', checks }] } });
+  for (const check of ['second-factor', 'onboarded', 'verified-email']) {
+    await t.rejects(makeMasks(t, { yaml: seeding(['device', 'credentials', check]) }), new RegExp(`^client "strict": check "${check}" is not available yet \\(masks can run device, credentials, `), check);
+  }
+  await t.rejects(
+    makeMasks(t, { yaml: { ...baseYaml(), clients: { checks: ['device', 'credentials', 'second-factor'] } } }),
+    /^client "manage": check "second-factor" \(from clients\.checks\) is not available yet/,
+    'a default that asks for one stops the boot at the first client that inherits it',
+  );
+  const { masks } = await makeMasks(t, { yaml: seeding(['device', 'credentials', 'client-consent']) });
+  t.same((await masks.store.clients.find('strict'))?.settings.checks, ['device', 'credentials', 'client-consent'], 'the checks masks runs are fine');
+});
+
+t.test('the first manager when nicknames are turned off: by email address, which must be given', async (t) => {
+  const { masks } = await makeMasks(t, { yaml: { nicknames: { enabled: false }, manager: { email: 'Boss@Example.com', password: 'manager-password' } } });
+  const manager = (await masks.store.actors.findByIdentifier('boss@example.com'))!;
+  t.equal(manager.nickname, null, 'no nickname that could never be used');
+  t.same(manager.scopes, [MANAGE_SCOPE]);
+  await t.rejects(
+    makeMasks(t, { yaml: { nicknames: { enabled: false }, manager: { password: 'manager-password' } } }),
+    /^nicknames are turned off \(nicknames\.enabled\): give the first manager an email address \(manager\.email\)$/,
+  );
+});
+
+t.test('a seeded actor follows every rule of the accounts service', async (t) => {
+  await t.rejects(makeMasks(t, { yaml: { ...baseYaml(), seeds: { actors: [{ nickname: 'bob@home' }] } } }), /^actor "bob@home": a nickname must not contain "@"/);
+  await t.rejects(makeMasks(t, { yaml: { ...baseYaml(), emails: { enabled: false }, seeds: { actors: [{ email: 'bob@example.com' }] } } }), /^actor "bob@example.com": email addresses are turned off/);
 });

@@ -1,10 +1,24 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
+import { bootstrap } from '../src/bootstrap.js';
+import { loadConfig } from '../src/config/load.js';
+import { openMasks } from '../src/context.js';
 import { tempDir } from './helpers/app.js';
 import { exited, runMasks, startMasksProcess } from './helpers/process.js';
 
 const masks = (dir: string, args: string[], env: Record<string, string> = {}) => runMasks(dir, args, { MASKS_MANAGER_PASSWORD: 'manager-password', ...env });
+
+/** The first boot of `masks start` in `dir` (management client, first manager), without serving. */
+async function firstBoot(dir: string) {
+  const booted = await openMasks(loadConfig({ cwd: dir, env: { MASKS_MANAGER_PASSWORD: 'manager-password', MASKS_LOG_LEVEL: 'silent' } }));
+  try {
+    await bootstrap(booted, () => {});
+  } finally {
+    await booted.close();
+  }
+}
 
 t.test('--help on the whole CLI and on each command', async (t) => {
   const dir = tempDir(t);
@@ -36,6 +50,7 @@ t.test('config prints the resolved configuration with secrets redacted; bad conf
 t.test('migrate, clients, actors and keys', async (t) => {
   const dir = tempDir(t);
   t.match(masks(dir, ['migrate']).stdout, /is up to date/);
+  await firstBoot(dir);
 
   const added = masks(dir, ['clients', 'add', '--id', 'cli-app', '--type', 'confidential', '--scope', 'api', '--redirect-uri', 'https://app.example/cb']);
   t.equal(added.code, 0, added.stderr);
@@ -68,6 +83,36 @@ t.test('migrate, clients, actors and keys', async (t) => {
   const db = new Sqlite(path.join(dir, 'data', 'masks.sqlite3'), { readonly: true });
   t.equal(db.prepare('select count(*) from signing_keys where retired_at is not null').pluck().get(), 2, 'old keys retired, still published');
   db.close();
+});
+
+t.test('client and actor commands open the database only: no bootstrap, no signing keys', async (t) => {
+  const dir = tempDir(t);
+  const added = masks(dir, ['clients', 'add', '--id', 'early', '--type', 'public', '--redirect-uri', 'http://127.0.0.1/cb']);
+  t.equal(added.code, 0, added.stderr);
+  t.equal(added.stdout, 'masks: added public client "early"\n', 'no first manager made, no password printed');
+  t.equal(masks(dir, ['clients', 'list']).stdout, 'early\tpublic\tearly\n', 'no management client made either');
+  t.equal(masks(dir, ['actors', 'list']).stdout, '');
+  t.notOk(existsSync(path.join(dir, 'data', 'private.key')), 'no signing keys made');
+  t.notOk(existsSync(path.join(dir, 'data', 'secret.key')), 'no installation secret until a client secret is hashed');
+
+  const manage = masks(dir, ['clients', 'add', '--id', 'manage']);
+  t.equal(manage.code, 1);
+  t.equal(manage.stderr, 'masks: client "manage" is the built-in management client; masks keeps it\n', 'refused before any boot made it');
+  writeFileSync(path.join(dir, 'masks.yml'), 'seeds:\n  clients:\n    - id: declared\n');
+  const declared = masks(dir, ['clients', 'add', '--id', 'declared']);
+  t.equal(declared.code, 1);
+  t.equal(declared.stderr, 'masks: client "declared" is declared in masks.yml (seeds.clients); change it there\n', 'the next boot would overwrite it');
+  const weird = masks(dir, ['clients', 'add', '--id', 'x', '--type', 'weird']);
+  t.equal(weird.stderr, 'masks: client "x": client_type must be one of internal, confidential, public, got "weird"\n');
+  const strict = masks(dir, ['clients', 'add', '--id', 'strict'], { MASKS_CLIENTS_CHECKS: 'device,credentials,second-factor' });
+  t.equal(strict.code, 1);
+  t.match(strict.stderr, /^masks: client "strict": check "second-factor" \(from clients\.checks\) is not available yet/);
+
+  const secret = masks(dir, ['clients', 'add', '--id', 'backend', '--type', 'confidential']);
+  t.equal(secret.code, 0, secret.stderr);
+  t.ok(existsSync(path.join(dir, 'data', 'secret.key')), 'the installation secret, made to hash the client secret');
+  const email = masks(dir, ['actors', 'add', '--email', 'not-an-address']);
+  t.equal(email.stderr, 'masks: "not-an-address" is not an email address\n');
 });
 
 t.test('actors add follows the one password rule (NFKC code points, min_chars and max_chars)', async (t) => {

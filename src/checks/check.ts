@@ -5,10 +5,10 @@
 import type { CheckName } from '../config/schema.js';
 import type { Masks } from '../context.js';
 import type { OAuthErrorCode } from '../oauth/errors.js';
-import type { Actor } from '../storage/actors.js';
-import type { Client } from '../storage/clients.js';
-import type { Attempt } from '../signin/attempt.js';
-import type { DeviceRow, SessionRow } from '../storage/sign_in.js';
+import type { Actor } from '../model.js';
+import type { Client } from '../model.js';
+import type { Attempt } from '../model.js';
+import type { Device, Session } from '../model.js';
 
 export type { Attempt };
 
@@ -17,9 +17,9 @@ export interface CheckContext {
   client: Client;
   attempt: Attempt;
   /** The device's record; none until someone has signed in on it. */
-  device: DeviceRow | undefined;
+  device: Device | undefined;
   /** The browser's live session with masks, if any. */
-  session: SessionRow | undefined;
+  session: Session | undefined;
   /** The actor signing in, once a check has named them. */
   actor: Actor | undefined;
   now: number;

@@ -8,11 +8,11 @@ const ask = prompt('consent', 'consent_required');
 
 export const clientConsentCheck: ConfiguredCheck = {
   name: 'client-consent',
-  evaluate({ masks, client, attempt, actor }) {
+  async evaluate({ masks, client, attempt, actor }) {
     if (client.type === 'internal' || !actor) return pass();
     if (attempt.steps.includes('consent')) return pass();
     if (attempt.request.prompt.includes('consent')) return ask;
-    const granted = new Set(masks.signIns.consentedScopes(actor.id, client.id));
+    const granted = new Set(await masks.store.signIns.consentedScopes(actor.id, client.id));
     return attempt.request.scope.every((scope) => granted.has(scope)) ? pass() : ask;
   },
 };

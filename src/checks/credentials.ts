@@ -13,30 +13,30 @@ import { pass, prompt, type CheckContext, type ConfiguredCheck } from './check.j
 const ask = prompt('credentials', 'login_required');
 
 /** Whether the live session may stand in for the password on this attempt. */
-function sessionCovers({ masks, client, attempt, session, now }: CheckContext): boolean {
+async function sessionCovers({ masks, client, attempt, session, now }: CheckContext): Promise<boolean> {
   if (!session) return false;
   if (attempt.actorId !== null && session.actorId !== attempt.actorId) return false;
   const { request } = attempt;
   if (request.hintSub !== undefined) {
-    const actor = masks.actors.find(session.actorId);
+    const actor = await masks.store.actors.find(session.actorId);
     if (!actor || subjectFor(masks, client, actor) !== request.hintSub) return false;
   }
   if (request.prompt.includes('login')) return false;
   // max_age=0 means "sign in again": a session exactly max_age old is too old.
   if (request.maxAge !== undefined && now - session.authTime >= request.maxAge) return false;
   const settings = client.settings;
-  const factor = masks.signIns.lastFactor(session.actorId, session.deviceId, 'password', now - settings[FACTORS.password.remembered]);
+  const factor = await masks.store.signIns.lastFactor(session.actorId, session.deviceId, 'password', now - settings[FACTORS.password.remembered]);
   if (!factor) return false;
   return factor.clientId === client.id || now - factor.passedAt <= settings.sso_factor_expires_in;
 }
 
 export const credentialsCheck: ConfiguredCheck = {
   name: 'credentials',
-  evaluate(context) {
+  async evaluate(context) {
     const { attempt, session } = context;
     const first = attempt.actorId ? attempt.passed.filter((p) => FACTORS[p.factor].order === 'first') : [];
     if (first.length > 0) return pass({ actorId: attempt.actorId!, authTime: Math.max(...first.map((p) => p.at)), amr: amrOf(attempt.passed.map((p) => p.factor)) });
-    if (session && sessionCovers(context)) return pass({ actorId: session.actorId, amr: session.amr, authTime: session.authTime });
+    if (session && (await sessionCovers(context))) return pass({ actorId: session.actorId, amr: session.amr, authTime: session.authTime });
     return ask;
   },
 };

@@ -8,12 +8,9 @@ import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import YAML from 'yaml';
-import { ConfigSchema, SECRET_KEYS, type Config } from './schema.js';
+import { ConfigError } from '../errors.js';
+import { ConfigSchema, NOT_AVAILABLE_YET, SECRET_KEYS, type Config } from './schema.js';
 
-/** A configuration problem; its message names the key and is meant for the operator. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -205,7 +202,16 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const firstError = Value.Errors(ConfigSchema, withDefaults).First();
   if (firstError) throw new ConfigError(describeError(firstError, sources));
   const config = Value.Decode(ConfigSchema, withDefaults);
+  refuseUnavailable(config, sources);
   return resolvePaths(config, cwd);
+}
+
+/** Stop at the first value that asks for a feature masks does not have yet (NOT_AVAILABLE_YET). */
+function refuseUnavailable(config: Config, sources: Map<string, string>): void {
+  for (const { key, value, why } of NOT_AVAILABLE_YET) {
+    const actual = key.split('.').reduce<Json>((node, part) => (isObj(node) ? node[part] : undefined), config);
+    if (actual === value) throw new ConfigError(`config key "${key}": ${why}, got ${JSON.stringify(value)} (from ${sources.get(key) ?? 'masks.yml'})`);
+  }
 }
 
 function resolvePaths(config: Config, cwd: string): Config {

@@ -55,8 +55,8 @@ export function discoveryEndpoints(app: FastifyInstance, masks: Masks) {
 
 /** GET /up: 200 while the database answers. */
 export function healthEndpoint(app: FastifyInstance, masks: Masks) {
-  app.get('/up', (_, reply) => {
-    masks.db.sqlite.prepare('select 1').get();
+  app.get('/up', async (_, reply) => {
+    await masks.store.ping();
     return reply.header('cache-control', 'no-store').send({ status: 'ok' });
   });
 }

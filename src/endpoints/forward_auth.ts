@@ -8,8 +8,8 @@ import type { Masks } from '../context.js';
 import { cookieNames, singleCookie } from '../pages/cookies.js';
 import { endpointUrl } from './discovery.js';
 import { judgeReturnAddress, siteOf } from '../oauth/authorization_request.js';
-import type { Actor } from '../storage/actors.js';
-import type { Client } from '../storage/clients.js';
+import type { Actor } from '../model.js';
+import type { Client } from '../model.js';
 
 interface Signed {
   actor: Actor;
@@ -19,23 +19,22 @@ interface Signed {
 }
 
 /** The actor behind this browser's internal cookie, if it is live. */
-function signedIn(masks: Masks, request: FastifyRequest): Signed | undefined {
+async function signedIn(masks: Masks, request: FastifyRequest): Promise<Signed | undefined> {
   const value = singleCookie(request, cookieNames(masks).internal);
   if (!value || value.length > 200) return undefined;
-  const row = masks.tokens.live(value, ['internal_token'], masks.clock());
-  if (!row?.actorId) return undefined;
-  const actor = masks.actors.find(row.actorId);
-  const client = masks.clients.find(row.clientId);
+  const row = await masks.store.tokens.live(value, ['internal_token'], masks.clock());
+  if (!row?.actorId || row.sub === null) return undefined;
+  const [actor, client] = await Promise.all([masks.store.actors.find(row.actorId), masks.store.clients.find(row.clientId)]);
   if (!actor || !client) return undefined;
-  return { actor, client, sub: (row.data as { sub: string }).sub, expiresAt: row.expiresAt };
+  return { actor, client, sub: row.sub, expiresAt: row.expiresAt };
 }
 
 /** A header value with no CR, LF or other control characters (SECURITY 30). */
 const headerSafe = (value: string) => value.replace(/[\u0000-\u001f\u007f]/g, '');
 
 export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
-  app.get('/session', (request, reply) => {
-    const found = signedIn(masks, request);
+  app.get('/session', async (request, reply) => {
+    const found = await signedIn(masks, request);
     reply.headers({ 'cache-control': 'no-store', vary: 'Cookie' });
     if (!found) return reply.code(401).send({ signed_in: false });
     const { actor, client, sub, expiresAt } = found;
@@ -51,11 +50,11 @@ export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
     });
   });
 
-  app.get<{ Querystring: { rd?: string; client_id?: string } }>('/verify', (request, reply: FastifyReply) => {
+  app.get<{ Querystring: { rd?: string; client_id?: string } }>('/verify', async (request, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
-    const found = signedIn(masks, request);
+    const found = await signedIn(masks, request);
     const named = request.query.client_id;
-    const wanted = typeof named === 'string' ? masks.clients.find(named) : undefined;
+    const wanted = typeof named === 'string' && named.length <= 255 ? await masks.store.clients.find(named) : undefined;
     // A proxy naming a client masks does not know is misconfigured: let nobody in.
     if (named !== undefined && !wanted) return reply.code(403).send();
     const client = wanted ?? found?.client;

@@ -11,10 +11,9 @@ import { sendNoStore } from './respond.js';
 export function introspectionEndpoint(app: FastifyInstance, masks: Masks) {
   app.post('/introspect', async (request, reply) => {
     const params = new Params(request.body);
-    const { client } = authenticateClient(masks, request, params);
-    const row = masks.tokens.live(params.requireOpaque('token'), ['access_token', 'refresh_token'], masks.clock());
+    const { client } = await authenticateClient(masks, request, params);
+    const row = await masks.store.tokens.live(params.requireOpaque('token'), ['access_token', 'refresh_token'], masks.clock());
     if (!row || row.clientId !== client.id) return sendNoStore(reply, { active: false });
-    const sub = (row.data as { sub?: string } | null)?.sub;
     return sendNoStore(reply, {
       active: true,
       ...(row.scope ? { scope: row.scope } : {}),
@@ -22,7 +21,7 @@ export function introspectionEndpoint(app: FastifyInstance, masks: Masks) {
       token_type: row.kind === 'access_token' ? 'Bearer' : 'refresh_token',
       exp: row.expiresAt,
       iat: row.createdAt,
-      ...(sub ? { sub } : {}),
+      ...(row.sub ? { sub: row.sub } : {}),
       aud: row.clientId,
       iss: masks.config.url,
       jti: row.id,

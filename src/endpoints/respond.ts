@@ -1,6 +1,6 @@
 /** The one place where errors become HTTP responses for the JSON endpoints. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Busy } from '../factors/password.js';
+import { Busy } from '../errors.js';
 import { OAuthError } from '../oauth/errors.js';
 
 /** Turn a Fastify or framework error into the OAuth error a client library expects. */

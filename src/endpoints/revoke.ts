@@ -12,14 +12,14 @@ import { sendNoStore } from './respond.js';
 export function revocationEndpoint(app: FastifyInstance, masks: Masks) {
   app.post('/revoke', async (request, reply) => {
     const params = new Params(request.body);
-    const { client } = authenticateClient(masks, request, params, true);
+    const { client } = await authenticateClient(masks, request, params, true);
     params.get('token_type_hint'); // optional; the token is found by its hash whatever the hint
     const hash = sha256(params.requireOpaque('token'));
-    const row = masks.tokens.findByHash(hash);
+    const row = await masks.store.tokens.findByHash(hash);
     if (row && row.clientId === client.id && row.revokedAt === null) {
       const now = masks.clock();
-      if (row.kind === 'refresh_token' && row.grantId) await masks.tokens.revokeGrant(row.grantId, now);
-      else await masks.tokens.revoke(hash, now);
+      if (row.kind === 'refresh_token' && row.grantId) await masks.store.tokens.revokeGrant(row.grantId, now);
+      else await masks.store.tokens.revoke(hash, now);
     }
     return sendNoStore(reply, '');
   });

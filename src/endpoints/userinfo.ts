@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import { conformDescription, OAuthError } from '../oauth/errors.js';
 import { Params } from '../oauth/params.js';
-import type { Actor } from '../storage/actors.js';
+import type { Actor } from '../model.js';
 import { sendNoStore } from './respond.js';
 
 const bearerError = (error: 'invalid_request' | 'invalid_token', description: string) =>
@@ -48,16 +48,15 @@ function presentedToken(request: FastifyRequest): string {
 
 export function userinfoEndpoint(app: FastifyInstance, masks: Masks) {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const row = masks.tokens.live(presentedToken(request), ['access_token'], masks.clock());
-    if (!row?.actorId) {
+    const row = await masks.store.tokens.live(presentedToken(request), ['access_token'], masks.clock());
+    if (!row?.actorId || row.sub === null) {
       throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
     }
     const scopes = row.scope.split(' ');
     if (!scopes.includes('openid')) throw new OAuthError('insufficient_scope', 'the token was not issued with the openid scope', { headers: { 'www-authenticate': 'Bearer realm="masks", error="insufficient_scope", scope="openid"' } });
-    const actor = masks.actors.find(row.actorId);
+    const actor = await masks.store.actors.find(row.actorId);
     if (!actor) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
-    const sub = (row.data as { sub: string }).sub;
-    return sendNoStore(reply, { sub, ...claimsFor(actor, scopes, actor.updatedAt) });
+    return sendNoStore(reply, { sub: row.sub, ...claimsFor(actor, scopes, actor.updatedAt) });
   };
   app.get('/userinfo', handler);
   app.post('/userinfo', handler);

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { Busy } from '../errors.js';
 
 export const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -36,10 +37,6 @@ export class Semaphore {
   }
 }
 
-/** Too much hashing work queued already: answer 503, do not pile up memory. */
-export class Busy extends Error {
-  override name = 'Busy';
-}
 
 const hashing = new Semaphore(Math.max(1, availableParallelism()), 64);
 

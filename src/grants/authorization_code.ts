@@ -8,16 +8,6 @@ import { sha256 } from '../security/secrets.js';
 import type { Grant } from './grant.js';
 import { signedInTokens } from './tokens.js';
 
-interface CodeData {
-  sub: string;
-  redirect_uri: string;
-  code_challenge: string | null;
-  nonce: string | null;
-  auth_time: number;
-  amr: string[];
-  sid: string;
-}
-
 export const authorizationCodeGrant: Grant = {
   name: 'authorization_code',
   async handle({ masks, client, params }) {
@@ -26,9 +16,9 @@ export const authorizationCodeGrant: Grant = {
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
     const hash = sha256(code);
-    const row = masks.tokens.findByHash(hash);
+    const row = await masks.store.tokens.findByHash(hash);
     if (!row || row.kind !== 'authorization_code' || row.clientId !== client.id) throw invalidGrant('the code is invalid, expired or used');
-    const data = row.data as unknown as CodeData;
+    const data = row.binding;
     if (redirectUri !== undefined ? redirectUri !== data.redirect_uri : client.redirectUris.length !== 1) throw invalidGrant('redirect_uri does not match the authorization request');
     if (data.code_challenge !== null) {
       if (verifier === undefined) throw invalidRequest('code_verifier is missing');
@@ -37,10 +27,10 @@ export const authorizationCodeGrant: Grant = {
       throw invalidGrant('code_verifier sent for a code issued without code_challenge');
     }
     const now = masks.clock();
-    const grantee = { client, scopes: row.scope.split(' ').filter(Boolean), grantType: 'authorization_code', sub: data.sub, actorId: row.actorId, grantId: row.grantId };
-    const facts = { auth_time: data.auth_time, amr: data.amr, sid: data.sid, grant_expires_at: now + client.settings.refresh_token_expires_in };
+    const grantee = { client, scopes: row.scope.split(' ').filter(Boolean), grantType: 'authorization_code', sub: row.sub!, actorId: row.actorId, grantId: row.grantId, sid: row.sid };
+    const facts = { auth_time: data.auth_time, amr: data.amr, grant_expires_at: now + client.settings.refresh_token_expires_in };
     const { rows, response } = await signedInTokens(masks, grantee, facts, data.nonce ?? undefined);
-    const outcome = await masks.tokens.redeemCode({ hash, clientId: client.id, now, tokens: rows });
+    const outcome = await masks.store.tokens.redeemCode({ hash, clientId: client.id, now, tokens: rows });
     if (outcome === 'used') throw invalidGrant('the code was already used; the tokens issued with it are revoked');
     if (outcome !== 'ok') throw invalidGrant('the code is invalid, expired or used');
     return response;

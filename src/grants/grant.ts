@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import type { Params } from '../oauth/params.js';
-import type { Client } from '../storage/clients.js';
+import type { Client } from '../model.js';
 
 export interface GrantContext {
   masks: Masks;

@@ -1,28 +1,20 @@
 /** The token response of a signed-in grant: access token, rotated refresh token, ID token. */
 import type { Masks } from '../context.js';
+import type { NewToken, SignInFacts } from '../model.js';
 import { accessToken, idToken, refreshToken, type AccessTokenResponse, type Grantee } from '../oauth/issue.js';
-import type { TokenValues } from '../storage/writes.js';
 
-/** What a signed-in grant remembers about the sign-in (kept with its refresh token). */
-export interface SignInFacts {
-  auth_time: number;
-  amr: string[];
-  sid?: string | undefined;
-  /** The grant's absolute end (refresh_token_expires_in from the first issue). */
-  grant_expires_at: number;
-}
-
+/** The tokens of a signed-in grant; `grantee.sid` is the session they belong to. */
 export async function signedInTokens(
   masks: Masks,
   grantee: Grantee,
-  facts: SignInFacts,
+  facts: SignInFacts & { grant_expires_at: number },
   nonce?: string,
-): Promise<{ rows: TokenValues[]; response: AccessTokenResponse }> {
+): Promise<{ rows: NewToken[]; response: AccessTokenResponse }> {
   const access = await accessToken(masks, grantee);
-  const refresh = refreshToken(masks, grantee, facts.grant_expires_at, { ...facts });
+  const refresh = refreshToken(masks, grantee, facts);
   const response: AccessTokenResponse = { ...access.response, refresh_token: refresh.token };
   if (grantee.scopes.includes('openid')) {
-    response.id_token = await idToken(masks, grantee.client, { sub: grantee.sub, authTime: facts.auth_time, amr: facts.amr, nonce, sid: facts.sid, accessToken: access.token });
+    response.id_token = await idToken(masks, grantee.client, { sub: grantee.sub, authTime: facts.auth_time, amr: facts.amr, nonce, sid: grantee.sid ?? undefined, accessToken: access.token });
   }
   return { rows: [access.row, refresh.row], response };
 }

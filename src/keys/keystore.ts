@@ -6,11 +6,9 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { SIGNING_ALGS } from '../config/schema.js';
-import type { Database } from '../storage/db.js';
-import { signingKeys } from '../storage/schema.js';
+import type { SigningKeyStore } from '../storage/store.js';
 import { writePrivateFile } from '../security/secrets.js';
 
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -57,13 +55,13 @@ export class KeyStore {
 
   private constructor(
     private readonly file: string,
-    private readonly db: Database,
+    private readonly published: SigningKeyStore,
     private readonly clock: () => number,
   ) {}
 
-  /** Load the key file (creating it and any missing algorithm on first boot) and sync the table. */
-  static async open(file: string, db: Database, clock: () => number): Promise<KeyStore> {
-    const store = new KeyStore(file, db, clock);
+  /** Load the key file (creating it and any missing algorithm on first boot) and sync the published keys. */
+  static async open(file: string, published: SigningKeyStore, clock: () => number): Promise<KeyStore> {
+    const store = new KeyStore(file, published, clock);
     await store.load();
     return store;
   }
@@ -84,40 +82,16 @@ export class KeyStore {
     for (const [alg, privateKey] of byAlg) {
       active.set(alg, await signingKey(privateKey, alg));
     }
-    this.syncTable(active, 0);
+    await this.publish(active, 0);
     this.active = active;
-    this.refreshJwks();
   }
 
-  /** Record the active keys; any other key still marked active is retired (published for `publishFor` seconds). */
-  private syncTable(active: Map<SigningAlg, SigningKey>, publishFor: number) {
+  /** Record the active keys (any other key still active is retired, published for `publishFor` seconds) and rebuild the JWKS. */
+  private async publish(active: Map<SigningAlg, SigningKey>, publishFor: number) {
     const now = this.clock();
-    this.db.sqlite.transaction(() => {
-      const activeKids = new Set([...active.values()].map((k) => k.kid));
-      for (const row of this.db.orm.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).all()) {
-        if (!activeKids.has(row.kid)) {
-          this.db.orm.update(signingKeys).set({ retiredAt: now, publishUntil: now + publishFor }).where(eq(signingKeys.kid, row.kid)).run();
-        }
-      }
-      for (const key of active.values()) {
-        this.db.orm
-          .insert(signingKeys)
-          .values({ kid: key.kid, alg: key.alg, publicJwk: key.publicJwk, createdAt: now })
-          .onConflictDoUpdate({ target: signingKeys.kid, set: { retiredAt: null, publishUntil: null } })
-          .run();
-      }
-    })();
-  }
-
-  private refreshJwks() {
-    const now = this.clock();
-    const rows = this.db.orm
-      .select()
-      .from(signingKeys)
-      .where(or(isNull(signingKeys.retiredAt), and(gt(signingKeys.publishUntil, now))))
-      .all()
-      .sort((a, b) => b.createdAt - a.createdAt || a.kid.localeCompare(b.kid));
-    this.jwksJson = JSON.stringify({ keys: rows.map((row) => row.publicJwk) });
+    await this.published.activate([...active.values()].map(({ kid, alg, publicJwk }) => ({ kid, alg, publicJwk })), now, now + publishFor);
+    const keys = await this.published.published(now);
+    this.jwksJson = JSON.stringify({ keys: keys.map((key) => key.publicJwk) });
   }
 
   /**
@@ -130,9 +104,8 @@ export class KeyStore {
       fresh.set(alg, await signingKey(generate(alg), alg));
     }
     writePrivateFile(this.file, toPem([...fresh.values()].map((k) => k.privateKey)));
-    this.syncTable(fresh, publishFor);
+    await this.publish(fresh, publishFor);
     this.active = fresh;
-    this.refreshJwks();
     return [...fresh.values()];
   }
 

@@ -4,23 +4,12 @@
  * pages (PageError), never redirects. After that, errors go back to the client.
  */
 import type { Masks } from '../context.js';
-import type { Client } from '../storage/clients.js';
-import { OAuthError, invalidRequest } from './errors.js';
+import { PageError, RedirectError } from '../errors.js';
+import type { Client } from '../model.js';
+import { OAuthError, invalidRequest, mention } from './errors.js';
 import type { Params } from './params.js';
 import { matchesRedirectUri, redirectUriProblem, resolveAddress } from './redirect_uris.js';
 import { ensureAllowed, parseScope } from './scopes.js';
-
-/** An error shown on masks' own error page (the client or redirect_uri cannot be trusted). */
-export class PageError extends Error {
-  override name = 'PageError';
-  constructor(
-    readonly title: string,
-    readonly detail: string,
-    readonly status = 400,
-  ) {
-    super(`${title}: ${detail}`);
-  }
-}
 
 export type Prompt = 'none' | 'login' | 'consent';
 
@@ -41,31 +30,19 @@ export interface AuthorizationRequest {
   returnTo?: string;
 }
 
-/** An error for the client, sent to its verified redirect_uri with state and iss. */
-export class RedirectError extends Error {
-  override name = 'RedirectError';
-  constructor(
-    readonly oauth: OAuthError,
-    readonly redirectUri: string,
-    readonly state: string | undefined,
-  ) {
-    super(oauth.message);
-  }
-}
-
 const PKCE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
 const PROMPTS = new Set<Prompt>(['none', 'login', 'consent']);
 
 /** Find the client; an unknown one is an error page. */
-export function requireClient(masks: Masks, clientId: string | undefined): Client {
+export async function requireClient(masks: Masks, clientId: string | undefined): Promise<Client> {
   if (!clientId) throw new PageError('Unknown application', 'The sign-in link is missing its client_id. Go back to the application and try again.');
-  const client = clientId.length <= 255 ? masks.clients.find(clientId) : undefined;
+  const client = clientId.length <= 255 ? await masks.store.clients.find(clientId) : undefined;
   if (!client) throw new PageError('Unknown application', 'This sign-in link names an application masks does not know. Go back to the application and try again.');
   return client;
 }
 
 /** The redirect_uri to use, verified against the registration; anything doubtful is an error page. */
-function verifiedRedirectUri(masks: Masks, client: Client, requested: string | undefined): string {
+async function verifiedRedirectUri(masks: Masks, client: Client, requested: string | undefined): Promise<string> {
   if (requested === undefined) {
     if (client.redirectUris.length === 1 && !client.redirectUris[0]!.includes('*')) return client.redirectUris[0]!;
     throw new PageError('Invalid sign-in link', 'The link has no redirect_uri and the application has several. Go back to the application and try again.');
@@ -73,14 +50,14 @@ function verifiedRedirectUri(masks: Masks, client: Client, requested: string | u
   if (matchesRedirectUri(client, requested)) return requested;
   if (client.settings.autofill_redirect_uri && client.redirectUris.length === 0 && !redirectUriProblem(requested, client.type)) {
     const { id, name, secretHash, postLogoutRedirectUris, overrides, seeded } = client;
-    masks.clients.save({ id, name, secretHash, redirectUris: [requested], postLogoutRedirectUris, overrides, seeded });
+    await masks.store.clients.save({ id, name, secretHash, redirectUris: [requested], postLogoutRedirectUris, overrides, seeded });
     return requested;
   }
   throw new PageError('Invalid sign-in link', 'The redirect_uri of this link is not registered for the application, so masks will not send you there.');
 }
 
 /** Validate an authorization request for a confidential or public client. */
-export function parseAuthorizationRequest(masks: Masks, params: Params): { client: Client; request: AuthorizationRequest } {
+export async function parseAuthorizationRequest(masks: Masks, params: Params): Promise<{ client: Client; request: AuthorizationRequest }> {
   let clientId: string | undefined;
   let redirectParam: string | undefined;
   try {
@@ -89,9 +66,9 @@ export function parseAuthorizationRequest(masks: Masks, params: Params): { clien
   } catch (error) {
     throw new PageError('Invalid sign-in link', error instanceof OAuthError && error.description ? error.description : 'malformed request');
   }
-  const client = requireClient(masks, clientId);
+  const client = await requireClient(masks, clientId);
   if (client.type === 'internal') throw new PageError('Invalid sign-in link', 'This application signs in through masks directly, not with OAuth.');
-  const redirectUri = verifiedRedirectUri(masks, client, redirectParam);
+  const redirectUri = await verifiedRedirectUri(masks, client, redirectParam);
 
   let state: string | undefined;
   try {
@@ -132,7 +109,7 @@ function validateRest(client: Client, params: Params): Omit<AuthorizationRequest
   }
 
   const prompt = (params.get('prompt') ?? '').split(' ').filter(Boolean) as Prompt[];
-  for (const value of prompt) if (!PROMPTS.has(value)) throw invalidRequest(`prompt ${value} is not supported`);
+  for (const value of prompt) if (!PROMPTS.has(value)) throw invalidRequest(`prompt ${mention([value])} is not supported`);
   if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none cannot be combined with other values');
 
   const maxAgeText = params.get('max_age');

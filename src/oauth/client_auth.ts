@@ -5,9 +5,11 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
-import type { Client } from '../storage/clients.js';
+import type { Client } from '../model.js';
 import { invalidClient, invalidRequest, tooManyAttempts } from './errors.js';
 import type { Params } from './params.js';
+import { addressKey } from '../security/rate_limit.js';
+import { sha256 } from '../security/secrets.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export const CLIENT_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
@@ -55,16 +57,20 @@ function presented(request: FastifyRequest, params: Params): Presented | undefin
  * Authenticate the client of this request. `allowPublic`: public clients may identify
  * themselves with client_id alone (method none).
  */
-export function authenticateClient(masks: Masks, request: FastifyRequest, params: Params, allowPublic = false): AuthenticatedClient {
+export async function authenticateClient(masks: Masks, request: FastifyRequest, params: Params, allowPublic = false): Promise<AuthenticatedClient> {
   const credentials = presented(request, params);
   if (!credentials) throw invalidClient();
   const { clientFailures } = masks;
-  const ipKey = `ip:${request.ip}`;
-  const clientKey = `client:${request.ip}:${credentials.id}`;
+  const address = addressKey(request.ip);
+  const ipKey = `ip:${address}`;
+  const clientKey = `client:${address}:${sha256(credentials.id)}`;
   const wait = Math.max(clientFailures.retryAfter(ipKey), clientFailures.retryAfter(clientKey));
   if (wait > 0) throw tooManyAttempts(wait);
+  // Counted before the lookup (taken back on success), so parallel guesses get no more checks than serial ones.
+  const guessing = credentials.method !== 'none';
+  if (guessing) for (const key of [ipKey, clientKey]) clientFailures.fail(key);
 
-  const client = credentials.id.length <= 255 ? masks.clients.find(credentials.id) : undefined;
+  const client = credentials.id.length <= 255 ? await masks.store.clients.find(credentials.id) : undefined;
   let ok: boolean;
   if (credentials.method === 'none') {
     ok = allowPublic && client?.type === 'public';
@@ -73,13 +79,10 @@ export function authenticateClient(masks: Masks, request: FastifyRequest, params
     const secretOk = masks.keyed.verify(credentials.secret ?? '', client?.secretHash);
     ok = secretOk && client?.type === 'confidential';
   }
-  if (!ok || !client) {
-    if (credentials.method !== 'none') {
-      clientFailures.fail(ipKey);
-      clientFailures.fail(clientKey);
-    }
-    throw invalidClient();
+  if (!ok || !client) throw invalidClient();
+  if (guessing) {
+    clientFailures.forgive(ipKey);
+    clientFailures.succeed(clientKey);
   }
-  clientFailures.succeed(clientKey);
   return { client, method: credentials.method };
 }

@@ -5,8 +5,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Masks } from '../context.js';
-import type { Client } from '../storage/clients.js';
-import type { TokenValues } from '../storage/writes.js';
+import type { Client } from '../model.js';
+import type { CodeBinding, NewToken, SignInFacts } from '../model.js';
 import { randomToken, sha256 } from '../security/secrets.js';
 import { acrOf } from '../signin/factors.js';
 import { formatScope } from './scopes.js';
@@ -19,6 +19,8 @@ export interface Grantee {
   sub: string;
   actorId?: string | null;
   grantId?: string | null;
+  /** The session the grant was signed in with (OIDC sid). */
+  sid?: string | null;
 }
 
 export interface AccessTokenResponse {
@@ -30,26 +32,27 @@ export interface AccessTokenResponse {
   id_token?: string;
 }
 
-function row(masks: Masks, grantee: Grantee, kind: TokenValues['kind'], value: string, lifetime: number, data: Record<string, unknown>, id = randomUUID()): TokenValues {
+/** What every kind of token records; the kind's own fields are added by its issuer. */
+function common(masks: Masks, grantee: Grantee, value: string, lifetime: number, id = randomUUID()) {
   const now = masks.clock();
   return {
     id,
-    kind,
     hash: sha256(value),
     clientId: grantee.client.id,
     actorId: grantee.actorId ?? null,
     grantId: grantee.grantId ?? null,
     grantType: grantee.grantType,
     scope: formatScope(grantee.scopes),
-    format: 'opaque',
-    data: { sub: grantee.sub, ...data },
+    format: 'opaque' as const,
+    sub: grantee.sub,
+    sid: grantee.sid ?? null,
     createdAt: now,
     expiresAt: now + lifetime,
   };
 }
 
 /** A new access token and its row. */
-export async function accessToken(masks: Masks, grantee: Grantee): Promise<{ token: string; row: TokenValues; response: AccessTokenResponse }> {
+export async function accessToken(masks: Masks, grantee: Grantee): Promise<{ token: string; row: NewToken; response: AccessTokenResponse }> {
   const { client } = grantee;
   const now = masks.clock();
   const lifetime = client.settings.access_token_expires_in;
@@ -65,7 +68,7 @@ export async function accessToken(masks: Masks, grantee: Grantee): Promise<{ tok
     : randomToken();
   return {
     token,
-    row: { ...row(masks, grantee, 'access_token', token, lifetime, {}, id), format: jwt ? 'jwt' : 'opaque' },
+    row: { ...common(masks, grantee, token, lifetime, id), kind: 'access_token', format: jwt ? 'jwt' : 'opaque' },
     response: { access_token: token, token_type: 'Bearer', expires_in: lifetime, ...(scope ? { scope } : {}) },
   };
 }
@@ -73,15 +76,14 @@ export async function accessToken(masks: Masks, grantee: Grantee): Promise<{ tok
 /** Issue and store an access token on its own (client_credentials). */
 export async function issueAccessToken(masks: Masks, grantee: Grantee): Promise<AccessTokenResponse> {
   const issued = await accessToken(masks, grantee);
-  await masks.tokens.insert(issued.row);
+  await masks.store.tokens.insert(issued.row);
   return issued.response;
 }
 
 /** A refresh token expiring at the grant's absolute end. */
-export function refreshToken(masks: Masks, grantee: Grantee, expiresAt: number, data: Record<string, unknown>): { token: string; row: TokenValues } {
+export function refreshToken(masks: Masks, grantee: Grantee, facts: SignInFacts & { grant_expires_at: number }): { token: string; row: NewToken } {
   const token = randomToken();
-  const value = row(masks, grantee, 'refresh_token', token, 0, data);
-  return { token, row: { ...value, expiresAt } };
+  return { token, row: { ...common(masks, grantee, token, 0), kind: 'refresh_token', facts, expiresAt: facts.grant_expires_at } };
 }
 
 /** OIDC Core 3.1.3.6: the left half of the SHA-256 of the access token, base64url. */
@@ -116,15 +118,15 @@ export function idToken(masks: Masks, client: Client, claims: IdTokenClaims): Pr
   );
 }
 
-/** An authorization code and its row; `data` binds it to the redirect_uri, PKCE and the sign-in. */
-export function authorizationCode(masks: Masks, grantee: Grantee, data: Record<string, unknown>): { token: string; row: TokenValues } {
+/** An authorization code and its row, bound to the redirect_uri, PKCE and the sign-in. */
+export function authorizationCode(masks: Masks, grantee: Grantee, binding: CodeBinding): { token: string; row: NewToken } {
   const code = randomToken();
-  return { token: code, row: row(masks, grantee, 'authorization_code', code, grantee.client.settings.authorization_code_expires_in, data) };
+  return { token: code, row: { ...common(masks, grantee, code, grantee.client.settings.authorization_code_expires_in), kind: 'authorization_code', binding } };
 }
 
 /** The cookie value for internal clients and its row. */
-export function internalToken(masks: Masks, grantee: Grantee, data: Record<string, unknown>): { token: string; row: TokenValues } {
+export function internalToken(masks: Masks, grantee: Grantee): { token: string; row: NewToken } {
   const token = randomToken();
-  return { token, row: row(masks, grantee, 'internal_token', token, grantee.client.settings.internal_token_expires_in, data) };
+  return { token, row: { ...common(masks, grantee, token, grantee.client.settings.internal_token_expires_in), kind: 'internal_token' } };
 }
 

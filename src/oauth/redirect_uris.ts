@@ -6,7 +6,7 @@
  * or white space (browsers silently drop TAB and newlines, so `/\t/evil.example` is
  * `//evil.example`).
  */
-import type { ClientType } from '../storage/clients.js';
+import type { ClientType } from '../model.js';
 
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
 

@@ -4,8 +4,8 @@
  * or email). Sector: the client's sector_identifier, else the host of its redirect URIs.
  */
 import type { Masks } from '../context.js';
-import type { Actor } from '../storage/actors.js';
-import type { Client } from '../storage/clients.js';
+import type { Actor } from '../model.js';
+import type { Client } from '../model.js';
 
 export function sectorOf(masks: Masks, client: Client): string {
   if (client.settings.sector_identifier) return client.settings.sector_identifier;

@@ -11,8 +11,8 @@ import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
 import { Params } from '../oauth/params.js';
 import { hasUnsafeCharacters } from '../oauth/redirect_uris.js';
 import { subjectFor } from '../oauth/subjects.js';
-import type { Client } from '../storage/clients.js';
-import type { SessionRow } from '../storage/sign_in.js';
+import type { Client } from '../model.js';
+import type { Session } from '../model.js';
 import { cookieNames, deviceIdFromCookie, hostCookie, internalCookie, singleCookie } from './cookies.js';
 import { csrfOk, csrfToken } from './csrf.js';
 import { liveSession } from '../signin/sessions.js';
@@ -29,7 +29,7 @@ async function verifiedHint(masks: Masks, hint: string | undefined): Promise<Hin
   if (!hint) return undefined;
   try {
     const claims = await verifyIdTokenHint(masks, hint);
-    const client = masks.clients.find(claims.aud);
+    const client = await masks.store.clients.find(claims.aud);
     return client && { client, sub: claims.sub, sid: claims.sid };
   } catch {
     return undefined;
@@ -37,9 +37,10 @@ async function verifiedHint(masks: Masks, hint: string | undefined): Promise<Hin
 }
 
 /** Was the hint issued in this very session, to its person? */
-function namesSession(masks: Masks, hint: Hint, session: SessionRow): boolean {
-  const actor = masks.actors.find(session.actorId);
-  return hint.sid === session.id && actor !== undefined && subjectFor(masks, hint.client, actor) === hint.sub;
+async function namesSession(masks: Masks, hint: Hint, session: Session): Promise<boolean> {
+  if (hint.sid !== session.id) return false;
+  const actor = await masks.store.actors.find(session.actorId);
+  return actor !== undefined && subjectFor(masks, hint.client, actor) === hint.sub;
 }
 
 /** post_logout_redirect_uri, only when registered for the client exactly (with state appended). */
@@ -54,8 +55,8 @@ function returnUrl(client: Client | undefined, uri: string | undefined, state: s
 const sessionOf = (masks: Masks, request: FastifyRequest) => liveSession(masks, singleCookie(request, cookieNames(masks).session), undefined, masks.clock());
 
 /** End this browser's session server-side and clear masks' cookies. */
-async function signOut(masks: Masks, session: SessionRow | undefined, reply: FastifyReply) {
-  if (session) await masks.db.durable.run('endSession', { hash: session.hash, sid: session.id, now: masks.clock() });
+async function signOut(masks: Masks, session: Session | undefined, reply: FastifyReply) {
+  if (session) await masks.store.signIns.endSession(session.hash, session.id, masks.clock());
   const names = cookieNames(masks);
   reply.clearCookie(names.session, hostCookie(masks, undefined));
   reply.clearCookie(names.internal, internalCookie(masks, 0));
@@ -69,8 +70,8 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
     const hint = await verifiedHint(masks, params.get('id_token_hint'));
     const client = hint?.client;
     const target = returnUrl(client, uri, state);
-    const session = sessionOf(masks, request);
-    if (hint && target && (!session || namesSession(masks, hint, session))) {
+    const session = await sessionOf(masks, request);
+    if (hint && target && (!session || (await namesSession(masks, hint, session)))) {
       await signOut(masks, session, reply);
       return reply.redirect(target);
     }
@@ -94,9 +95,9 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
     if (!csrfOk(masks, request, deviceIdFromCookie(masks, request), 'logout', params.get('csrf'))) {
       return renderMessage(masks, reply, 'Form expired', 'This sign-out form is no longer valid. Reload the page and try again.', 403);
     }
-    await signOut(masks, sessionOf(masks, request), reply);
+    await signOut(masks, await sessionOf(masks, request), reply);
     const clientId = params.get('client_id');
-    const target = returnUrl(clientId ? masks.clients.find(clientId) : undefined, params.get('post_logout_redirect_uri'), params.get('state'));
+    const target = returnUrl(clientId && clientId.length <= 255 ? await masks.store.clients.find(clientId) : undefined, params.get('post_logout_redirect_uri'), params.get('state'));
     if (target) return reply.redirect(target, 303);
     return renderMessage(masks, reply, 'Signed out', 'You are signed out of masks on this device.', 200);
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Eta } from 'eta';
 import type { FastifyReply } from 'fastify';
 import type { Masks } from '../context.js';
-import type { Client } from '../storage/clients.js';
+import type { Client } from '../model.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 const eta = new Eta({ views: path.join(PACKAGE_ROOT, 'templates'), autoEscape: true, cache: true, useWith: false });

@@ -1,7 +1,7 @@
 /**
  * The browser-facing routes: /authorize (and /authorize/:client_id for internal clients),
- * the sign-in and consent pages, and their assets. One error handler turns PageError into
- * a page and RedirectError into a redirect to the verified redirect_uri.
+ * the sign-in and consent pages, logout, and their assets. Errors become pages or
+ * redirects to a verified redirect_uri in one place (errors.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,17 +9,8 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
-import { Busy } from '../factors/password.js';
-import {
-  clientRedirect,
-  internalReturnTo,
-  PageError,
-  parseAuthorizationRequest,
-  RedirectError,
-  requireClient,
-  type AuthorizationRequest,
-  siteOf,
-} from '../oauth/authorization_request.js';
+import { PageError, RedirectError } from '../errors.js';
+import { internalReturnTo, parseAuthorizationRequest, requireClient, siteOf, type AuthorizationRequest } from '../oauth/authorization_request.js';
 import { OAuthError } from '../oauth/errors.js';
 import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
 import { parseForm } from '../oauth/form.js';
@@ -27,37 +18,17 @@ import { Params } from '../oauth/params.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { BODY_LIMIT } from '../limits.js';
 import { browserOf } from './cookies.js';
-import { renderMessage, theme } from './render.js';
-import { replyWith, SIGN_IN_ERRORS } from './steps.js';
-import { SignInError } from '../errors.js';
+import { theme } from './render.js';
+import { pageErrorHandler } from './errors.js';
+import { replyWith } from './steps.js';
 import { begin } from '../signin/core.js';
 import { logoutRoutes } from './logout.js';
 import { signInRoutes } from './sign_in.js';
 
 const CSS = readFileSync(path.join(PACKAGE_ROOT, 'assets', 'masks.css'));
 
-function pageErrorHandler(masks: Masks) {
-  return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof PageError) return renderMessage(masks, reply, error.title, error.detail, error.status);
-    if (error instanceof SignInError) {
-      const [status, title, detail] = SIGN_IN_ERRORS[error.reason];
-      return renderMessage(masks, reply, title, detail, status);
-    }
-    if (error instanceof RedirectError) {
-      return reply.redirect(clientRedirect(error.redirectUri, masks.config.url, { error: error.oauth.error, error_description: error.oauth.description, state: error.state }));
-    }
-    if (error instanceof Busy) return renderMessage(masks, reply.header('retry-after', '1'), 'Busy', 'masks is very busy right now. Wait a moment and try again.', 503);
-    const status = (error as { statusCode?: number }).statusCode;
-    if (error instanceof OAuthError || (typeof status === 'number' && status < 500)) {
-      return renderMessage(masks, reply, 'Bad request', 'masks could not understand this request. Go back and try again.', status === 413 ? 413 : 400);
-    }
-    request.log.error({ err: error }, 'unexpected error');
-    return renderMessage(masks, reply, 'Something went wrong', 'masks failed to handle this request. Try again; if it keeps happening, tell the administrator.', 500);
-  };
-}
-
 async function authorize(masks: Masks, request: FastifyRequest, reply: FastifyReply, source: unknown) {
-  const { client, request: authRequest } = parseAuthorizationRequest(masks, new Params(source));
+  const { client, request: authRequest } = await parseAuthorizationRequest(masks, new Params(source));
   if (authRequest.idTokenHint) {
     try {
       authRequest.hintSub = (await verifyIdTokenHint(masks, authRequest.idTokenHint, client.id)).sub;
@@ -85,7 +56,7 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
     pages.post('/authorize', (request, reply) => authorize(masks, request, reply, request.body));
 
     pages.get<{ Params: { client_id: string } }>('/authorize/:client_id', async (request, reply) => {
-      const client = requireClient(masks, request.params.client_id);
+      const client = await requireClient(masks, request.params.client_id);
       if (client.type !== 'internal') throw new PageError('Invalid sign-in link', 'This application signs in with OAuth; use its own sign-in button.');
       const returnTo = internalReturnTo(client, new Params(request.query), siteOf(masks));
       const internalRequest: AuthorizationRequest = { clientId: client.id, redirectUri: returnTo, scope: client.settings.scopes.allowed, prompt: [], returnTo };
@@ -96,8 +67,8 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
   });
 
   app.get('/assets/masks.css', (_request, reply) => reply.headers({ 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }).send(CSS));
-  app.get<{ Querystring: { client?: string } }>('/assets/theme.css', (request, reply) => {
-    const client = typeof request.query.client === 'string' ? masks.clients.find(request.query.client) : undefined;
+  app.get<{ Querystring: { client?: string } }>('/assets/theme.css', async (request, reply) => {
+    const client = typeof request.query.client === 'string' && request.query.client.length <= 255 ? await masks.store.clients.find(request.query.client) : undefined;
     const { light, dark } = theme(masks, client);
     const css = `${light ? `:root { --bg: ${light}; }\n` : ''}${dark ? `@media (prefers-color-scheme: dark) { :root { --bg: ${dark}; } }\n` : ''}`;
     return reply.headers({ 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }).send(css);

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PROMPT_NAMES, type PromptName } from '../checks/check.js';
 import type { Masks } from '../context.js';
-import { PageError } from '../oauth/authorization_request.js';
+import { PageError } from '../errors.js';
 import { Params } from '../oauth/params.js';
 import { load, show } from '../signin/core.js';
 import { browserOf } from './cookies.js';
@@ -19,14 +19,14 @@ const isPrompt = (name: string): name is PromptName => (PROMPT_NAMES as readonly
 export function signInRoutes(pages: FastifyInstance, masks: Masks) {
   pages.get<{ Params: { attempt: string } }>('/sign-in/:attempt', async (request, reply) => {
     const browser = browserOf(masks, request);
-    return replyWith(masks, reply, await show(masks, browser, load(masks, browser, request.params.attempt)));
+    return replyWith(masks, reply, await show(masks, browser, await load(masks, browser, request.params.attempt)));
   });
 
   pages.post<{ Params: { attempt: string; prompt: string } }>('/sign-in/:attempt/:prompt', async (request, reply) => {
     const { prompt } = request.params;
     if (!isPrompt(prompt)) throw new PageError('Page not found', 'There is no such sign-in step. Go back to the application and start again.', 404);
     const browser = browserOf(masks, request);
-    const loaded = load(masks, browser, request.params.attempt);
+    const loaded = await load(masks, browser, request.params.attempt);
     const form = new Params(request.body);
     if (!csrfOk(masks, request, loaded.deviceId, loaded.attempt.id, form.get('csrf'))) {
       throw new PageError('Form expired', 'This form is no longer valid. Go back to the application and sign in again.', 403);

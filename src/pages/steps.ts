@@ -1,13 +1,12 @@
 /**
  * Turning the sign-in core's steps into replies: a prompt's page, a redirect, or a deny
- * page; and the words for every reason the core gives (the core has none).
+ * page with the words for its reason (the core has none).
  */
 import type { FastifyReply } from 'fastify';
 import type { DenyReason } from '../checks/check.js';
 import type { Masks } from '../context.js';
-import type { SignInErrorReason } from '../errors.js';
 import type { Step } from '../signin/core.js';
-import type { Client } from '../storage/clients.js';
+import type { Client } from '../model.js';
 import { setCookies } from './cookies.js';
 import { PROMPT_PAGES } from './prompts/index.js';
 import { renderMessage } from './render.js';
@@ -20,14 +19,6 @@ const DENIALS: Record<DenyReason, (names: string[], client: Client) => [string, 
   'scopes-missing': (names, client) => ['Access denied', `Your account lacks what ${client.name} requires: ${names.join(', ')}. Ask an administrator for access.`],
   'hint-mismatch': () => ['Access denied', 'This sign-in was meant for someone else. Go back to the application and start again.'],
   refused: (names) => ['Access denied', `The application's request was refused (${names.join(', ')}). Go back to the application and try again.`],
-};
-
-/** Status, title and detail of the page for a SignInError. */
-export const SIGN_IN_ERRORS: Record<SignInErrorReason, [number, string, string]> = {
-  'attempt-unknown': [404, 'Sign-in not found', 'This sign-in is not known on this browser. Go back to the application and start again.'],
-  'attempt-finished': [410, 'Sign-in already finished', 'This sign-in has already been completed. Go back to the application.'],
-  'attempt-expired': [410, 'Sign-in expired', 'This sign-in took too long. Go back to the application and start again.'],
-  'client-gone': [404, 'Unknown application', 'The application of this sign-in no longer exists.'],
 };
 
 /** The reply for a step (a redirect answering a POST becomes a 303 in the pages' onSend hook). */

@@ -17,12 +17,12 @@ import type { OAuthErrorCode } from '../oauth/errors.js';
 import { authorizationCode, internalToken } from '../oauth/issue.js';
 import { subjectFor } from '../oauth/subjects.js';
 import { randomToken } from '../security/secrets.js';
-import type { Actor } from '../storage/actors.js';
-import type { Client } from '../storage/clients.js';
+import type { Actor } from '../model.js';
+import type { Client } from '../model.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
-import type { AttemptChange, DeviceSeen } from '../storage/writes.js';
-import { attemptOf, type Attempt } from './attempt.js';
-import { FACTORS } from './factors.js';
+import type { AttemptChange, DeviceSeen } from '../storage/store.js';
+import type { Attempt } from '../model.js';
+import { FACTORS, isFactorKind } from './factors.js';
 import { liveSession, planSession } from './sessions.js';
 
 /** What the core knows of the browser behind a request (the pages read its cookies). */
@@ -63,14 +63,14 @@ export interface Loaded {
 const seen = (browser: Browser, deviceId: string): DeviceSeen => ({ id: deviceId, userAgent: browser.userAgent.slice(0, 512), ip: browser.ip });
 
 /** Load an attempt for this browser; anything wrong with it is a SignInError. */
-export function load(masks: Masks, browser: Browser, attemptId: string): Loaded {
-  const row = attemptId.length <= 64 ? masks.signIns.attempt(attemptId) : undefined;
+export async function load(masks: Masks, browser: Browser, attemptId: string): Promise<Loaded> {
+  const row = attemptId.length <= 64 ? await masks.store.signIns.attempt(attemptId) : undefined;
   if (!row || row.deviceId !== browser.deviceId) throw new SignInError('attempt-unknown');
   if (row.completedAt !== null) throw new SignInError('attempt-finished');
   if (row.expiresAt <= masks.clock()) throw new SignInError('attempt-expired');
-  const client = masks.clients.find(row.clientId);
+  const client = await masks.store.clients.find(row.clientId);
   if (!client) throw new SignInError('client-gone');
-  return { attempt: attemptOf(row), client, deviceId: row.deviceId };
+  return { attempt: { ...row, passed: row.passed.filter((p) => isFactorKind(p.factor)) }, client, deviceId: row.deviceId };
 }
 
 /** Start an attempt for a validated authorization request and take it as far as it goes. */
@@ -84,7 +84,7 @@ export function begin(masks: Masks, browser: Browser, client: Client, request: A
   const now = masks.clock();
   const created = { id: randomToken(24), clientId: client.id, deviceId, actorId: null, createdAt: now, expiresAt: now + client.settings.auth_attempt_expires_in };
   const attempt: Attempt = { ...created, request, passed: [], steps: [], completedAt: null };
-  return proceed(masks, browser, { attempt, client, deviceId }, attempt, { create: { ...created, request: request as unknown as Record<string, unknown> } }, { cookies });
+  return proceed(masks, browser, { attempt, client, deviceId }, attempt, { create: { ...created, request } }, { cookies });
 }
 
 /** GET /sign-in/:attempt: the prompt the checks ask for now (or, when none is left, the end of the sign-in). */
@@ -96,9 +96,9 @@ export function show(masks: Masks, browser: Browser, loaded: Loaded): Promise<St
 export async function answerCredentials(masks: Masks, browser: Browser, loaded: Loaded, answer: { identifier: string; password: string }): Promise<Step> {
   const { attempt, client, deviceId } = loaded;
   const identifier = normaliseIdentifier(answer.identifier);
-  const actor = identifier && usableIdentifier(masks, identifier) ? masks.actors.findByIdentifier(identifier) : undefined;
+  const actor = identifier && usableIdentifier(masks, identifier) ? await masks.store.actors.findByIdentifier(identifier) : undefined;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'credentials', attempt, client, deviceId, cookies: [], identifier, problem });
-  const knownDevice = actor && masks.signIns.lastFactor(actor.id, deviceId, 'password', 0) ? deviceId : undefined;
+  const knownDevice = actor && (await masks.store.signIns.lastFactor(actor.id, deviceId, 'password', 0)) ? deviceId : undefined;
   // Counted before the slow check, so parallel guesses get no more checks than serial ones.
   const guess = masks.guesses.begin({ ip: browser.ip, actorId: actor?.id, identifier, knownDevice });
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
@@ -148,16 +148,16 @@ async function evaluate(masks: Masks, browser: Browser, loaded: Loaded, attempt:
     masks,
     client: loaded.client,
     attempt,
-    device: masks.signIns.device(loaded.deviceId),
-    session: liveSession(masks, browser.sessionCookie, loaded.deviceId, now),
-    actor: attempt.actorId ? masks.actors.find(attempt.actorId) : undefined,
+    device: await masks.store.signIns.device(loaded.deviceId),
+    session: await liveSession(masks, browser.sessionCookie, loaded.deviceId, now),
+    actor: attempt.actorId ? await masks.store.actors.find(attempt.actorId) : undefined,
     now,
   };
   let authTime: number | undefined;
   let amr: string[] = [];
-  const result = await runChecks(context, (outcome) => {
+  const result = await runChecks(context, async (outcome) => {
     if (outcome.actorId === undefined) return context;
-    if (context.attempt.actorId === null) context = { ...context, attempt: { ...context.attempt, actorId: outcome.actorId }, actor: masks.actors.find(outcome.actorId) };
+    if (context.attempt.actorId === null) context = { ...context, attempt: { ...context.attempt, actorId: outcome.actorId }, actor: await masks.store.actors.find(outcome.actorId) };
     authTime = outcome.authTime;
     amr = outcome.amr ?? [];
     return context;
@@ -180,7 +180,7 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
   const commit = async (extra: Partial<AttemptChange> = {}) => {
     const all = { ...pending, ...extra };
     if (Object.keys(all).length === 0) return;
-    if (!(await masks.db.durable.run('advanceAttempt', { attemptId: attempt.id, now: context.now, ...all }))) throw new SignInError('attempt-finished');
+    if (!(await masks.store.signIns.advanceAttempt({ attemptId: attempt.id, now: context.now, ...all }))) throw new SignInError('attempt-finished');
   };
   if (result.kind === 'deny') {
     if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, 'the sign-in cannot go on', cookies);
@@ -195,7 +195,7 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
   }
   const actor = context.actor;
   if (!actor || authTime === undefined) throw new Error('the checks passed without naming the actor');
-  const issued = issue(masks, client, actor, context, { authTime, amr, session: context.session, deviceId });
+  const issued = await issue(masks, client, actor, context, { authTime, amr, session: context.session, deviceId });
   await commit({ actorId: actor.id, finish: { device: seen(browser, deviceId), ...issued.session.writes, token: issued.token.row } });
   if (issued.session.cookie) cookies.push({ cookie: 'session', value: issued.session.cookie, maxAge: masks.config.lifetimes.session ?? undefined });
   if (client.type === 'internal') {
@@ -206,21 +206,20 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
 }
 
 /** What a finished sign-in gives: the session it leaves and the code (or internal cookie token). */
-function issue(masks: Masks, client: Client, actor: Actor, context: CheckContext, sign: { authTime: number; amr: string[]; session: CheckContext['session']; deviceId: string }) {
+async function issue(masks: Masks, client: Client, actor: Actor, context: CheckContext, sign: { authTime: number; amr: string[]; session: CheckContext['session']; deviceId: string }) {
   const { attempt } = context;
   const fresh = attempt.passed.some((p) => FACTORS[p.factor].order === 'first');
-  const session = planSession(masks, sign.session, { actorId: actor.id, deviceId: sign.deviceId, authTime: sign.authTime, amr: sign.amr, fresh, now: context.now });
-  const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub: subjectFor(masks, client, actor), actorId: actor.id, grantId: randomUUID() };
+  const session = await planSession(masks, sign.session, { actorId: actor.id, deviceId: sign.deviceId, authTime: sign.authTime, amr: sign.amr, fresh, now: context.now });
+  const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub: subjectFor(masks, client, actor), actorId: actor.id, grantId: randomUUID(), sid: session.id };
   const token =
     client.type === 'internal'
-      ? internalToken(masks, grantee, { sid: session.id })
+      ? internalToken(masks, grantee)
       : authorizationCode(masks, grantee, {
           redirect_uri: attempt.request.redirectUri,
           code_challenge: attempt.request.codeChallenge ?? null,
           nonce: attempt.request.nonce ?? null,
           auth_time: session.authTime,
           amr: session.amr,
-          sid: session.id,
           max_age: attempt.request.maxAge ?? null,
         });
   return { session, token };
@@ -231,7 +230,8 @@ function issue(masks: Masks, client: Client, actor: Actor, context: CheckContext
  * clients, which have no OAuth errors, get a deny page), writing this step's changes too.
  */
 async function endWithError(masks: Masks, loaded: Loaded, attempt: Attempt, change: Omit<AttemptChange, 'attemptId' | 'now'>, error: OAuthErrorCode, description: string, cookies: SetCookie[] = []): Promise<Step> {
-  if (!(await masks.db.durable.run('advanceAttempt', { attemptId: attempt.id, now: masks.clock(), ...change, finish: 'denied' }))) throw new SignInError('attempt-finished');
+  // An attempt that ends in the request that starts it (prompt=none) leaves no row at all.
+  if (!change.create && !(await masks.store.signIns.advanceAttempt({ attemptId: attempt.id, now: masks.clock(), ...change, finish: 'denied' }))) throw new SignInError('attempt-finished');
   const { client } = loaded;
   if (client.type === 'internal') return { kind: 'deny', reason: 'refused', names: [error], client, cookies };
   return { kind: 'go', location: clientRedirect(attempt.request.redirectUri, masks.config.url, { error, error_description: description, state: attempt.request.state }), cookies };

@@ -45,3 +45,6 @@ export const ACR_VALUES_SUPPORTED: Acr[] = SECOND_FACTOR_AMR.size > 0 ? ['pwd', 
 export function acrOf(amr: readonly string[]): Acr {
   return amr.some((value) => SECOND_FACTOR_AMR.has(value)) ? 'mfa' : 'pwd';
 }
+
+/** Is this a factor kind masks knows (a stored one may come from a newer masks)? */
+export const isFactorKind = (value: string): value is FactorKind => Object.hasOwn(FACTORS, value);

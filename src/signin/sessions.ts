@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Masks } from '../context.js';
 import { randomToken, sha256 } from '../security/secrets.js';
-import type { SessionRow } from '../storage/sign_in.js';
-import type { Finish, NewSession } from '../storage/writes.js';
+import type { Session } from '../model.js';
+import type { Finish, NewSession } from '../storage/store.js';
 import { FACTORS } from './factors.js';
 
 /** The live session a cookie points at: not ended, expired or idle too long; on `deviceId` when given. */
-export function liveSession(masks: Masks, cookie: string | undefined, deviceId: string | undefined, now: number): SessionRow | undefined {
+export async function liveSession(masks: Masks, cookie: string | undefined, deviceId: string | undefined, now: number): Promise<Session | undefined> {
   if (!cookie) return undefined;
-  const session = masks.signIns.session(sha256(cookie));
+  const session = await masks.store.signIns.session(sha256(cookie));
   if (!session || session.endedAt !== null || session.expiresAt <= now || now - session.lastSeenAt > masks.config.lifetimes.session_idle) return undefined;
   if (deviceId !== undefined && session.deviceId !== deviceId) return undefined;
   return session;
@@ -29,23 +29,23 @@ export interface SessionPlan {
   writes: Pick<Finish, 'touch' | 'end' | 'create'>;
 }
 
-export function planSession(
+export async function planSession(
   masks: Masks,
-  existing: SessionRow | undefined,
+  existing: Session | undefined,
   sign: { actorId: string; deviceId: string; authTime: number; amr: string[]; fresh: boolean; now: number },
-): SessionPlan {
+): Promise<SessionPlan> {
   if (existing && !sign.fresh && existing.actorId === sign.actorId) {
     return { id: existing.id, authTime: existing.authTime, amr: existing.amr, writes: { touch: existing.hash } };
   }
   const cookie = randomToken();
   const id = randomUUID();
-  const lifetime = masks.config.lifetimes.session ?? longestRemembered(masks);
+  const lifetime = masks.config.lifetimes.session ?? (await longestRemembered(masks));
   const create: NewSession = { hash: sha256(cookie), id, actorId: sign.actorId, deviceId: sign.deviceId, authTime: sign.authTime, amr: sign.amr, expiresAt: sign.now + lifetime };
   return { id, authTime: sign.authTime, amr: sign.amr, cookie, writes: { create, ...(existing ? { end: { hash: existing.hash, sid: existing.id } } : {}) } };
 }
 
 /** Without lifetimes.session, a session lives (server-side) as long as the longest remembered password. */
-function longestRemembered(masks: Masks): number {
+async function longestRemembered(masks: Masks): Promise<number> {
   const setting = FACTORS.password.remembered;
-  return Math.max(masks.config.clients[setting], ...masks.clients.list().map((c) => c.settings[setting]));
+  return Math.max(masks.config.clients[setting], ...(await masks.store.clients.list()).map((c) => c.settings[setting]));
 }

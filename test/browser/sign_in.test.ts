@@ -61,7 +61,7 @@ t.test('a person signs in through Chromium: confidential, public (SSO), internal
   const device = (await page.context().cookies()).find((c) => c.name === 'masks_device')!;
   t.equal(device.httpOnly, true);
   t.equal(device.sameSite, 'Lax');
-  running.masks.signIns.blockDevice(device.value.split('.')[0]!, running.masks.clock());
+  await running.masks.store.signIns.blockDevice(device.value.split('.')[0]!, running.masks.clock());
   await page.goto(`${web.url}/login`);
   t.equal(await page.locator('h1').textContent(), 'This device is blocked');
 });

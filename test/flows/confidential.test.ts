@@ -21,10 +21,10 @@ t.test('a person signs in to a confidential client: code, tokens, ID token, user
   t.equal(page.headers['referrer-policy'], 'no-referrer');
   t.match(browser.cookies.get('masks_device'), /^[\w-]+\.[\w-]+$/, 'a signed device cookie');
   const deviceId = browser.cookies.get('masks_device')!.split('.')[0]!;
-  t.equal(masks.signIns.device(deviceId), undefined, 'opening the page writes no device row (anyone can)');
+  t.equal(await masks.store.signIns.device(deviceId), undefined, 'opening the page writes no device row (anyone can)');
 
   const consent = await signIn(browser, page);
-  t.match(masks.signIns.device(deviceId), { userAgent: 'test-browser/1.0', ip: '127.0.0.1', lastSeenAt: clock.now, blockedAt: null }, 'signing in records the device: user agent, address, last seen');
+  t.match(await masks.store.signIns.device(deviceId), { userAgent: 'test-browser/1.0', ip: '127.0.0.1', lastSeenAt: clock.now, blockedAt: null }, 'signing in records the device: user agent, address, last seen');
   const query = redirectQuery(consent);
   t.match(consent.headers.location, /^https:\/\/web\.example\/cb\?/);
   t.equal(query.get('state'), 'x'.repeat(500), 'state echoed unchanged, even when long');
@@ -251,7 +251,7 @@ t.test('a blocked device is denied with a clear page', async (t) => {
   const browser = new InjectBrowser(app);
   await signIn(browser, await open(browser, authorizeUrl(OTHER)));
   const deviceId = browser.cookies.get('masks_device')!.split('.')[0]!;
-  masks.signIns.blockDevice(deviceId, masks.clock());
+  await masks.store.signIns.blockDevice(deviceId, masks.clock());
   const page = await open(browser, authorizeUrl(OTHER));
   t.equal(page.statusCode, 403);
   t.equal(headingOf(page.body), 'This device is blocked');

@@ -27,7 +27,7 @@ t.test('signed in to one app, a person consents to a second app and gets a code'
   t.equal(done.statusCode, 303, 'Allow after single sign-on finishes the sign-in');
   const claims = await exchange(app, codeOf(done));
   t.equal(claims.auth_time, signedInAt, 'auth_time is when the password was entered, not now');
-  t.same(masks.signIns.consentedScopes(masks.actors.findByIdentifier('alice')!.id, WEB.id), ['openid', 'profile']);
+  t.same(await masks.store.signIns.consentedScopes((await masks.store.actors.findByIdentifier('alice'))!.id, WEB.id), ['openid', 'profile']);
 });
 
 t.test('the same app asking for more scopes: asked again after single sign-on, and Allow works', async (t) => {
@@ -54,21 +54,21 @@ t.test('consent and the code concern one person, even when the session changes h
   t.equal(stale.statusCode, 303);
   const page = await follow(browser, stale);
   t.equal(headingOf(page.body), 'Sign in to Web', "bob's session does not carry alice's sign-in: the form again");
-  const alice = masks.actors.findByIdentifier('alice')!;
-  const bob = masks.actors.findByIdentifier('bob')!;
-  t.same(masks.signIns.consentedScopes(alice.id, WEB.id), [], 'no consent recorded for alice from a stale page');
-  t.same(masks.signIns.consentedScopes(bob.id, WEB.id), [], 'nor for bob, who never saw it');
+  const alice = (await masks.store.actors.findByIdentifier('alice'))!;
+  const bob = (await masks.store.actors.findByIdentifier('bob'))!;
+  t.same(await masks.store.signIns.consentedScopes(alice.id, WEB.id), [], 'no consent recorded for alice from a stale page');
+  t.same(await masks.store.signIns.consentedScopes(bob.id, WEB.id), [], 'nor for bob, who never saw it');
   // Bob now signs in on that form: he is asked for consent himself, and the code is his.
   const asked = await follow(browser, await browser.submit(page, { identifier: BOB.nickname, password: BOB.password }));
   t.equal(headingOf(asked.body), 'Allow Web?', 'a different person must consent for themselves');
   const claims = await exchange(app, codeOf(await follow(browser, await allow(browser, asked))));
-  t.same(masks.signIns.consentedScopes(bob.id, WEB.id), ['openid', 'profile']);
+  t.same(await masks.store.signIns.consentedScopes(bob.id, WEB.id), ['openid', 'profile']);
   const { subjectFor } = await import('../../src/oauth/subjects.js');
-  t.equal(claims.sub, subjectFor(masks, masks.clients.find(WEB.id)!, bob), 'the code is for the one who consented');
+  t.equal(claims.sub, subjectFor(masks, (await masks.store.clients.find(WEB.id))!, bob), 'the code is for the one who consented');
 });
 
 t.test('a consent form posted when the checks do not ask for consent is not taken', async (t) => {
-  const { app, masks } = await flowMasks(t);
+  const { app, db } = await flowMasks(t);
   const browser = new InjectBrowser(app);
   const page = await open(browser, authorizeUrl(WEB));
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
@@ -76,12 +76,12 @@ t.test('a consent form posted when the checks do not ask for consent is not take
   const early = await browser.post(action, { csrf, decision: 'allow' });
   t.equal(early.statusCode, 303);
   t.equal(headingOf((await follow(browser, early)).body), 'Sign in to Web', 'still the sign-in form');
-  t.equal(masks.db.sqlite.prepare('select count(*) from consents').pluck().get(), 0);
+  t.equal(db.prepare('select count(*) from consents').pluck().get(), 0);
 });
 
 t.test('prompt=consent asks even a client whose checks lack client-consent (OIDC Core 3.1.2.1)', async (t) => {
   const { app, masks } = await flowMasks(t);
-  t.notOk(masks.clients.find(OTHER.id)!.settings.checks.includes('client-consent'), 'the default checks');
+  t.notOk((await masks.store.clients.find(OTHER.id))!.settings.checks.includes('client-consent'), 'the default checks');
   const browser = new InjectBrowser(app);
   codeOf(await signIn(browser, await open(browser, authorizeUrl(OTHER))));
   const asked = await open(browser, authorizeUrl(OTHER, { prompt: 'consent' }));

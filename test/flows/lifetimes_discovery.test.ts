@@ -1,5 +1,6 @@
 import t from 'tap';
-import { Busy, Semaphore } from '../../src/factors/password.js';
+import { Semaphore } from '../../src/factors/password.js';
+import { Busy } from '../../src/errors.js';
 import { basic, post } from '../helpers/app.js';
 import { InjectBrowser } from '../helpers/browser.js';
 import { authorizeUrl, codeOf, flowMasks, open, OTHER, signIn } from './setup.js';

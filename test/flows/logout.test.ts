@@ -101,8 +101,8 @@ t.test('id_token_hint must be an ID token: a JWT access token is refused at /log
   const { app, masks } = await flowMasks(t);
   const browser = new InjectBrowser(app);
   const { accessToken } = await import('../../src/oauth/issue.js');
-  const web = masks.clients.find(WEB.id)!;
-  const alice = masks.actors.findByIdentifier('alice')!;
+  const web = (await masks.store.clients.find(WEB.id))!;
+  const alice = (await masks.store.actors.findByIdentifier('alice'))!;
   const { subjectFor } = await import('../../src/oauth/subjects.js');
   const jwtClient = { ...web, settings: { ...web.settings, access_token_format: 'jwt' as const } };
   const { token } = await accessToken(masks, { client: jwtClient, scopes: ['openid'], grantType: 'authorization_code', sub: subjectFor(masks, web, alice), actorId: alice.id });

@@ -44,7 +44,7 @@ t.test('/verify never forwards a return address /authorize would refuse', async 
 });
 
 t.test('redirect_uri with a loopback port over 65535: an error page, no code minted, never a 500', async (t) => {
-  const { app, masks } = await flowMasks(t);
+  const { app, db } = await flowMasks(t);
   const browser = new InjectBrowser(app);
   const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
   for (const port of ['65536', '99999']) {
@@ -52,6 +52,6 @@ t.test('redirect_uri with a loopback port over 65535: an error page, no code min
     t.equal(response.statusCode, 400, port);
     t.notOk(response.headers.location);
   }
-  t.equal(masks.db.sqlite.prepare("select count(*) from tokens where kind = 'authorization_code'").pluck().get(), 0);
-  t.equal(masks.db.sqlite.prepare('select count(*) from attempts').pluck().get(), 0, 'nothing started');
+  t.equal(db.prepare("select count(*) from tokens where kind = 'authorization_code'").pluck().get(), 0);
+  t.equal(db.prepare('select count(*) from attempts').pluck().get(), 0, 'nothing started');
 });

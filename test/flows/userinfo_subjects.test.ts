@@ -48,7 +48,7 @@ t.test('subjects: pairwise per sector, public-uuid, public-identifier; userinfo 
   }
   t.equal(subs.a1, subs.a2, 'same sector, same sub');
   t.not(subs.a1, subs.b, 'different sectors, different sub');
-  const alice = masks.actors.findByIdentifier('alice')!;
+  const alice = (await masks.store.actors.findByIdentifier('alice'))!;
   t.equal(subs.pub, alice.publicUuid);
   t.not(subs.pub, alice.id, 'public-uuid is not the internal id');
   t.equal(subs.nick, 'alice');

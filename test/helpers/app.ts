@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Sqlite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import YAML from 'yaml';
 import { buildApp } from '../../src/app.js';
@@ -13,6 +14,8 @@ import { openMasks, type Masks } from '../../src/context.js';
 export interface TestMasks {
   app: FastifyInstance;
   masks: Masks;
+  /** A connection of the test's own to the SQLite file, to look at (and arrange) what is stored. */
+  db: Sqlite.Database;
   config: Config;
   dir: string;
   clock: FakeClock;
@@ -71,10 +74,13 @@ export async function makeMasks(
   await bootstrap(masks, (line) => announced.push(line));
   const app = buildApp(masks, { logger: false });
   await app.ready();
+  const db = new Sqlite(config.db_url);
+  db.pragma('busy_timeout = 5000');
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    db.close();
     await app.close();
     await masks.close();
   };
@@ -82,6 +88,7 @@ export async function makeMasks(
   return {
     app,
     masks,
+    db,
     config,
     dir,
     clock,

@@ -1,6 +1,6 @@
 /** The consent prompt: each scope with its description, and the buttons Allow and Deny. */
 import { answerConsent } from '../../signin/core.js';
-import { PageError } from '../../oauth/authorization_request.js';
+import { PageError } from '../../errors.js';
 import { csrfToken } from '../csrf.js';
 import { renderPage } from '../render.js';
 import { describeScope } from '../scopes.js';

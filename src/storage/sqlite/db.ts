@@ -7,7 +7,7 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { MIGRATIONS_DIR } from '../paths.js';
+import { MIGRATIONS_DIR } from '../../paths.js';
 import * as schema from './schema.js';
 import { DurableWriter } from './durable.js';
 import { configureConnection } from './writes.js';
@@ -17,6 +17,8 @@ export type Orm = BetterSQLite3Database<typeof schema>;
 export interface OpenOptions {
   /** Apply pending migrations (default true). */
   migrate?: boolean;
+  /** Where the migrations are (tests upgrade from older ones). */
+  migrationsFolder?: string;
 }
 
 export class Database {
@@ -45,7 +47,23 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   const sqlite = new Sqlite(file);
   if (file !== ':memory:') chmodSync(file, 0o600); // hashes and personal data: owner only
   configureConnection(sqlite);
-  if (options.migrate !== false) migrate(drizzle(sqlite, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+  if (options.migrate !== false) applyMigrations(sqlite, options.migrationsFolder ?? MIGRATIONS_DIR);
   return new Database(sqlite, file);
+}
+
+/**
+ * Apply pending migrations the way SQLite asks for table rebuilds: foreign keys off
+ * outside the transaction (inside one the pragma does nothing, and dropping a parent table
+ * would cascade into its children), then a foreign_key_check, then on again.
+ */
+function applyMigrations(sqlite: Sqlite.Database, migrationsFolder: string): void {
+  sqlite.pragma('foreign_keys = OFF');
+  try {
+    migrate(drizzle(sqlite, { schema }), { migrationsFolder });
+    const broken = sqlite.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`the migrated database breaks ${broken.length} foreign key reference(s)`);
+  } finally {
+    sqlite.pragma('foreign_keys = ON');
+  }
 }
 

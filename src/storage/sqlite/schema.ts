@@ -6,13 +6,11 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-const now = sql`(unixepoch())`;
-
 /** Installation-wide settings and facts (first boot, etc.), as JSON values. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value', { mode: 'json' }).notNull(),
-  updatedAt: integer('updated_at').notNull().default(now),
+  updatedAt: integer('updated_at').notNull(),
 });
 
 export const clients = sqliteTable('clients', {
@@ -26,8 +24,8 @@ export const clients = sqliteTable('clients', {
   settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   /** Declared by masks.yml seeds (each boot makes it match the file). */
   seeded: integer('seeded', { mode: 'boolean' }).notNull().default(false),
-  createdAt: integer('created_at').notNull().default(now),
-  updatedAt: integer('updated_at').notNull().default(now),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
 });
 
 export const actors = sqliteTable('actors', {
@@ -40,8 +38,8 @@ export const actors = sqliteTable('actors', {
   passwordHash: text('password_hash'),
   passwordChangedAt: integer('password_changed_at'),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
-  createdAt: integer('created_at').notNull().default(now),
-  updatedAt: integer('updated_at').notNull().default(now),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
 });
 
 export const emails = sqliteTable(
@@ -52,7 +50,7 @@ export const emails = sqliteTable(
     /** Normalised (NFKC, lower case). */
     address: text('address').notNull().unique(),
     verifiedAt: integer('verified_at'),
-    createdAt: integer('created_at').notNull().default(now),
+    createdAt: integer('created_at').notNull(),
   },
   (t) => [index('emails_actor_id').on(t.actorId)],
 );
@@ -75,7 +73,11 @@ export const tokens = sqliteTable(
     grantType: text('grant_type').notNull(),
     scope: text('scope').notNull().default(''),
     format: text('format', { enum: ['opaque', 'jwt'] }).notNull().default('opaque'),
-    /** Claims and binding data (redirect_uri, PKCE challenge, nonce, ...). */
+    /** The subject as the client sees it (client_id for client_credentials). */
+    sub: text('sub'),
+    /** The session the token was issued in (OIDC sid); ending the session revokes its internal tokens. */
+    sid: text('sid'),
+    /** What the kind carries: a code's binding (redirect_uri, PKCE, nonce, sign-in facts), a refresh token's sign-in facts. */
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
@@ -83,7 +85,7 @@ export const tokens = sqliteTable(
     revokedAt: integer('revoked_at'),
   },
   // Deleting a client or actor scans the table (rare); issuing a token must stay cheap.
-  (t) => [index('tokens_grant_id').on(t.grantId).where(sql`grant_id is not null`)],
+  (t) => [index('tokens_grant_id').on(t.grantId).where(sql`grant_id is not null`), index('tokens_sid').on(t.sid).where(sql`sid is not null`)],
 );
 
 /** Public halves of the signing keys; the active private keys live in the private key file. */

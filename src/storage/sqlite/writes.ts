@@ -1,32 +1,40 @@
 /**
- * The writes that must survive a crash, as named operations. They run on the writer
- * thread (writer_worker.ts), inside one transaction per batch, one savepoint each, so the
- * checks and changes of one operation are atomic. Arguments and results are plain data.
+ * Every write of the SQLite store, as named commands. They run on the writer thread
+ * (writer_worker.ts), inside one transaction per batch and one savepoint each, so the
+ * checks and changes of one command are atomic. Arguments and results are plain data
+ * (domain types from src/model.ts and src/storage/store.ts); times come from the caller's
+ * clock, never from the database.
  */
 import type Sqlite from 'better-sqlite3';
+import type { ClientRecord, NewToken, TokenKind } from '../../model.js';
+import type { AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
 
-export type TokenKindName = 'access_token' | 'refresh_token' | 'authorization_code' | 'internal_token';
-
-export interface TokenValues {
-  id: string;
-  kind: TokenKindName;
-  hash: string;
-  clientId: string;
-  actorId: string | null;
-  grantId: string | null;
-  grantType: string;
-  scope: string;
-  format: 'opaque' | 'jwt';
-  data: Record<string, unknown> | null;
-  createdAt: number;
-  expiresAt: number;
+/** A token as its row: the kind's own fields (a code's binding, a refresh token's facts) go to `data`. */
+export function tokenRow(token: NewToken) {
+  const data = token.kind === 'authorization_code' ? token.binding : token.kind === 'refresh_token' ? token.facts : null;
+  return {
+    id: token.id,
+    kind: token.kind,
+    hash: token.hash,
+    clientId: token.clientId,
+    actorId: token.actorId,
+    grantId: token.grantId,
+    grantType: token.grantType,
+    scope: token.scope,
+    format: token.format,
+    sub: token.sub,
+    sid: token.sid,
+    data: data === null ? null : JSON.stringify(data),
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt,
+  };
 }
 
 function statements(db: Sqlite.Database) {
   return {
     insertToken: db.prepare(
-      `insert into tokens (id, kind, hash, client_id, actor_id, grant_id, grant_type, scope, format, data, created_at, expires_at)
-       values (@id, @kind, @hash, @clientId, @actorId, @grantId, @grantType, @scope, @format, @data, @createdAt, @expiresAt)`,
+      `insert into tokens (id, kind, hash, client_id, actor_id, grant_id, grant_type, scope, format, sub, sid, data, created_at, expires_at)
+       values (@id, @kind, @hash, @clientId, @actorId, @grantId, @grantType, @scope, @format, @sub, @sid, @data, @createdAt, @expiresAt)`,
     ),
     revokeToken: db.prepare('update tokens set revoked_at = @now where hash = @hash and revoked_at is null'),
     deleteExpired: db.prepare('delete from tokens where expires_at < @before'),
@@ -54,7 +62,30 @@ function statements(db: Sqlite.Database) {
     ),
     touchSession: db.prepare('update sessions set last_seen_at = @now where hash = @hash and ended_at is null'),
     endSession: db.prepare('update sessions set ended_at = @now where hash = @hash and ended_at is null'),
-    endSessionTokens: db.prepare("update tokens set revoked_at = @now where kind = 'internal_token' and json_extract(data, '$.sid') = @sid and revoked_at is null"),
+    endSessionTokens: db.prepare("update tokens set revoked_at = @now where sid = @sid and kind = 'internal_token' and revoked_at is null"),
+    blockDevice: db.prepare('update devices set blocked_at = @now where id = @id'),
+    saveClient: db.prepare(
+      `insert into clients (id, name, secret_hash, redirect_uris, post_logout_redirect_uris, settings, seeded, created_at, updated_at)
+       values (@id, @name, @secretHash, @redirectUris, @postLogoutRedirectUris, @settings, @seeded, @now, @now)
+       on conflict (id) do update set name = excluded.name, secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris,
+         post_logout_redirect_uris = excluded.post_logout_redirect_uris, settings = excluded.settings, seeded = excluded.seeded, updated_at = excluded.updated_at`,
+    ),
+    deleteClient: db.prepare('delete from clients where id = ?'),
+    insertActor: db.prepare(
+      `insert into actors (id, nickname, public_uuid, name, password_hash, password_changed_at, scopes, created_at, updated_at)
+       values (@id, @nickname, @publicUuid, @name, @passwordHash, @passwordChangedAt, @scopes, @now, @now)`,
+    ),
+    insertEmail: db.prepare('insert into emails (actor_id, address, verified_at, created_at) values (@actorId, @address, @verifiedAt, @now)'),
+    setSetting: db.prepare(
+      `insert into settings (key, value, updated_at) values (@key, @value, @now)
+       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`,
+    ),
+    activeKeys: db.prepare('select kid from signing_keys where retired_at is null'),
+    retireKey: db.prepare('update signing_keys set retired_at = @now, publish_until = @publishUntil where kid = @kid'),
+    activateKey: db.prepare(
+      `insert into signing_keys (kid, alg, public_jwk, created_at) values (@kid, @alg, @publicJwk, @now)
+       on conflict (kid) do update set retired_at = null, publish_until = null`,
+    ),
     saveConsent: db.prepare(
       `insert into consents (actor_id, client_id, scopes, granted_at) values (@actorId, @clientId, @scopes, @now)
        on conflict (actor_id, client_id) do update set scopes = excluded.scopes, granted_at = excluded.granted_at`,
@@ -71,74 +102,10 @@ const on = (db: Sqlite.Database) => {
   return s;
 };
 
-export interface NewSession {
-  hash: string;
-  id: string;
-  actorId: string;
-  deviceId: string;
-  authTime: number;
-  amr: string[];
-  expiresAt: number;
-}
 
-/** The device a request came from, as recorded when someone signs in on it. */
-export interface DeviceSeen {
-  id: string;
-  userAgent: string;
-  ip: string;
-}
-
-/** What a finished sign-in writes besides completing its attempt. */
-export interface Finish {
-  device: DeviceSeen;
-  /** Hash of the live session carried on (SSO). */
-  touch?: string;
-  /** The session a fresh sign-in replaces. */
-  end?: { hash: string; sid: string };
-  create?: NewSession;
-  /** The authorization code or the internal-client cookie token. */
-  token: TokenValues;
-}
-
-export interface NewAttempt {
-  id: string;
-  clientId: string;
-  deviceId: string;
-  actorId: string | null;
-  request: Record<string, unknown>;
-  createdAt: number;
-  expiresAt: number;
-}
-
-/** Everything one step of a sign-in (one request, one form post) changes: one command, one transaction. */
-export interface AttemptChange {
-  attemptId: string;
-  now: number;
-  /** Create the attempt first (the step at /authorize). */
-  create?: NewAttempt;
-  /** The actor this step names; another actor than the stored one starts the attempt afresh. */
-  actorId?: string;
-  /** A factor passed in this step: appended to the attempt's, and remembered for the device. */
-  passed?: { factor: string; device: DeviceSeen };
-  /** Consent given in this step, for the attempt's client: the scopes join those granted before. */
-  consent?: { scopes: string[] };
-  /** A new hash of the actor's password (stronger argon2 parameters). */
-  rehash?: string;
-  /** End the attempt: with what the client gets, or 'denied'. */
-  finish?: Finish | 'denied';
-}
-
-interface ExchangeArgs {
-  hash: string;
-  clientId: string;
-  now: number;
-  tokens: TokenValues[];
-}
-/** ok; used: presented before (its grant is now revoked); invalid: unknown, another client's, revoked or expired. */
-export type ExchangeResult = 'ok' | 'used' | 'invalid';
 
 /** Consume a single-use token of `kind` and store what it is exchanged for; a second use revokes its grant. */
-function exchangeOnce(db: Sqlite.Database, kind: TokenKindName, args: ExchangeArgs): ExchangeResult {
+function exchangeOnce(db: Sqlite.Database, kind: TokenKind, args: Exchange): ExchangeResult {
   const s = on(db);
   const token = s.tokenByHash.get(args.hash) as { kind: string; client_id: string; grant_id: string | null; consumed_at: number | null; revoked_at: number | null; expires_at: number } | undefined;
   if (!token || token.kind !== kind || token.client_id !== args.clientId) return 'invalid';
@@ -153,8 +120,8 @@ function exchangeOnce(db: Sqlite.Database, kind: TokenKindName, args: ExchangeAr
 }
 
 export const WRITES = {
-  insertToken(db: Sqlite.Database, token: TokenValues): void {
-    on(db).insertToken.run({ ...token, data: token.data === null ? null : JSON.stringify(token.data) });
+  insertToken(db: Sqlite.Database, token: NewToken): void {
+    on(db).insertToken.run(tokenRow(token));
   },
   /** Returns whether the token was active before. */
   revokeToken(db: Sqlite.Database, args: { hash: string; now: number }): boolean {
@@ -168,18 +135,18 @@ export const WRITES = {
    * Redeem an authorization code: mark it consumed and store the tokens it buys, in one
    * transaction. A code seen again revokes everything its grant issued (RFC 6749 4.1.2).
    */
-  redeemCode(db: Sqlite.Database, args: ExchangeArgs): ExchangeResult {
+  redeemCode(db: Sqlite.Database, args: Exchange): ExchangeResult {
     return exchangeOnce(db, 'authorization_code', args);
   },
   /**
    * Rotate a refresh token: consume it and store its successors. Presenting a rotated one
    * again revokes the whole grant (RFC 9700 4.14.2).
    */
-  rotateRefreshToken(db: Sqlite.Database, args: ExchangeArgs): ExchangeResult {
+  rotateRefreshToken(db: Sqlite.Database, args: Exchange): ExchangeResult {
     return exchangeOnce(db, 'refresh_token', args);
   },
   /** A device gets its row (or its last-seen update) when someone signs in on it. */
-  upsertDevice(db: Sqlite.Database, args: DeviceSeen & { now: number }): void {
+  upsertDevice(db: Sqlite.Database, args: { id: string; userAgent: string; ip: string; now: number }): void {
     on(db).upsertDevice.run(args);
   },
   /**
@@ -233,13 +200,46 @@ export const WRITES = {
     on(db).endSession.run({ hash: args.hash, now: args.now });
     on(db).endSessionTokens.run({ sid: args.sid, now: args.now });
   },
+  blockDevice(db: Sqlite.Database, args: { id: string; now: number }): void {
+    on(db).blockDevice.run(args);
+  },
+  saveClient(db: Sqlite.Database, args: { record: ClientRecord; now: number }): void {
+    const { record } = args;
+    on(db).saveClient.run({
+      ...record,
+      redirectUris: JSON.stringify(record.redirectUris),
+      postLogoutRedirectUris: JSON.stringify(record.postLogoutRedirectUris),
+      settings: JSON.stringify(record.overrides),
+      seeded: record.seeded ? 1 : 0,
+      now: args.now,
+    });
+  },
+  deleteClient(db: Sqlite.Database, args: { id: string }): void {
+    on(db).deleteClient.run(args.id);
+  },
+  /** An actor and its email address, together (a taken nickname or address fails the whole command). */
+  createActor(db: Sqlite.Database, args: { id: string; publicUuid: string; nickname: string | null; name: string | null; passwordHash: string | null; scopes: string[]; email: string | null; emailVerified: boolean; now: number }): void {
+    const s = on(db);
+    s.insertActor.run({ ...args, passwordChangedAt: args.passwordHash ? args.now : null, scopes: JSON.stringify(args.scopes) });
+    if (args.email) s.insertEmail.run({ actorId: args.id, address: args.email, verifiedAt: args.emailVerified ? args.now : null, now: args.now });
+  },
+  setSetting(db: Sqlite.Database, args: { key: string; value: unknown; now: number }): void {
+    on(db).setSetting.run({ key: args.key, value: JSON.stringify(args.value), now: args.now });
+  },
+  /** Record the active signing keys; every other key still active is retired and published until `publishUntil`. */
+  activateKeys(db: Sqlite.Database, args: { keys: Array<{ kid: string; alg: string; publicJwk: Record<string, unknown> }>; now: number; publishUntil: number }): void {
+    const s = on(db);
+    const active = new Set(args.keys.map((key) => key.kid));
+    for (const { kid } of s.activeKeys.all() as Array<{ kid: string }>) if (!active.has(kid)) s.retireKey.run({ kid, now: args.now, publishUntil: args.publishUntil });
+    for (const key of args.keys) s.activateKey.run({ ...key, publicJwk: JSON.stringify(key.publicJwk), now: args.now });
+  },
   /**
    * The sweep: attempts as soon as they expire (anyone can start one), tokens and sessions
    * that expired before `before` (kept a while so replays are still recognised), and
    * unblocked devices not seen since `devicesBefore` (their cookie has expired). Returns how
    * many tokens went.
    */
-  deleteExpired(db: Sqlite.Database, args: { now: number; before: number; devicesBefore: number }): number {
+  deleteExpired(db: Sqlite.Database, args: Sweep): number {
     const s = on(db);
     s.deleteExpiredAttempts.run({ now: args.now });
     s.deleteExpiredSessions.run({ before: args.before });

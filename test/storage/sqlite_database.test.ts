@@ -2,9 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
-import { openDatabase } from '../src/storage/db.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
-import { tempDir } from './helpers/app.js';
+import { openDatabase } from '../../src/storage/sqlite/db.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { tempDir } from '../helpers/app.js';
 
 t.test('migrations on an empty file create every table, with the pragmas set', async (t) => {
   const file = path.join(tempDir(t), 'nested', 'masks.sqlite3');
@@ -37,7 +37,7 @@ t.test('group commit: writes of one tick go as one batch to the writer thread an
   const file = path.join(tempDir(t), 'g.sqlite3');
   const db = openDatabase(file);
   t.teardown(() => db.close());
-  db.sqlite.prepare("insert into clients (id, name) values ('c', 'C')").run();
+  db.sqlite.prepare("insert into clients (id, name, created_at, updated_at) values ('c', 'C', 1, 1)").run();
   const token = (hash: string) => ({
     id: `id-${hash}`,
     kind: 'access_token' as const,
@@ -48,7 +48,8 @@ t.test('group commit: writes of one tick go as one batch to the writer thread an
     grantType: 'client_credentials',
     scope: '',
     format: 'opaque' as const,
-    data: { sub: 'c' },
+    sub: 'c',
+    sid: null,
     createdAt: 1,
     expiresAt: 2,
   });
@@ -61,7 +62,7 @@ t.test('group commit: writes of one tick go as one batch to the writer thread an
   t.equal(db.durable.stats.writes - before.writes, 51);
   const other = new Sqlite(file, { readonly: true });
   t.equal(other.prepare('select count(*) from tokens').pluck().get(), 50, 'visible to another connection once resolved');
-  t.same(JSON.parse(other.prepare("select data from tokens where hash = 'h1'").pluck().get() as string), { sub: 'c' });
+  t.equal(other.prepare("select sub from tokens where hash = 'h1'").pluck().get(), 'c');
   other.close();
   t.equal(await db.durable.run('revokeGrant', { grantId: 'g', now: 5 }), 50);
   t.equal(await db.durable.run('revokeToken', { hash: 'h1', now: 6 }), false, 'already revoked');
@@ -70,9 +71,9 @@ t.test('group commit: writes of one tick go as one batch to the writer thread an
 t.test('closing waits for queued writes', async (t) => {
   const file = path.join(tempDir(t), 'c.sqlite3');
   const db = openDatabase(file);
-  db.sqlite.prepare("insert into clients (id, name) values ('c', 'C')").run();
+  db.sqlite.prepare("insert into clients (id, name, created_at, updated_at) values ('c', 'C', 1, 1)").run();
   const write = db.durable.run('insertToken', {
-    id: 'late', kind: 'access_token', hash: 'late', clientId: 'c', actorId: null, grantId: null, grantType: 'x', scope: '', format: 'opaque', data: null, createdAt: 1, expiresAt: 2,
+    id: 'late', kind: 'access_token', hash: 'late', clientId: 'c', actorId: null, grantId: null, grantType: 'x', scope: '', format: 'opaque', sub: null, sid: null, createdAt: 1, expiresAt: 2,
   });
   await db.close();
   await write;
@@ -89,4 +90,34 @@ t.test('foreign keys are enforced', async (t) => {
     () => db.sqlite.prepare("insert into tokens (id, kind, hash, client_id, grant_type, created_at, expires_at) values ('a', 'access_token', 'h', 'missing-client', 'x', 0, 1)").run(),
     /FOREIGN KEY constraint failed/,
   );
+});
+
+t.test('upgrading an installation keeps every row: table rebuilds do not cascade into their children', async (t) => {
+  const { cpSync, writeFileSync } = await import('node:fs');
+  const dir = tempDir(t);
+  const older = path.join(dir, 'migrations');
+  cpSync(path.join(PACKAGE_ROOT, 'db'), older, { recursive: true });
+  const journal = JSON.parse(readFileSync(path.join(older, 'meta', '_journal.json'), 'utf8'));
+  const before = journal.entries.findIndex((e: { tag: string }) => e.tag === '0004_store_boundary');
+  t.ok(before > 0, 'the migration that rebuilds actors and clients');
+  writeFileSync(path.join(older, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, before) }));
+  const file = path.join(dir, 'old.sqlite3');
+  const old = openDatabase(file, { migrationsFolder: older });
+  old.sqlite.exec(`
+    insert into clients (id, name) values ('web', 'Web');
+    insert into actors (id, public_uuid, nickname) values ('a1', 'u1', 'alice');
+    insert into emails (actor_id, address) values ('a1', 'alice@example.com');
+    insert into tokens (id, kind, hash, client_id, actor_id, grant_type, data, created_at, expires_at) values ('t1', 'refresh_token', 'h1', 'web', 'a1', 'x', '{"sub":"s"}', 1, 2);
+    insert into devices (id, created_at, last_seen_at) values ('d1', 1, 1);
+    insert into sessions (hash, id, actor_id, device_id, auth_time, created_at, last_seen_at, expires_at) values ('sh', 's1', 'a1', 'd1', 1, 1, 1, 2);
+    insert into consents (actor_id, client_id, scopes, granted_at) values ('a1', 'web', '[]', 1);
+  `);
+  await old.close();
+  const upgraded = openDatabase(file);
+  t.teardown(() => upgraded.close());
+  for (const table of ['clients', 'actors', 'emails', 'tokens', 'sessions', 'consents']) {
+    t.equal(upgraded.sqlite.prepare(`select count(*) from ${table}`).pluck().get(), 1, `${table} kept`);
+  }
+  t.equal(upgraded.sqlite.pragma('foreign_keys', { simple: true }), 1, 'foreign keys on again');
+  t.equal(upgraded.sqlite.pragma('integrity_check', { simple: true }), 'ok');
 });

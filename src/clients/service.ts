@@ -1,0 +1,164 @@
+/**
+ * Saving clients: one copy of every rule, for whoever saves them (the boot's management
+ * client and seeds, the CLI and next the management API). A client's id, type, secret,
+ * redirect URIs, scopes and checks are judged before anything is written; a confidential
+ * client without a secret keeps its stored one or gets a random 256-bit one, returned to be
+ * shown once; a record that would not change is not rewritten.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { CHECKS } from '../checks/pipeline.js';
+import { CLIENT_SETTING_KEYS, CLIENT_TYPES, effectiveSettings, type ClientOverrides, type ClientSettings } from '../config/schema.js';
+import type { Masks } from '../context.js';
+import { InputError } from '../errors.js';
+import type { Client, ClientRecord, ClientType } from '../model.js';
+import { redirectUriProblem } from '../oauth/redirect_uris.js';
+import { isScopeToken } from '../oauth/scopes.js';
+import { randomToken } from '../security/secrets.js';
+
+/** The built-in management client: masks' own, never seeded or added from outside. */
+export const MANAGEMENT_CLIENT_ID = 'manage';
+
+/** What saving a client needs of a masks (the CLI opens no more than this). */
+export type ClientStores = Pick<Masks, 'config' | 'store' | 'keyed'>;
+
+export interface ClientInput {
+  id: string;
+  name?: string | undefined;
+  secret?: string | undefined;
+  redirect_uris?: string[] | undefined;
+  post_logout_redirect_uris?: string[] | undefined;
+  /** What this client sets itself; the rest comes from the `clients.*` defaults. */
+  overrides: ClientOverrides;
+}
+
+export interface SavedClient {
+  client: Client;
+  /** A generated secret, to be shown once. */
+  secret?: string;
+  /** Whether anything was written. */
+  changed: boolean;
+}
+
+const CLIENT_ID = /^[A-Za-z0-9._~-]{1,255}$/;
+export const SECRET_MIN_CHARS = 32;
+export const SECRET_MAX_CHARS = 512;
+
+/** The checks masks can run today (the pipeline's registry). */
+const runnableChecks = (): string[] => Object.keys(CHECKS);
+
+/** The overrides among the keys of a seed, a CLI input or an API body. */
+export function pickOverrides(input: Record<string, unknown>): ClientOverrides {
+  return Object.fromEntries(CLIENT_SETTING_KEYS.filter((key) => input[key] !== undefined).map((key) => [key, input[key]])) as ClientOverrides;
+}
+
+function idProblem(id: string): string | undefined {
+  return CLIENT_ID.test(id) ? undefined : 'the id must be 1 to 255 letters, digits and . _ ~ -';
+}
+
+function typeProblem(type: string): string | undefined {
+  return (CLIENT_TYPES as readonly string[]).includes(type) ? undefined : `client_type must be one of ${CLIENT_TYPES.join(', ')}, got ${JSON.stringify(type)}`;
+}
+
+function secretProblem(type: ClientType, secret: string | undefined): string | undefined {
+  if (secret === undefined) return undefined;
+  if (type !== 'confidential') return 'only confidential clients have a secret';
+  if (secret.length < SECRET_MIN_CHARS) return `the secret must be at least ${SECRET_MIN_CHARS} characters`;
+  if (secret.length > SECRET_MAX_CHARS) return `the secret must be at most ${SECRET_MAX_CHARS} characters`;
+  return undefined;
+}
+
+function redirectUrisProblem(type: ClientType, input: ClientInput): string | undefined {
+  for (const uri of [...(input.redirect_uris ?? []), ...(input.post_logout_redirect_uris ?? [])]) {
+    const problem = redirectUriProblem(uri, type);
+    if (problem) return `redirect URI ${JSON.stringify(uri)} ${problem}`;
+  }
+  return undefined;
+}
+
+function scopesProblem(settings: ClientSettings): string | undefined {
+  const bad = [...settings.scopes.allowed, ...settings.scopes.required].find((scope) => !isScopeToken(scope));
+  return bad === undefined ? undefined : `scope ${JSON.stringify(bad)} has characters outside RFC 6749 3.3`;
+}
+
+/** A check masks cannot run yet would turn every sign-in away: refused when the client is saved. */
+function checksProblem(settings: ClientSettings, overrides: ClientOverrides): string | undefined {
+  const runnable = runnableChecks();
+  const missing = settings.checks.find((check) => !runnable.includes(check));
+  if (missing === undefined) return undefined;
+  const from = overrides.checks === undefined ? ' (from clients.checks)' : '';
+  return `check "${missing}"${from} is not available yet (masks can run ${runnable.join(', ')})`;
+}
+
+/** Why this client cannot be saved, for the operator; undefined when it can. `defaults` are the `clients.*` settings. */
+export function clientProblem(defaults: ClientSettings, input: ClientInput): string | undefined {
+  const problem = idProblem(input.id) ?? typeProblem(input.overrides.client_type ?? defaults.client_type);
+  if (problem) return problem;
+  const settings = effectiveSettings(defaults, input.overrides);
+  return (
+    secretProblem(settings.client_type, input.secret) ??
+    redirectUrisProblem(settings.client_type, input) ??
+    scopesProblem(settings) ??
+    checksProblem(settings, input.overrides)
+  );
+}
+
+/** The secret hash to store: the given secret's, else the stored one, else a new random secret's (returned). */
+function secretFor(masks: ClientStores, type: ClientType, given: string | undefined, existing: Client | undefined): { secretHash: string | null; secret?: string } {
+  if (type !== 'confidential') return { secretHash: null };
+  if (given !== undefined) return { secretHash: masks.keyed.hash(given) };
+  if (existing?.secretHash) return { secretHash: existing.secretHash };
+  const secret = randomToken();
+  return { secretHash: masks.keyed.hash(secret), secret };
+}
+
+const recordOf = (client: Client): ClientRecord => ({
+  id: client.id,
+  name: client.name,
+  secretHash: client.secretHash,
+  redirectUris: client.redirectUris,
+  postLogoutRedirectUris: client.postLogoutRedirectUris,
+  overrides: client.overrides,
+  seeded: client.seeded,
+});
+
+/**
+ * Validate and save a client (insert or replace), `seeded` when masks.yml declares it.
+ * What the input leaves out (name, URIs, secret) is kept from the stored client.
+ * A broken rule is an InputError naming the client.
+ */
+export async function saveClient(masks: ClientStores, input: ClientInput, seeded: boolean): Promise<SavedClient> {
+  const problem = clientProblem(masks.config.clients, input);
+  if (problem) throw new InputError(problem).about(`client "${input.id}"`);
+  const existing = await masks.store.clients.find(input.id);
+  const type = effectiveSettings(masks.config.clients, input.overrides).client_type;
+  const { secretHash, secret } = secretFor(masks, type, input.secret, existing);
+  const record: ClientRecord = {
+    id: input.id,
+    name: input.name ?? existing?.name ?? input.id,
+    secretHash,
+    redirectUris: input.redirect_uris ?? existing?.redirectUris ?? [],
+    postLogoutRedirectUris: input.post_logout_redirect_uris ?? existing?.postLogoutRedirectUris ?? [],
+    overrides: input.overrides,
+    seeded,
+  };
+  if (existing && isDeepStrictEqual(recordOf(existing), record)) return { client: existing, changed: false };
+  return { client: await masks.store.clients.save(record), changed: true, ...(secret ? { secret } : {}) };
+}
+
+/** The management client is masks' own: refused wherever a client comes from outside. */
+export function refuseManagementClient(id: string): void {
+  if (id === MANAGEMENT_CLIENT_ID) throw new InputError(`client "${id}" is the built-in management client; masks keeps it`);
+}
+
+/**
+ * Add a new client (the CLI, next the management API): never the management client, one
+ * masks.yml declares (the next boot would make it match the file), or one that exists.
+ */
+export async function addClient(masks: ClientStores, input: ClientInput): Promise<SavedClient> {
+  refuseManagementClient(input.id);
+  if (masks.config.seeds.clients.some((seed) => seed.id === input.id)) {
+    throw new InputError(`client "${input.id}" is declared in masks.yml (seeds.clients); change it there`);
+  }
+  if (await masks.store.clients.find(input.id)) throw new InputError(`client "${input.id}" already exists`);
+  return saveClient(masks, input, false);
+}

@@ -1,0 +1,163 @@
+/**
+ * The domain: what masks stores and every layer speaks of, with no database driver in
+ * sight. Stores (src/storage/store.ts) read and write these; times are unix seconds.
+ */
+import type { ClientOverrides, ClientSettings } from './config/schema.js';
+import type { AuthorizationRequest } from './oauth/authorization_request.js';
+import type { PassedFactor } from './signin/factors.js';
+
+export type ClientType = ClientSettings['client_type'];
+
+export interface Client {
+  id: string;
+  name: string;
+  type: ClientType;
+  /** Keyed hash (HMAC-SHA-256 with the installation secret) of the client secret. */
+  secretHash: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** What this client sets itself. */
+  overrides: ClientOverrides;
+  /** Effective settings: defaults with the overrides applied. */
+  settings: ClientSettings;
+  /** Declared by masks.yml seeds (each boot makes it match the file). */
+  seeded: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What is stored of a client (its settings are derived from the overrides). */
+export interface ClientRecord {
+  id: string;
+  name: string;
+  secretHash: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  overrides: ClientOverrides;
+  seeded: boolean;
+}
+
+export interface Actor {
+  id: string;
+  /** Normalised (NFKC, lower case); null when the actor has none. */
+  nickname: string | null;
+  /** Random per-actor UUID for the public-uuid subject type. */
+  publicUuid: string;
+  name: string | null;
+  passwordHash: string | null;
+  scopes: string[];
+  emails: Array<{ address: string; verifiedAt: number | null }>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A new actor: identifiers already normalised, the password already hashed. */
+export interface NewActor {
+  nickname?: string | undefined;
+  email?: string | undefined;
+  name?: string | undefined;
+  passwordHash?: string | undefined;
+  scopes?: string[] | undefined;
+  emailVerified?: boolean | undefined;
+}
+
+export type TokenKind = 'access_token' | 'refresh_token' | 'authorization_code' | 'internal_token';
+
+/** What a signed-in grant remembers about the sign-in (kept with its code and refresh token). */
+export interface SignInFacts {
+  auth_time: number;
+  amr: string[];
+  /** The grant's absolute end (refresh_token_expires_in from the first issue); refresh tokens only. */
+  grant_expires_at?: number;
+}
+
+/** What an authorization code is bound to (RFC 6749 4.1.3, RFC 7636) besides its client. */
+export interface CodeBinding extends SignInFacts {
+  redirect_uri: string;
+  code_challenge: string | null;
+  nonce: string | null;
+  max_age: number | null;
+}
+
+interface TokenCommon {
+  /** The token's public identifier (JWT `jti`). */
+  id: string;
+  /** SHA-256 of the token string as handed out; the string itself is never stored. */
+  hash: string;
+  clientId: string;
+  actorId: string | null;
+  /** Ties together what one grant issued (revoked together on a replay). */
+  grantId: string | null;
+  grantType: string;
+  /** Space-separated, as in the protocol. */
+  scope: string;
+  format: 'opaque' | 'jwt';
+  /** The subject as the client sees it (client_id for client_credentials). */
+  sub: string | null;
+  /** The session the token was issued in (OIDC `sid`). */
+  sid: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A token as issued, by kind: what each kind carries besides the common columns. */
+export type NewToken =
+  | (TokenCommon & { kind: 'access_token' | 'internal_token' })
+  | (TokenCommon & { kind: 'refresh_token'; facts: SignInFacts })
+  | (TokenCommon & { kind: 'authorization_code'; binding: CodeBinding });
+
+/** A stored token: as issued, plus whether it was used up or revoked. */
+export type TokenRecord = NewToken & { consumedAt: number | null; revokedAt: number | null };
+
+export interface Device {
+  id: string;
+  userAgent: string;
+  ip: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** A blocked device is denied every sign-in. */
+  blockedAt: number | null;
+}
+
+/** Signed-in sessions of an actor on a device, known by the SHA-256 of the session cookie. */
+export interface Session {
+  hash: string;
+  id: string;
+  actorId: string;
+  deviceId: string;
+  /** When the actor last proved a credential (OIDC auth_time). */
+  authTime: number;
+  amr: string[];
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+}
+
+/** Steps of an attempt that are not factors. */
+export type AttemptStep = 'consent';
+
+export interface Attempt {
+  id: string;
+  clientId: string;
+  deviceId: string;
+  /** The actor the attempt belongs to, once a check has named them. */
+  actorId: string | null;
+  /** The validated authorization request; for internal clients only returnTo matters. */
+  request: AuthorizationRequest;
+  passed: PassedFactor[];
+  steps: AttemptStep[];
+  createdAt: number;
+  expiresAt: number;
+  completedAt: number | null;
+}
+
+/** A public signing key and how long it is published. */
+export interface SigningKeyRecord {
+  kid: string;
+  alg: 'RS256' | 'ES256';
+  publicJwk: Record<string, unknown>;
+  createdAt: number;
+  retiredAt: number | null;
+  publishUntil: number | null;
+}

@@ -1,0 +1,71 @@
+/** Actors (people and machines) and their email addresses, in SQLite. */
+import { randomUUID } from 'node:crypto';
+import { asc, eq, sql } from 'drizzle-orm';
+import type { Actor, NewActor } from '../../model.js';
+import { normaliseIdentifier } from '../normalise.js';
+import type { ActorStore } from '../store.js';
+import type { Database } from './db.js';
+import { actors, emails } from './schema.js';
+
+export class SqliteActors implements ActorStore {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => number,
+  ) {}
+
+  private load(row: typeof actors.$inferSelect | undefined): Actor | undefined {
+    if (!row) return undefined;
+    const addresses = this.db.orm.select().from(emails).where(eq(emails.actorId, row.id)).orderBy(asc(emails.id)).all();
+    return {
+      id: row.id,
+      nickname: row.nickname,
+      publicUuid: row.publicUuid,
+      name: row.name,
+      passwordHash: row.passwordHash,
+      scopes: row.scopes,
+      emails: addresses.map((e) => ({ address: e.address, verifiedAt: e.verifiedAt })),
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  private findSync(id: string): Actor | undefined {
+    return this.load(this.db.orm.select().from(actors).where(eq(actors.id, id)).get());
+  }
+
+  async find(id: string): Promise<Actor | undefined> {
+    return this.findSync(id);
+  }
+
+  async findByIdentifier(identifier: string): Promise<Actor | undefined> {
+    const key = normaliseIdentifier(identifier);
+    const byNickname = this.db.orm.select().from(actors).where(eq(actors.nickname, key)).get();
+    if (byNickname) return this.load(byNickname);
+    const email = this.db.orm.select().from(emails).where(eq(emails.address, key)).get();
+    return email ? this.findSync(email.actorId) : undefined;
+  }
+
+  async list(): Promise<Actor[]> {
+    return this.db.orm.select().from(actors).orderBy(asc(actors.createdAt), asc(actors.nickname)).all().map((row) => this.load(row)!);
+  }
+
+  async hasScope(scope: string): Promise<boolean> {
+    return this.db.orm.get(sql`select 1 as found from ${actors}, json_each(${actors.scopes}) where json_each.value = ${scope} limit 1`) !== undefined;
+  }
+
+  async create(input: NewActor): Promise<Actor> {
+    const id = randomUUID();
+    await this.db.durable.run('createActor', {
+      id,
+      publicUuid: randomUUID(),
+      nickname: input.nickname ? normaliseIdentifier(input.nickname) : null,
+      name: input.name ?? null,
+      passwordHash: input.passwordHash ?? null,
+      scopes: input.scopes ?? [],
+      email: input.email ? normaliseIdentifier(input.email) : null,
+      emailVerified: input.emailVerified ?? false,
+      now: this.clock(),
+    });
+    return this.findSync(id)!;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The SQLite store: one file, WAL, reads on the serving thread, every write a named
+ * command committed by the writer thread with group commit (durable.ts).
+ */
+import type { ClientSettings } from '../../config/schema.js';
+import type { Store } from '../store.js';
+import { SqliteActors } from './actors.js';
+import { SqliteClients } from './clients.js';
+import { openDatabase, type OpenOptions } from './db.js';
+import { SqliteSettings } from './settings.js';
+import { SqliteSignIns } from './sign_in.js';
+import { SqliteSigningKeys } from './signing_keys.js';
+import { SqliteTokens } from './tokens.js';
+
+export interface SqliteStoreOptions extends OpenOptions {
+  /** The `clients.*` defaults every client's overrides apply to. */
+  clientDefaults: ClientSettings;
+  clock: () => number;
+}
+
+export function openSqliteStore(file: string, options: SqliteStoreOptions): Store {
+  const db = openDatabase(file, options);
+  const ping = db.sqlite.prepare('select 1');
+  return {
+    clients: new SqliteClients(db, options.clientDefaults, options.clock),
+    actors: new SqliteActors(db, options.clock),
+    tokens: new SqliteTokens(db),
+    signIns: new SqliteSignIns(db),
+    signingKeys: new SqliteSigningKeys(db),
+    settings: new SqliteSettings(db),
+    sweep: (args) => db.durable.run('deleteExpired', args),
+    ping: async () => void ping.get(),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The one storage boundary: every read and every write of masks goes through a Store,
+ * async throughout, so that SQLite (embedded, the default) and a networked database can
+ * stand behind it alike. Every multi-step write is one named command and one transaction.
+ * Caches live inside the stores, so whoever revokes or ends something cannot forget to
+ * invalidate them. Nothing outside src/storage/ touches a database handle.
+ *
+ * test/storage/contract.ts is the suite any implementation must pass.
+ */
+import type { Actor, Attempt, Client, ClientRecord, Device, NewActor, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
+
+export interface ClientStore {
+  /** Cached briefly; a change made through this store is seen at once. */
+  find(id: string): Promise<Client | undefined>;
+  list(): Promise<Client[]>;
+  /** Insert or replace; returns the stored client. */
+  save(record: ClientRecord): Promise<Client>;
+  delete(id: string): Promise<void>;
+}
+
+export interface ActorStore {
+  find(id: string): Promise<Actor | undefined>;
+  /** By nickname or email address (normalised by the caller). */
+  findByIdentifier(identifier: string): Promise<Actor | undefined>;
+  list(): Promise<Actor[]>;
+  /** Does any actor hold this scope? */
+  hasScope(scope: string): Promise<boolean>;
+  /** Throws when a nickname or email is taken. */
+  create(actor: NewActor): Promise<Actor>;
+}
+
+/** ok; used: presented before (its grant is now revoked); invalid: unknown, another client's, revoked or expired. */
+export type ExchangeResult = 'ok' | 'used' | 'invalid';
+
+export interface Exchange {
+  /** SHA-256 of the presented code or refresh token. */
+  hash: string;
+  clientId: string;
+  now: number;
+  /** What it is exchanged for, stored in the same transaction. */
+  tokens: NewToken[];
+}
+
+export interface TokenStore {
+  /** By the SHA-256 of its value; cached briefly (every change through a store clears the cache). */
+  findByHash(hash: string): Promise<TokenRecord | undefined>;
+  /** The token with this value if it is one of `kinds` and usable now (not revoked, used or expired). */
+  live(value: string, kinds: readonly TokenKind[], now: number): Promise<TokenRecord | undefined>;
+  /** Store a newly issued token; resolves once it is durable. */
+  insert(token: NewToken): Promise<void>;
+  revoke(hash: string, now: number): Promise<void>;
+  revokeGrant(grantId: string, now: number): Promise<void>;
+  /** Redeem a code once and store what it buys; a second use revokes its grant (RFC 6749 4.1.2). */
+  redeemCode(exchange: Exchange): Promise<ExchangeResult>;
+  /** Rotate a refresh token once; presenting a rotated one again revokes the grant (RFC 9700 4.14.2). */
+  rotateRefreshToken(exchange: Exchange): Promise<ExchangeResult>;
+}
+
+/** The device a request came from, as recorded when someone signs in on it. */
+export interface DeviceSeen {
+  id: string;
+  userAgent: string;
+  ip: string;
+}
+
+/** A session as a finished sign-in creates it (its times come from the command's `now`). */
+export type NewSession = Omit<Session, 'createdAt' | 'lastSeenAt' | 'endedAt'>;
+
+/** What a finished sign-in writes besides completing its attempt. */
+export interface Finish {
+  device: DeviceSeen;
+  /** Hash of the live session carried on (SSO). */
+  touch?: string;
+  /** The session a fresh sign-in replaces. */
+  end?: { hash: string; sid: string };
+  create?: NewSession;
+  /** The authorization code or the internal-client cookie token. */
+  token: NewToken;
+}
+
+export interface NewAttempt {
+  id: string;
+  clientId: string;
+  deviceId: string;
+  actorId: string | null;
+  request: Attempt['request'];
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Everything one step of a sign-in (one request, one form post) changes: one command, one transaction. */
+export interface AttemptChange {
+  attemptId: string;
+  now: number;
+  /** Create the attempt first (the step at /authorize). */
+  create?: NewAttempt;
+  /** The actor this step names; another actor than the stored one starts the attempt afresh. */
+  actorId?: string;
+  /** A factor passed in this step: appended to the attempt's, and remembered for the device. */
+  passed?: { factor: string; device: DeviceSeen };
+  /** Consent given in this step, for the attempt's client: the scopes join those granted before. */
+  consent?: { scopes: string[] };
+  /** A new hash of the actor's password (stronger argon2 parameters). */
+  rehash?: string;
+  /** End the attempt: with what the client gets, or 'denied'. */
+  finish?: Finish | 'denied';
+}
+
+export interface SignInStore {
+  /** A device's record; none until someone has signed in on it. */
+  device(id: string): Promise<Device | undefined>;
+  attempt(id: string): Promise<Attempt | undefined>;
+  /** By the SHA-256 of the session cookie. */
+  session(hash: string): Promise<Session | undefined>;
+  /** When the actor last passed a factor of `kind` on the device after `since`, and for which client. */
+  lastFactor(actorId: string, deviceId: string, kind: string, since: number): Promise<{ passedAt: number; clientId: string } | undefined>;
+  consentedScopes(actorId: string, clientId: string): Promise<string[]>;
+  /**
+   * One step of a sign-in (see AttemptChange). Returns false, writing nothing, when the
+   * attempt is unknown or already finished: each attempt finishes once.
+   */
+  advanceAttempt(change: AttemptChange): Promise<boolean>;
+  /** End a session and revoke the internal-client cookies issued in it. */
+  endSession(hash: string, sid: string, now: number): Promise<void>;
+  blockDevice(id: string, now: number): Promise<void>;
+}
+
+export interface SigningKeyStore {
+  /** The keys published at `now`: active ones and retired ones still within publishUntil, newest first. */
+  published(now: number): Promise<SigningKeyRecord[]>;
+  /** Record the active keys; every other key still active is retired and published until `publishUntil`. */
+  activate(keys: Array<Pick<SigningKeyRecord, 'kid' | 'alg' | 'publicJwk'>>, now: number, publishUntil: number): Promise<void>;
+}
+
+export interface SettingStore {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, now: number): Promise<void>;
+}
+
+export interface Sweep {
+  now: number;
+  /** Tokens and sessions that expired before this go. */
+  before: number;
+  /** Unblocked devices not seen since this go. */
+  devicesBefore: number;
+}
+
+export interface Store {
+  clients: ClientStore;
+  actors: ActorStore;
+  tokens: TokenStore;
+  signIns: SignInStore;
+  signingKeys: SigningKeyStore;
+  settings: SettingStore;
+  /** Delete what has expired (attempts at once, tokens and sessions after `before`); returns how many tokens went. */
+  sweep(args: Sweep): Promise<number>;
+  /** Resolves while the database answers (readiness). */
+  ping(): Promise<void>;
+  /** Wait for pending writes and close. */
+  close(): Promise<void>;
+}

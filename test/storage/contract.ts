@@ -1,0 +1,198 @@
+/**
+ * The store contract: what every Store implementation must do (src/storage/store.ts).
+ * `storeContract` runs it against a factory; test/storage/sqlite.test.ts runs it on SQLite
+ * files, and a networked implementation runs the same suite.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Test } from 'tap';
+import type { ClientSettings } from '../../src/config/schema.js';
+import type { NewToken } from '../../src/model.js';
+import type { Store } from '../../src/storage/store.js';
+
+/** A fresh, empty, migrated store; `reopen` closes it and opens the same data again. */
+export interface StoreFactory {
+  open(t: Test, clientDefaults: ClientSettings, clock: () => number): Promise<{ store: Store; reopen(): Promise<Store> }>;
+}
+
+const T0 = 1_800_000_000;
+
+function token(overrides: Partial<NewToken> & Pick<NewToken, 'kind'>): NewToken {
+  const base = { id: randomUUID(), hash: randomUUID(), clientId: 'web', actorId: null, grantId: null, grantType: 'authorization_code', scope: 'openid', format: 'opaque' as const, sub: 'sub-1', sid: null, createdAt: T0, expiresAt: T0 + 600 };
+  return { ...base, ...overrides } as NewToken;
+}
+
+export function storeContract(t: Test, factory: StoreFactory, clientDefaults: ClientSettings) {
+  let now = T0;
+  const clock = () => now;
+  const open = async (t: Test) => {
+    now = T0;
+    const opened = await factory.open(t, clientDefaults, clock);
+    await opened.store.clients.save({ id: 'web', name: 'Web', secretHash: null, redirectUris: ['https://web.example/cb'], postLogoutRedirectUris: [], overrides: { client_type: 'confidential' }, seeded: false });
+    return opened;
+  };
+
+  t.test('clients: save, find (merged over the defaults), list, change at once, delete', async (t) => {
+    const { store } = await open(t);
+    const web = (await store.clients.find('web'))!;
+    t.equal(web.type, 'confidential');
+    t.equal(web.settings.access_token_expires_in, clientDefaults.access_token_expires_in, 'inherits the defaults');
+    t.same(web.redirectUris, ['https://web.example/cb']);
+    t.equal(web.createdAt, T0, 'times come from the clock given, not the database');
+    t.equal(await store.clients.find('missing'), undefined);
+    now += 10;
+    await store.clients.save({ ...web, name: 'Web 2', overrides: { client_type: 'public' } });
+    const changed = (await store.clients.find('web'))!;
+    t.equal(changed.name, 'Web 2', 'a save is seen at once, cache or not');
+    t.equal(changed.type, 'public');
+    t.equal(changed.updatedAt, T0 + 10);
+    t.same((await store.clients.list()).map((c) => c.id), ['web']);
+    await store.clients.delete('web');
+    t.equal(await store.clients.find('web'), undefined, 'a delete is seen at once');
+  });
+
+  t.test('actors: create, find by id, nickname or email (normalised), taken identifiers refused, scopes', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'Alice', email: 'Alice@Example.com', passwordHash: 'hash', scopes: ['staff'], emailVerified: true });
+    t.equal(alice.nickname, 'alice');
+    t.same(alice.emails, [{ address: 'alice@example.com', verifiedAt: T0 }]);
+    t.same(await store.actors.find(alice.id), alice);
+    t.equal((await store.actors.findByIdentifier('ALICE'))?.id, alice.id);
+    t.equal((await store.actors.findByIdentifier('alice@example.com'))?.id, alice.id);
+    t.equal(await store.actors.findByIdentifier('nobody'), undefined);
+    await t.rejects(store.actors.create({ nickname: 'alice' }), 'a taken nickname');
+    await t.rejects(store.actors.create({ nickname: 'other', email: 'alice@example.com' }), 'a taken email');
+    t.equal(await store.actors.findByIdentifier('other'), undefined, 'a refused actor is not half-written');
+    t.equal(await store.actors.hasScope('staff'), true);
+    t.equal(await store.actors.hasScope('masks:manage'), false);
+    t.equal((await store.actors.list()).length, 1);
+  });
+
+  t.test('tokens: each kind round-trips with what it carries; live() says what is usable', async (t) => {
+    const { store } = await open(t);
+    const code = token({ kind: 'authorization_code', sid: 'sid-1', binding: { redirect_uri: 'https://web.example/cb', code_challenge: null, nonce: 'n', max_age: null, auth_time: T0, amr: ['pwd'] } });
+    const refresh = token({ kind: 'refresh_token', grantId: 'g1', facts: { auth_time: T0, amr: ['pwd'], grant_expires_at: T0 + 1000 } });
+    const access = token({ kind: 'access_token', grantId: 'g1', format: 'jwt' });
+    for (const item of [code, refresh, access]) await store.tokens.insert(item);
+    t.match(await store.tokens.findByHash(code.hash), { ...code, consumedAt: null, revokedAt: null });
+    t.match(await store.tokens.findByHash(refresh.hash), { kind: 'refresh_token', facts: refresh.kind === 'refresh_token' ? refresh.facts : {} });
+    t.match(await store.tokens.findByHash(access.hash), { kind: 'access_token', format: 'jwt', sub: 'sub-1' });
+    t.equal(await store.tokens.findByHash('nope'), undefined);
+    const { sha256 } = await import('../../src/security/secrets.js');
+    const value = 'the-token-value';
+    await store.tokens.insert(token({ kind: 'access_token', hash: sha256(value) }));
+    t.ok(await store.tokens.live(value, ['access_token'], T0));
+    t.equal(await store.tokens.live(value, ['refresh_token'], T0), undefined, 'another kind');
+    t.equal(await store.tokens.live(value, ['access_token'], T0 + 600), undefined, 'expired');
+    await store.tokens.revoke(sha256(value), T0 + 1);
+    t.equal(await store.tokens.live(value, ['access_token'], T0), undefined, 'a revocation is seen at once, cache or not');
+    await store.tokens.revokeGrant('g1', T0 + 2);
+    t.equal((await store.tokens.findByHash(refresh.hash))?.revokedAt, T0 + 2);
+    t.equal((await store.tokens.findByHash(access.hash))?.revokedAt, T0 + 2);
+  });
+
+  t.test('codes redeem once: twenty at once, one wins; a replay revokes the grant', async (t) => {
+    const { store } = await open(t);
+    const code = token({ kind: 'authorization_code', grantId: 'g', binding: { redirect_uri: 'x', code_challenge: null, nonce: null, max_age: null, auth_time: T0, amr: ['pwd'] } });
+    await store.tokens.insert(code);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => store.tokens.redeemCode({ hash: code.hash, clientId: 'web', now: T0 + 1, tokens: [token({ kind: 'access_token', grantId: 'g' })] })),
+    );
+    t.equal(outcomes.filter((o) => o === 'ok').length, 1);
+    t.equal(outcomes.filter((o) => o === 'used').length, 19);
+    t.equal((await store.tokens.findByHash(code.hash))?.consumedAt, T0 + 1);
+    const { sha256 } = await import('../../src/security/secrets.js');
+    void sha256;
+    t.equal(await store.tokens.redeemCode({ hash: 'unknown', clientId: 'web', now: T0, tokens: [] }), 'invalid');
+    const other = token({ kind: 'authorization_code', binding: { redirect_uri: 'x', code_challenge: null, nonce: null, max_age: null, auth_time: T0, amr: [] } });
+    await store.tokens.insert(other);
+    t.equal(await store.tokens.redeemCode({ hash: other.hash, clientId: 'someone-else', now: T0, tokens: [] }), 'invalid', "another client's code");
+    t.equal(await store.tokens.redeemCode({ hash: other.hash, clientId: 'web', now: T0 + 600, tokens: [] }), 'invalid', 'expired');
+    const rt = token({ kind: 'refresh_token', grantId: 'r', facts: { auth_time: T0, amr: [], grant_expires_at: T0 + 1000 } });
+    await store.tokens.insert(rt);
+    const next = token({ kind: 'refresh_token', grantId: 'r', facts: { auth_time: T0, amr: [], grant_expires_at: T0 + 1000 } });
+    t.equal(await store.tokens.rotateRefreshToken({ hash: rt.hash, clientId: 'web', now: T0 + 2, tokens: [next] }), 'ok');
+    t.equal(await store.tokens.rotateRefreshToken({ hash: rt.hash, clientId: 'web', now: T0 + 3, tokens: [] }), 'used');
+    t.equal((await store.tokens.findByHash(next.hash))?.revokedAt, T0 + 3, 'the replay revoked the newest refresh token of the grant');
+  });
+
+  t.test('sign-in attempts: one command per step; the actor binds; factors append; consent merges; finish once', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'alice' });
+    const bob = await store.actors.create({ nickname: 'bob' });
+    const request = { clientId: 'web', redirectUri: 'https://web.example/cb', scope: ['openid', 'email'], prompt: [] };
+    const device = { id: 'dev-1', userAgent: 'ua', ip: '127.0.0.1' };
+    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0, create: { id: 'a1', clientId: 'web', deviceId: device.id, actorId: null, request, createdAt: T0, expiresAt: T0 + 3600 } }));
+    t.equal(await store.signIns.device(device.id), undefined, 'starting an attempt writes no device');
+    t.match(await store.signIns.attempt('a1'), { id: 'a1', actorId: null, request, passed: [], steps: [], completedAt: null });
+    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 1, actorId: bob.id, passed: { factor: 'password', device } }));
+    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 2, actorId: bob.id, consent: { scopes: ['openid'] } }));
+    t.match(await store.signIns.attempt('a1'), { actorId: bob.id, passed: [{ factor: 'password', at: T0 + 1 }], steps: ['consent'] });
+    t.ok(await store.signIns.device(device.id), 'a passed factor records the device');
+    t.same(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), { passedAt: T0 + 1, clientId: 'web' });
+    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 3, actorId: alice.id, passed: { factor: 'password', device } }));
+    t.match(await store.signIns.attempt('a1'), { actorId: alice.id, passed: [{ factor: 'password', at: T0 + 3 }], steps: [] }, 'another actor starts afresh');
+    // Two steps at once (two tabs): neither factor is lost.
+    await Promise.all([
+      store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 4, actorId: alice.id, passed: { factor: 'password', device } }),
+      store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 5, actorId: alice.id, consent: { scopes: ['openid'] } }),
+    ]);
+    t.equal((await store.signIns.attempt('a1'))!.passed.length, 2);
+    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 6, actorId: alice.id, consent: { scopes: ['email'] } }));
+    t.same((await store.signIns.consentedScopes(alice.id, 'web')).sort(), ['email', 'openid'], 'consent joins what was granted before');
+    const code = token({ kind: 'authorization_code', actorId: alice.id, binding: { redirect_uri: 'x', code_challenge: null, nonce: null, max_age: null, auth_time: T0, amr: ['pwd'] } });
+    const session = { hash: 'session-hash', id: 'sid-9', actorId: alice.id, deviceId: device.id, authTime: T0 + 3, amr: ['pwd'], expiresAt: T0 + 86_400 };
+    const finish = { device, create: session, token: code };
+    const results = await Promise.all([store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 7, finish }), store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 7, finish })]);
+    t.same(results.sort(), [false, true], 'an attempt finishes once');
+    t.equal((await store.signIns.attempt('a1'))?.completedAt, T0 + 7);
+    t.match(await store.signIns.session('session-hash'), { id: 'sid-9', actorId: alice.id, authTime: T0 + 3, amr: ['pwd'], endedAt: null });
+    t.ok(await store.tokens.findByHash(code.hash), 'what the client gets is stored with it');
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'unknown', now: T0, actorId: alice.id }), false);
+  });
+
+  t.test('sessions end with the internal cookies issued in them; devices can be blocked', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'alice' });
+    const device = { id: 'dev-2', userAgent: 'ua', ip: '::1' };
+    await store.signIns.advanceAttempt({ attemptId: 'a2', now: T0, create: { id: 'a2', clientId: 'web', deviceId: device.id, actorId: alice.id, request: { clientId: 'web', redirectUri: '/', scope: [], prompt: [] }, createdAt: T0, expiresAt: T0 + 60 } });
+    const internal = token({ kind: 'internal_token', actorId: alice.id, sid: 'sid-2' });
+    const other = token({ kind: 'internal_token', actorId: alice.id, sid: 'sid-3' });
+    await store.tokens.insert(other);
+    await store.signIns.advanceAttempt({ attemptId: 'a2', now: T0, finish: { device, create: { hash: 'h2', id: 'sid-2', actorId: alice.id, deviceId: device.id, authTime: T0, amr: ['pwd'], expiresAt: T0 + 100 }, token: internal } });
+    await store.signIns.endSession('h2', 'sid-2', T0 + 5);
+    t.equal((await store.signIns.session('h2'))?.endedAt, T0 + 5);
+    t.equal((await store.tokens.findByHash(internal.hash))?.revokedAt, T0 + 5, "the session's internal cookie is dead");
+    t.equal((await store.tokens.findByHash(other.hash))?.revokedAt, null, "another session's is not");
+    await store.signIns.blockDevice(device.id, T0 + 6);
+    t.equal((await store.signIns.device(device.id))?.blockedAt, T0 + 6);
+  });
+
+  t.test('signing keys: active ones published; retired ones until publishUntil', async (t) => {
+    const { store } = await open(t);
+    const key = (kid: string) => ({ kid, alg: 'ES256' as const, publicJwk: { kty: 'EC', kid } });
+    await store.signingKeys.activate([key('k1')], T0, T0);
+    t.same((await store.signingKeys.published(T0)).map((k) => k.kid), ['k1']);
+    await store.signingKeys.activate([key('k2')], T0 + 10, T0 + 100);
+    t.same((await store.signingKeys.published(T0 + 50)).map((k) => k.kid), ['k2', 'k1'], 'newest first; the old one until its tokens expire');
+    t.same((await store.signingKeys.published(T0 + 100)).map((k) => k.kid), ['k2']);
+  });
+
+  t.test('settings, the sweep, readiness and durability across a reopen', async (t) => {
+    const { store, reopen } = await open(t);
+    t.equal(await store.settings.get('x'), undefined);
+    await store.settings.set('x', { a: 1 }, T0);
+    t.same(await store.settings.get('x'), { a: 1 });
+    await store.signIns.advanceAttempt({ attemptId: 'old', now: T0, create: { id: 'old', clientId: 'web', deviceId: 'd', actorId: null, request: { clientId: 'web', redirectUri: '/', scope: [], prompt: [] }, createdAt: T0, expiresAt: T0 + 10 } });
+    const expired = token({ kind: 'access_token', expiresAt: T0 + 10 });
+    const live = token({ kind: 'access_token', expiresAt: T0 + 10_000 });
+    await store.tokens.insert(expired);
+    await store.tokens.insert(live);
+    t.equal(await store.sweep({ now: T0 + 20, before: T0 + 20, devicesBefore: 0 }), 1);
+    t.equal(await store.signIns.attempt('old'), undefined, 'expired attempts go');
+    t.equal(await store.tokens.findByHash(expired.hash), undefined, 'a swept token is gone, cache or not');
+    await store.ping();
+    const again = await reopen();
+    t.ok(await again.tokens.findByHash(live.hash), 'acknowledged writes survive a reopen');
+    t.same(await again.settings.get('x'), { a: 1 });
+  });
+}
