@@ -134,5 +134,10 @@ t.test('an /authorize error redirect carries a conforming error_description', as
     t.equal(location.searchParams.get('error'), 'invalid_request');
     t.equal(location.searchParams.get('state'), 'st');
     t.match(location.searchParams.get('error_description'), ALLOWED, prompt);
+    t.notMatch(location.searchParams.get('error_description'), /svg|onload|</, 'nothing the caller chose is repeated');
   }
+  const scope = new URLSearchParams({ client_id: 'spa', redirect_uri: 'http://127.0.0.1/cb', response_type: 'code', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', scope: '<svg/onload=alert(1)>' });
+  const refused = new URL((await app.inject(`/authorize?${scope}`)).headers.location!);
+  t.equal(refused.searchParams.get('error'), 'invalid_scope');
+  t.notMatch(refused.searchParams.get('error_description'), /svg|onload|</, 'a markup-like scope name (valid NQCHAR) is not repeated either');
 });
