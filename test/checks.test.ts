@@ -107,3 +107,11 @@ t.test('the policy checks: someone known, the one id_token_hint names, holding t
   t.match(await runChecks(bobCtx, () => bobCtx), { kind: 'deny', reason: 'scopes-missing', names: intranet.settings.scopes.required });
   t.match(await signedIn('intranet'), { kind: 'pass' }, 'alice holds staff');
 });
+
+t.test('a check the client demands but the installation leaves out of its order is a deny, never skipped', async (t) => {
+  const { context, masks, alice, clock } = await setup(t);
+  const narrowed = { ...masks, config: { ...masks.config, checks: ['device' as const, 'credentials' as const] } };
+  const ctx = { ...context('web', { actorId: alice.id, passed: [{ factor: 'password', at: clock.now }] }, { actor: alice }), masks: narrowed };
+  t.ok(ctx.client.settings.checks.includes('client-consent'), 'web demands consent');
+  t.match(await runChecks(ctx, () => ctx), { kind: 'deny', reason: 'check-unavailable', names: ['client-consent'] });
+});

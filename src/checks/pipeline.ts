@@ -40,7 +40,9 @@ function plan(context: CheckContext): Array<[string, Check | undefined]> {
     if (demanded.has(name)) steps.push([name, CHECKS[name]]);
     if (name === 'credentials') steps.push(...policy.splice(0));
   }
-  return [...steps, ...policy]; // an installation order without credentials still runs them, last
+  // A check the client demands that the installation's order leaves out cannot run: never skip it silently.
+  const missing = [...demanded].filter((name) => !context.masks.config.checks.includes(name)).map((name): [string, undefined] => [name, undefined]);
+  return [...steps, ...policy, ...missing]; // an installation order without credentials still runs the policy checks, last
 }
 
 /**

@@ -29,7 +29,7 @@ async function signedIn(masks: Masks, request: FastifyRequest): Promise<Signed |
   return { actor, client, sub: row.sub, expiresAt: row.expiresAt };
 }
 
-/** A header value with no CR, LF or other control characters (SECURITY 30). */
+/** A header value with no CR, LF or other control characters (nothing a caller chose can split a header). */
 const headerSafe = (value: string) => value.replace(/[\u0000-\u001f\u007f]/g, '');
 
 export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {

@@ -63,7 +63,8 @@ export async function authenticateClient(masks: Masks, request: FastifyRequest, 
   const { clientFailures } = masks;
   const address = addressKey(request.ip);
   const ipKey = `ip:${address}`;
-  const clientKey = `client:${address}:${sha256(credentials.id)}`;
+  // Ids longer than any client's are keyed by their hash, so keys stay small whatever is sent.
+  const clientKey = `client:${address}:${credentials.id.length <= 255 ? credentials.id : sha256(credentials.id)}`;
   const wait = Math.max(clientFailures.retryAfter(ipKey), clientFailures.retryAfter(clientKey));
   if (wait > 0) throw tooManyAttempts(wait);
   // Counted before the lookup (taken back on success), so parallel guesses get no more checks than serial ones.

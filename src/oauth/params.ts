@@ -1,13 +1,13 @@
 /**
  * Reading OAuth request parameters: each at most once (RFC 6749 3.1, 3.2), strings only.
- * Values masks parses are bounded in length and free of control characters; opaque values
+ * Values masks parses are bounded in length and free of control characters (TAB too); opaque values
  * (tokens, codes, secrets: only hashed and looked up) are bounded by the body limit alone.
  */
 import { invalidRequest } from './errors.js';
 
 const MAX_LENGTH = 4096;
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export class Params {
   private readonly values: Record<string, unknown>;

@@ -27,7 +27,7 @@ t.test('each parameter at most once, and a string (RFC 6749 3.1, 3.2)', async (t
 t.test('get: at most 4096 characters, no control characters, no U+FFFD', async (t) => {
   t.equal(new Params({ state: 'x'.repeat(4096) }).get('state'), 'x'.repeat(4096));
   t.throws(() => new Params({ state: 'x'.repeat(4097) }).get('state'), invalid('parameter state is too long'));
-  for (const char of ['\u0000', '\u0008', '\n', '\r', '\u001f', '\u007f']) {
+  for (const char of ['\u0000', '\u0008', '\t', '\n', '\r', '\u001f', '\u007f']) {
     t.throws(() => new Params({ state: `a${char}b` }).get('state'), invalid('parameter state has invalid characters'), JSON.stringify(char));
   }
   t.throws(() => new Params({ state: 'a\uFFFDb' }).get('state'), invalid('parameter state has invalid characters'), 'U+FFFD: what a lossy decoder left');
