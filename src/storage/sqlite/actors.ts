@@ -8,14 +8,25 @@ import type { Database } from './db.js';
 import { actors, emails } from './schema.js';
 
 export class SqliteActors implements ActorStore {
+  /** The reads of every sign-in, prepared once. */
+  private readonly reads;
+
   constructor(
     private readonly db: Database,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    const p = (name: string) => sql.placeholder(name);
+    this.reads = {
+      byId: db.orm.select().from(actors).where(eq(actors.id, p('id'))).prepare(),
+      byNickname: db.orm.select().from(actors).where(eq(actors.nickname, p('nickname'))).prepare(),
+      byAddress: db.orm.select().from(emails).where(eq(emails.address, p('address'))).prepare(),
+      emailsOf: db.orm.select().from(emails).where(eq(emails.actorId, p('actorId'))).orderBy(asc(emails.id)).prepare(),
+    };
+  }
 
   private load(row: typeof actors.$inferSelect | undefined): Actor | undefined {
     if (!row) return undefined;
-    const addresses = this.db.orm.select().from(emails).where(eq(emails.actorId, row.id)).orderBy(asc(emails.id)).all();
+    const addresses = this.reads.emailsOf.all({ actorId: row.id });
     return {
       id: row.id,
       nickname: row.nickname,
@@ -30,7 +41,7 @@ export class SqliteActors implements ActorStore {
   }
 
   private findSync(id: string): Actor | undefined {
-    return this.load(this.db.orm.select().from(actors).where(eq(actors.id, id)).get());
+    return this.load(this.reads.byId.get({ id }));
   }
 
   async find(id: string): Promise<Actor | undefined> {
@@ -39,9 +50,9 @@ export class SqliteActors implements ActorStore {
 
   async findByIdentifier(identifier: string): Promise<Actor | undefined> {
     const key = normaliseIdentifier(identifier);
-    const byNickname = this.db.orm.select().from(actors).where(eq(actors.nickname, key)).get();
+    const byNickname = this.reads.byNickname.get({ nickname: key });
     if (byNickname) return this.load(byNickname);
-    const email = this.db.orm.select().from(emails).where(eq(emails.address, key)).get();
+    const email = this.reads.byAddress.get({ address: key });
     return email ? this.findSync(email.actorId) : undefined;
   }
 

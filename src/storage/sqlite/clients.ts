@@ -16,6 +16,7 @@ const CACHE_MS = 1000;
 
 export class SqliteClients implements ClientStore {
   private readonly byId;
+  private readonly all;
   private readonly cache = new Map<string, { client: Client | undefined; at: number }>();
 
   constructor(
@@ -24,6 +25,7 @@ export class SqliteClients implements ClientStore {
     private readonly clock: () => number,
   ) {
     this.byId = db.orm.select().from(clients).where(eq(clients.id, sql.placeholder('id'))).prepare();
+    this.all = db.orm.select().from(clients).orderBy(asc(clients.id)).prepare();
     db.durable.watch((op) => (op === 'saveClient' || op === 'deleteClient') && this.cache.clear());
   }
 
@@ -57,7 +59,7 @@ export class SqliteClients implements ClientStore {
   }
 
   async list(): Promise<Client[]> {
-    return this.db.orm.select().from(clients).orderBy(asc(clients.id)).all().map((row) => this.toClient(row));
+    return this.all.all().map((row) => this.toClient(row));
   }
 
   async save(record: ClientRecord): Promise<Client> {

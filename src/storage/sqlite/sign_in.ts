@@ -1,20 +1,42 @@
 /** Devices, sign-in attempts, sessions, remembered factors and consents in SQLite. */
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Attempt, AttemptStep, Device, Session } from '../../model.js';
 import type { PassedFactor } from '../../signin/factors.js';
 import type { AttemptChange, SignInStore } from '../store.js';
 import type { Database } from './db.js';
 import { attempts, consents, devices, factors, sessions } from './schema.js';
 
+/** Every read of a sign-in, prepared once (building a query per call costs more than running it). */
+function reads(db: Database) {
+  const p = (name: string) => sql.placeholder(name);
+  return {
+    device: db.orm.select().from(devices).where(eq(devices.id, p('id'))).prepare(),
+    attempt: db.orm.select().from(attempts).where(eq(attempts.id, p('id'))).prepare(),
+    session: db.orm.select().from(sessions).where(eq(sessions.hash, p('hash'))).prepare(),
+    lastFactor: db.orm
+      .select({ passedAt: factors.passedAt, clientId: factors.clientId })
+      .from(factors)
+      .where(and(eq(factors.actorId, p('actorId')), eq(factors.deviceId, p('deviceId')), eq(factors.kind, p('kind')), gt(factors.passedAt, p('since'))))
+      .orderBy(desc(factors.passedAt))
+      .limit(1)
+      .prepare(),
+    consent: db.orm.select({ scopes: consents.scopes }).from(consents).where(and(eq(consents.actorId, p('actorId')), eq(consents.clientId, p('clientId')))).prepare(),
+  };
+}
+
 export class SqliteSignIns implements SignInStore {
-  constructor(private readonly db: Database) {}
+  private readonly reads;
+
+  constructor(private readonly db: Database) {
+    this.reads = reads(db);
+  }
 
   async device(id: string): Promise<Device | undefined> {
-    return this.db.orm.select().from(devices).where(eq(devices.id, id)).get();
+    return this.reads.device.get({ id });
   }
 
   async attempt(id: string): Promise<Attempt | undefined> {
-    const row = this.db.orm.select().from(attempts).where(eq(attempts.id, id)).get();
+    const row = this.reads.attempt.get({ id });
     if (!row) return undefined;
     return {
       ...row,
@@ -25,20 +47,15 @@ export class SqliteSignIns implements SignInStore {
   }
 
   async session(hash: string): Promise<Session | undefined> {
-    return this.db.orm.select().from(sessions).where(eq(sessions.hash, hash)).get();
+    return this.reads.session.get({ hash });
   }
 
   async lastFactor(actorId: string, deviceId: string, kind: string, since: number): Promise<{ passedAt: number; clientId: string } | undefined> {
-    return this.db.orm
-      .select({ passedAt: factors.passedAt, clientId: factors.clientId })
-      .from(factors)
-      .where(and(eq(factors.actorId, actorId), eq(factors.deviceId, deviceId), eq(factors.kind, kind), gt(factors.passedAt, since)))
-      .orderBy(desc(factors.passedAt))
-      .get();
+    return this.reads.lastFactor.get({ actorId, deviceId, kind, since });
   }
 
   async consentedScopes(actorId: string, clientId: string): Promise<string[]> {
-    return this.db.orm.select({ scopes: consents.scopes }).from(consents).where(and(eq(consents.actorId, actorId), eq(consents.clientId, clientId))).get()?.scopes ?? [];
+    return this.reads.consent.get({ actorId, clientId })?.scopes ?? [];
   }
 
   advanceAttempt(change: AttemptChange): Promise<boolean> {
