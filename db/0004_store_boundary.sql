@@ -57,4 +57,6 @@ DROP TABLE `settings`;--> statement-breakpoint
 ALTER TABLE `__new_settings` RENAME TO `settings`;--> statement-breakpoint
 ALTER TABLE `tokens` ADD `sub` text;--> statement-breakpoint
 ALTER TABLE `tokens` ADD `sid` text;--> statement-breakpoint
-CREATE INDEX `tokens_sid` ON `tokens` (`sid`) WHERE sid is not null;
+CREATE INDEX `tokens_sid` ON `tokens` (`sid`) WHERE sid is not null;--> statement-breakpoint
+-- Tokens issued before sub and sid were columns kept them in data: carry them over, so their access tokens, refresh tokens and internal cookies keep working.
+UPDATE `tokens` SET `sub` = json_extract(`data`, '$.sub'), `sid` = json_extract(`data`, '$.sid') WHERE `data` IS NOT NULL AND `sub` IS NULL;

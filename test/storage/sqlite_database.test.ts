@@ -107,7 +107,7 @@ t.test('upgrading an installation keeps every row: table rebuilds do not cascade
     insert into clients (id, name) values ('web', 'Web');
     insert into actors (id, public_uuid, nickname) values ('a1', 'u1', 'alice');
     insert into emails (actor_id, address) values ('a1', 'alice@example.com');
-    insert into tokens (id, kind, hash, client_id, actor_id, grant_type, data, created_at, expires_at) values ('t1', 'refresh_token', 'h1', 'web', 'a1', 'x', '{"sub":"s"}', 1, 2);
+    insert into tokens (id, kind, hash, client_id, actor_id, grant_type, data, created_at, expires_at) values ('t1', 'refresh_token', 'h1', 'web', 'a1', 'x', '{"sub":"s","sid":"s1"}', 1, 2);
     insert into devices (id, created_at, last_seen_at) values ('d1', 1, 1);
     insert into sessions (hash, id, actor_id, device_id, auth_time, created_at, last_seen_at, expires_at) values ('sh', 's1', 'a1', 'd1', 1, 1, 1, 2);
     insert into consents (actor_id, client_id, scopes, granted_at) values ('a1', 'web', '[]', 1);
@@ -118,6 +118,7 @@ t.test('upgrading an installation keeps every row: table rebuilds do not cascade
   for (const table of ['clients', 'actors', 'emails', 'tokens', 'sessions', 'consents']) {
     t.equal(upgraded.sqlite.prepare(`select count(*) from ${table}`).pluck().get(), 1, `${table} kept`);
   }
+  t.same(upgraded.sqlite.prepare("select sub, sid from tokens where id = 't1'").get(), { sub: 's', sid: 's1' }, 'tokens issued before keep their subject and session');
   t.equal(upgraded.sqlite.pragma('foreign_keys', { simple: true }), 1, 'foreign keys on again');
   t.equal(upgraded.sqlite.pragma('integrity_check', { simple: true }), 'ok');
 });
