@@ -128,6 +128,16 @@ export async function answerConsent(masks: Masks, browser: Browser, loaded: Load
   return proceed(masks, browser, loaded, after, { actorId: actor.id, consent: { scopes: attempt.request.scope } });
 }
 
+/** What the client is told (error_description) when a deny goes back to it as an OAuth error. */
+const DENY_DESCRIPTIONS: Record<DenyReason, string> = {
+  'device-blocked': 'the device is blocked',
+  'check-unavailable': 'the client requires a check masks cannot run',
+  'no-credentials': 'the client asks for no credentials',
+  'scopes-missing': 'the person lacks a scope the client requires',
+  'hint-mismatch': 'the signed-in person is not the one id_token_hint names',
+  refused: 'the request was refused',
+};
+
 /** Sign-in with nicknames or emails turned off must not find actors by them. */
 function usableIdentifier(masks: Masks, identifier: string): boolean {
   return identifier.includes('@') ? masks.config.emails.enabled : masks.config.nicknames.enabled;
@@ -183,7 +193,7 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
     if (!(await masks.store.signIns.advanceAttempt({ attemptId: attempt.id, now: context.now, ...all }))) throw new SignInError('attempt-finished');
   };
   if (result.kind === 'deny') {
-    if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, 'the sign-in cannot go on', cookies);
+    if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, DENY_DESCRIPTIONS[result.reason], cookies);
     await commit();
     return { kind: 'deny', reason: result.reason, names: result.names ?? [], client, cookies };
   }
