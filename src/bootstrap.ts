@@ -73,6 +73,14 @@ async function ensureFirstManager(masks: Masks, announce: Announce) {
   if (!masks.config.nicknames.enabled && !email) {
     throw new InputError('nicknames are turned off (nicknames.enabled): give the first manager an email address (manager.email)');
   }
+  // An actor made with the CLI before the first start may hold the manager's name already:
+  // masks does not hand it masks:manage unasked, and does not stop the boot either.
+  const taken = await Promise.all([masks.config.nicknames.enabled ? nickname : undefined, email || undefined].map((id) => (id ? actors.findByIdentifier(id) : undefined)));
+  const holder = taken.find((actor) => actor !== undefined);
+  if (holder) {
+    announce(`masks: no first manager created: the actor "${holder.nickname ?? holder.emails[0]?.address}" already exists without ${MANAGE_SCOPE}; give someone that scope (masks actors add ... --scope ${MANAGE_SCOPE}) or choose another manager.nickname / manager.email`);
+    return;
+  }
   const generated = password ? undefined : generatePassword(masks.config.passwords);
   const actor = await createNamedActor(masks, {
     nickname: masks.config.nicknames.enabled ? nickname : undefined,

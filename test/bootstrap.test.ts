@@ -21,6 +21,12 @@ t.test('first boot: the management client and the first manager', async (t) => {
   t.match(manager.passwordHash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 });
 
+t.test('an actor holding the manager\'s name already (made with the CLI before the first start): no manager, no stop', async (t) => {
+  const { masks, announced } = await makeMasks(t, { yaml: { seeds: { actors: [{ nickname: 'manager', password: 'someone-else-password' }] } } });
+  t.same((await masks.store.actors.findByIdentifier('manager'))!.scopes, [], 'the existing actor is not handed masks:manage');
+  t.match(announced.join('\n'), /no first manager created: the actor "manager" already exists without masks:manage/);
+});
+
 t.test('a given manager password is used and not printed', async (t) => {
   const { masks, announced } = await makeMasks(t);
   t.same(announced, []);
@@ -129,7 +135,7 @@ t.test('MASKS_SKIP_MIGRATIONS: boot does not migrate', async (t) => {
   await first.close();
   const again = await makeMasks(t, { dir: first.dir, env: { MASKS_SKIP_MIGRATIONS: 'true' } });
   t.ok(await again.masks.store.clients.find('manage'), 'an already-migrated database boots');
-  await t.rejects(makeMasks(t, { env: { MASKS_SKIP_MIGRATIONS: 'true' } }), /no such table/, 'an empty one is left empty, so boot stops');
+  await t.rejects(makeMasks(t, { env: { MASKS_SKIP_MIGRATIONS: 'true' } }), /needs migrating \(0 of \d+ migrations applied\): run `masks migrate`/, 'an empty one is left empty, so boot stops, saying what to do');
 });
 
 t.test('a client whose checks masks cannot run yet stops the boot, naming the client and the check', async (t) => {

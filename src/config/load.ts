@@ -202,15 +202,22 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const firstError = Value.Errors(ConfigSchema, withDefaults).First();
   if (firstError) throw new ConfigError(describeError(firstError, sources));
   const config = Value.Decode(ConfigSchema, withDefaults);
-  refuseUnavailable(config, sources);
+  ignoreUnavailable(config, sources, options.warn ?? stderrWarn);
   return resolvePaths(config, cwd);
 }
 
-/** Stop at the first value that asks for a feature masks does not have yet (NOT_AVAILABLE_YET). */
-function refuseUnavailable(config: Config, sources: Map<string, string>): void {
-  for (const { key, value, why } of NOT_AVAILABLE_YET) {
-    const actual = key.split('.').reduce<Json>((node, part) => (isObj(node) ? node[part] : undefined), config);
-    if (actual === value) throw new ConfigError(`config key "${key}": ${why}, got ${JSON.stringify(value)} (from ${sources.get(key) ?? 'masks.yml'})`);
+/**
+ * A value that asks for a feature masks does not have yet (NOT_AVAILABLE_YET) is turned
+ * off, with a warning naming the key: nothing is promised that does not exist, and a
+ * masks.yml written from an older example (where these read true) still boots.
+ */
+function ignoreUnavailable(config: Config, sources: Map<string, string>, warn: (message: string) => void): void {
+  for (const { key, value, off, why } of NOT_AVAILABLE_YET) {
+    const parts = key.split('.');
+    const parent = parts.slice(0, -1).reduce<Json>((node, part) => (isObj(node) ? node[part] : undefined), config);
+    if (!isObj(parent) || parent[parts.at(-1)!] !== value) continue;
+    parent[parts.at(-1)!] = off;
+    warn(`config key "${key}": ${why}; ${JSON.stringify(value)} (from ${sources.get(key) ?? 'masks.yml'}) is ignored, it stays ${JSON.stringify(off)}`);
   }
 }
 

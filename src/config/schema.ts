@@ -260,14 +260,14 @@ export type Config = StaticDecode<typeof ConfigSchema>;
  * naming the key, rather than promising what does not exist. An entry goes (and its default
  * may turn on) when its feature works.
  */
-export const NOT_AVAILABLE_YET: ReadonlyArray<{ key: string; value: unknown; why: string }> = [
-  { key: 'passkeys.enabled', value: true, why: 'passkeys are not available yet' },
-  { key: 'login_links.enabled', value: true, why: 'login links are not available yet' },
-  { key: 'totp_codes.enabled', value: true, why: 'TOTP codes are not available yet' },
-  { key: 'phones.enabled', value: true, why: 'SMS codes are not available yet' },
-  { key: 'webauthn.enabled', value: true, why: 'WebAuthn security keys are not available yet' },
-  { key: 'integration.email', value: 'smtp', why: 'sending email over SMTP is not available yet' },
-  { key: 'integration.phone', value: 'twilio', why: 'sending SMS through Twilio is not available yet' },
+export const NOT_AVAILABLE_YET: ReadonlyArray<{ key: string; value: unknown; off: unknown; why: string }> = [
+  { key: 'passkeys.enabled', value: true, off: false, why: 'passkeys are not available yet' },
+  { key: 'login_links.enabled', value: true, off: false, why: 'login links are not available yet' },
+  { key: 'totp_codes.enabled', value: true, off: false, why: 'TOTP codes are not available yet' },
+  { key: 'phones.enabled', value: true, off: false, why: 'SMS codes are not available yet' },
+  { key: 'webauthn.enabled', value: true, off: false, why: 'WebAuthn security keys are not available yet' },
+  { key: 'integration.email', value: 'smtp', off: 'log', why: 'sending email over SMTP is not available yet' },
+  { key: 'integration.phone', value: 'twilio', off: 'log', why: 'sending SMS through Twilio is not available yet' },
 ];
 
 /** Configuration keys whose values are secrets, redacted by `masks config`. */

@@ -28,9 +28,13 @@ t.test('migrating twice is a no-op; skipping leaves the file empty', async (t) =
   const again = openDatabase(file);
   t.equal(again.sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get(), JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'db', 'meta', '_journal.json'), 'utf8')).entries.length, 'each migration once');
   await again.close();
-  const skipped = openDatabase(path.join(dir, 'b.sqlite3'), { migrate: false });
-  t.equal(skipped.sqlite.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get(), 0);
-  await skipped.close();
+  t.throws(() => openDatabase(path.join(dir, 'b.sqlite3'), { migrate: false }), /needs migrating \(0 of \d+ migrations applied\)/, 'skipping on a database that is behind says so');
+  const empty = new Sqlite(path.join(dir, 'b.sqlite3'), { readonly: true });
+  t.equal(empty.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get(), 0, 'and leaves the file empty');
+  empty.close();
+  const current = openDatabase(file, { migrate: false });
+  await current.close();
+  t.pass('a database that is up to date opens without migrating');
 });
 
 t.test('group commit: writes of one tick go as one batch to the writer thread and are durable when they resolve', async (t) => {
@@ -98,8 +102,8 @@ t.test('upgrading an installation keeps every row: table rebuilds do not cascade
   const older = path.join(dir, 'migrations');
   cpSync(path.join(PACKAGE_ROOT, 'db'), older, { recursive: true });
   const journal = JSON.parse(readFileSync(path.join(older, 'meta', '_journal.json'), 'utf8'));
-  const before = journal.entries.findIndex((e: { tag: string }) => e.tag === '0004_store_boundary');
-  t.ok(before > 0, 'the migration that rebuilds actors and clients');
+  const before = journal.entries.findIndex((e: { tag: string }) => e.tag === '0003_attempt_factors_and_steps');
+  t.ok(before > 0, 'upgrading from before the attempt and store migrations');
   writeFileSync(path.join(older, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, before) }));
   const file = path.join(dir, 'old.sqlite3');
   const old = openDatabase(file, { migrationsFolder: older });
@@ -111,14 +115,22 @@ t.test('upgrading an installation keeps every row: table rebuilds do not cascade
     insert into devices (id, created_at, last_seen_at) values ('d1', 1, 1);
     insert into sessions (hash, id, actor_id, device_id, auth_time, created_at, last_seen_at, expires_at) values ('sh', 's1', 'a1', 'd1', 1, 1, 1, 2);
     insert into consents (actor_id, client_id, scopes, granted_at) values ('a1', 'web', '[]', 1);
+    insert into factors (actor_id, device_id, kind, client_id, passed_at) values ('a1', 'd1', 'pwd', 'web', 1);
+    insert into attempts (id, client_id, device_id, actor_id, request, passed, created_at, expires_at) values ('at1', 'web', 'd1', 'a1', '{}', '["pwd","consent"]', 7, 99);
+    insert into attempts (id, client_id, device_id, actor_id, request, passed, created_at, expires_at) values ('at2', 'web', 'd1', null, '{}', '[]', 8, 99);
   `);
   await old.close();
   const upgraded = openDatabase(file);
   t.teardown(() => upgraded.close());
-  for (const table of ['clients', 'actors', 'emails', 'tokens', 'sessions', 'consents']) {
+  for (const table of ['clients', 'actors', 'emails', 'tokens', 'sessions', 'consents', 'factors']) {
     t.equal(upgraded.sqlite.prepare(`select count(*) from ${table}`).pluck().get(), 1, `${table} kept`);
   }
   t.same(upgraded.sqlite.prepare("select sub, sid from tokens where id = 't1'").get(), { sub: 's', sid: 's1' }, 'tokens issued before keep their subject and session');
+  t.same(upgraded.sqlite.prepare("select id, passed, steps from attempts order by id").all(), [
+    { id: 'at1', passed: '[{"factor":"password","at":7}]', steps: '["consent"]' },
+    { id: 'at2', passed: '[]', steps: '[]' },
+  ], 'sign-ins in flight carry on: their password and consent are kept');
+  t.equal(upgraded.sqlite.prepare("select kind from factors").pluck().get(), 'password', 'remembered factors are named by kind');
   t.equal(upgraded.sqlite.pragma('foreign_keys', { simple: true }), 1, 'foreign keys on again');
   t.equal(upgraded.sqlite.pragma('integrity_check', { simple: true }), 'ok');
 });

@@ -2,11 +2,12 @@
  * The SQLite database: WAL, foreign keys, busy timeout, synchronous=FULL, migrations;
  * reads on this thread, writes that must survive a crash through the DurableWriter.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { ConfigError } from '../../errors.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import * as schema from './schema.js';
 import { DurableWriter } from './durable.js';
@@ -47,8 +48,23 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   const sqlite = new Sqlite(file);
   if (file !== ':memory:') chmodSync(file, 0o600); // hashes and personal data: owner only
   configureConnection(sqlite);
-  if (options.migrate !== false) applyMigrations(sqlite, options.migrationsFolder ?? MIGRATIONS_DIR);
+  const folder = options.migrationsFolder ?? MIGRATIONS_DIR;
+  try {
+    if (options.migrate !== false) applyMigrations(sqlite, folder);
+    else refusePending(sqlite, file, folder);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   return new Database(sqlite, file);
+}
+
+/** Without migrating (skip_migrations), a database that is behind stops the boot saying what to do, not with a query error later. */
+function refusePending(sqlite: Sqlite.Database, file: string, folder: string): void {
+  const total = (JSON.parse(readFileSync(path.join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+  const tracked = sqlite.prepare("select count(*) from sqlite_master where type = 'table' and name = '__drizzle_migrations'").pluck().get() === 1;
+  const applied = tracked ? (sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get() as number) : 0;
+  if (applied < total) throw new ConfigError(`the database ${file} needs migrating (${applied} of ${total} migrations applied): run \`masks migrate\`, or unset MASKS_SKIP_MIGRATIONS`);
 }
 
 /**
