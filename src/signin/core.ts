@@ -187,11 +187,7 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
   const bound = context.attempt.actorId;
   const binding = bound !== null && bound !== loaded.attempt.actorId && change.actorId === undefined ? { actorId: bound } : {};
   const pending = { ...change, ...binding };
-  const commit = async (extra: Partial<AttemptChange> = {}) => {
-    const all = { ...pending, ...extra };
-    if (Object.keys(all).length === 0) return;
-    if (!(await masks.store.signIns.advanceAttempt({ attemptId: attempt.id, now: context.now, ...all }))) throw new SignInError('attempt-finished');
-  };
+  const commit = (extra: Partial<AttemptChange> = {}) => record(masks, attempt.id, context.now, { ...pending, ...extra });
   if (result.kind === 'deny') {
     if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, DENY_DESCRIPTIONS[result.reason], cookies);
     await commit();
@@ -205,7 +201,7 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
   }
   const actor = context.actor;
   if (!actor || authTime === undefined) throw new Error('the checks passed without naming the actor');
-  const issued = await issue(masks, client, actor, context, { authTime, amr, session: context.session, deviceId });
+  const issued = await issue(masks, context, actor, { authTime, amr });
   await commit({ actorId: actor.id, finish: { device: seen(browser, deviceId), ...issued.session.writes, token: issued.token.row } });
   if (issued.session.cookie) cookies.push({ cookie: 'session', value: issued.session.cookie, maxAge: masks.config.lifetimes.session ?? undefined });
   if (client.type === 'internal') {
@@ -216,10 +212,9 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
 }
 
 /** What a finished sign-in gives: the session it leaves and the code (or internal cookie token). */
-async function issue(masks: Masks, client: Client, actor: Actor, context: CheckContext, sign: { authTime: number; amr: string[]; session: CheckContext['session']; deviceId: string }) {
-  const { attempt } = context;
+async function issue(masks: Masks, { client, attempt, session: live, now }: CheckContext, actor: Actor, sign: { authTime: number; amr: string[] }) {
   const fresh = attempt.passed.some((p) => FACTORS[p.factor].order === 'first');
-  const session = await planSession(masks, sign.session, { actorId: actor.id, deviceId: sign.deviceId, authTime: sign.authTime, amr: sign.amr, fresh, now: context.now });
+  const session = await planSession(masks, live, { actorId: actor.id, deviceId: attempt.deviceId, authTime: sign.authTime, amr: sign.amr, fresh, now });
   const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub: subjectFor(masks, client, actor), actorId: actor.id, grantId: randomUUID(), sid: session.id };
   const token =
     client.type === 'internal'
@@ -241,8 +236,14 @@ async function issue(masks: Masks, client: Client, actor: Actor, context: CheckC
  */
 async function endWithError(masks: Masks, loaded: Loaded, attempt: Attempt, change: Omit<AttemptChange, 'attemptId' | 'now'>, error: OAuthErrorCode, description: string, cookies: SetCookie[] = []): Promise<Step> {
   // An attempt that ends in the request that starts it (prompt=none) leaves no row at all.
-  if (!change.create && !(await masks.store.signIns.advanceAttempt({ attemptId: attempt.id, now: masks.clock(), ...change, finish: 'denied' }))) throw new SignInError('attempt-finished');
+  if (!change.create) await record(masks, attempt.id, masks.clock(), { ...change, finish: 'denied' });
   const { client } = loaded;
   if (client.type === 'internal') return { kind: 'deny', reason: 'refused', names: [error], client, cookies };
   return { kind: 'go', location: clientRedirect(attempt.request.redirectUri, masks.config.url, { error, error_description: description, state: attempt.request.state }), cookies };
+}
+
+/** Write what a step changed, in one command; an attempt finished meanwhile (another tab) is a SignInError. */
+async function record(masks: Masks, attemptId: string, now: number, change: Omit<AttemptChange, 'attemptId' | 'now'>): Promise<void> {
+  if (Object.keys(change).length === 0) return;
+  if (!(await masks.store.signIns.advanceAttempt({ attemptId, now, ...change }))) throw new SignInError('attempt-finished');
 }

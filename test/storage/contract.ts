@@ -100,8 +100,6 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(outcomes.filter((o) => o === 'ok').length, 1);
     t.equal(outcomes.filter((o) => o === 'used').length, 19);
     t.equal((await store.tokens.findByHash(code.hash))?.consumedAt, T0 + 1);
-    const { sha256 } = await import('../../src/security/secrets.js');
-    void sha256;
     t.equal(await store.tokens.redeemCode({ hash: 'unknown', clientId: 'web', now: T0, tokens: [] }), 'invalid');
     const other = token({ kind: 'authorization_code', binding: { redirect_uri: 'x', code_challenge: null, nonce: null, max_age: null, auth_time: T0, amr: [] } });
     await store.tokens.insert(other);

@@ -33,8 +33,8 @@ t.test('migrating twice is a no-op; skipping leaves the file empty', async (t) =
   t.equal(empty.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get(), 0, 'and leaves the file empty');
   empty.close();
   const current = openDatabase(file, { migrate: false });
+  t.ok(current.sqlite.prepare("select count(*) from sqlite_master where name = 'tokens'").pluck().get(), 'a database that is up to date opens without migrating');
   await current.close();
-  t.pass('a database that is up to date opens without migrating');
 });
 
 t.test('group commit: writes of one tick go as one batch to the writer thread and are durable when they resolve', async (t) => {

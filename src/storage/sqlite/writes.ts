@@ -43,6 +43,7 @@ function statements(db: Sqlite.Database) {
     deleteForgottenDevices: db.prepare('delete from devices where last_seen_at < @devicesBefore and blocked_at is null'),
     tokenByHash: db.prepare('select * from tokens where hash = ?'),
     consume: db.prepare('update tokens set consumed_at = @now where hash = @hash and consumed_at is null'),
+    /** A device gets its row (or its last-seen update) when someone signs in on it. */
     upsertDevice: db.prepare(
       `insert into devices (id, user_agent, ip, created_at, last_seen_at) values (@id, @userAgent, @ip, @now, @now)
        on conflict (id) do update set user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at`,
@@ -145,10 +146,6 @@ export const WRITES = {
   rotateRefreshToken(db: Sqlite.Database, args: Exchange): ExchangeResult {
     return exchangeOnce(db, 'refresh_token', args);
   },
-  /** A device gets its row (or its last-seen update) when someone signs in on it. */
-  upsertDevice(db: Sqlite.Database, args: { id: string; userAgent: string; ip: string; now: number }): void {
-    on(db).upsertDevice.run(args);
-  },
   /**
    * One step of a sign-in in one transaction: create the attempt, bind its actor (another
    * actor than before starts it afresh: no factors or steps of someone else carry over),
@@ -170,7 +167,7 @@ export const WRITES = {
     if (actorId !== null) {
       if (change.passed) {
         passed = [...passed, { factor: change.passed.factor, at: now }];
-        WRITES.upsertDevice(db, { ...change.passed.device, now });
+        s.upsertDevice.run({ ...change.passed.device, now });
         s.recordFactor.run({ actorId, deviceId: change.passed.device.id, kind: change.passed.factor, clientId: row.client_id, now });
       }
       if (change.consent) {
@@ -186,7 +183,7 @@ export const WRITES = {
     if (finish) {
       s.completeAttempt.run({ id, now });
       if (finish !== 'denied') {
-        WRITES.upsertDevice(db, { ...finish.device, now });
+        s.upsertDevice.run({ ...finish.device, now });
         if (finish.touch) s.touchSession.run({ hash: finish.touch, now });
         if (finish.end) WRITES.endSession(db, { ...finish.end, now });
         if (finish.create) s.createSession.run({ ...finish.create, amr: JSON.stringify(finish.create.amr), now });
