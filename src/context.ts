@@ -9,6 +9,7 @@ import { KeyStore } from './keys/keystore.js';
 import { GuessLimits } from './security/guesses.js';
 import { FailureLimiter } from './security/rate_limit.js';
 import { Keyed, loadInstallationSecret } from './security/secrets.js';
+import { Sealer } from './security/sealing.js';
 import { unavailable, type Mailer, type SmsSender } from './ports.js';
 import { openStore } from './storage/index.js';
 import type { Store } from './storage/store.js';
@@ -24,6 +25,8 @@ export interface Masks {
   sms: SmsSender;
   /** Keyed hashing with the installation secret. */
   keyed: Keyed;
+  /** Encryption of what must be read back (TOTP secrets), keyed from the installation secret. */
+  sealer: Sealer;
   /** Failed client authentications, per address and per client. */
   clientFailures: FailureLimiter;
   /** Guesses at sign-in, per address, account and known device. */
@@ -50,13 +53,15 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
   const store = openStore(config, { ...(options.migrate !== undefined ? { migrate: options.migrate } : {}), clock });
   try {
     const keys = await KeyStore.open(config.private_key, store.signingKeys, clock);
+    const secret = loadInstallationSecret(secretFileFor(config));
     return {
       config,
       store,
       keys,
       mailer: unavailable('email'),
       sms: unavailable('text messages'),
-      keyed: new Keyed(loadInstallationSecret(secretFileFor(config))),
+      keyed: new Keyed(secret),
+      sealer: new Sealer(secret),
       clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),
       guesses: new GuessLimits(clock),
       clock,

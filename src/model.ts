@@ -134,6 +134,23 @@ export interface Session {
   endedAt: number | null;
 }
 
+/** A second factor an actor set up (TOTP authenticators today; passkeys and phones next). */
+export interface Authenticator {
+  id: string;
+  actorId: string;
+  kind: 'totp';
+  /** The actor's name for it ("Phone", "Work laptop"). */
+  name: string;
+  /** The TOTP secret, sealed (src/security/sealing.ts): never stored in the clear. */
+  secret: string;
+  /** The last TOTP step used: a code at or before it is refused. */
+  lastStep: number | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export type NewAuthenticator = Pick<Authenticator, 'id' | 'actorId' | 'kind' | 'name' | 'secret'>;
+
 /** Steps of an attempt that are not factors. */
 export type AttemptStep = 'consent';
 

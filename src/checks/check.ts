@@ -9,6 +9,7 @@ import type { Actor } from '../model.js';
 import type { Client } from '../model.js';
 import type { Attempt } from '../model.js';
 import type { Device, Session } from '../model.js';
+import type { SecondFactorKind } from '../signin/factors.js';
 
 export type { Attempt };
 
@@ -26,17 +27,17 @@ export interface CheckContext {
 }
 
 /** The prompts a person can answer; each is a page under /sign-in/:attempt/:prompt. */
-export const PROMPT_NAMES = ['credentials', 'consent'] as const;
+export const PROMPT_NAMES = ['credentials', 'second-factor', 'second-factor-setup', 'consent'] as const;
 export type PromptName = (typeof PROMPT_NAMES)[number];
 
 /** Why a sign-in cannot go on ('refused': an OAuth error for a client that cannot take one, named in `names`). */
-export type DenyReason = 'device-blocked' | 'check-unavailable' | 'no-credentials' | 'scopes-missing' | 'hint-mismatch' | 'refused';
+export type DenyReason = 'device-blocked' | 'check-unavailable' | 'no-second-factor' | 'no-credentials' | 'scopes-missing' | 'hint-mismatch' | 'refused';
 
 export type Outcome =
   /** Passed; a check that establishes who signs in names the actor and when they proved it. */
   | { kind: 'pass'; actorId?: string; authTime?: number; amr?: string[] }
-  /** The person must answer `prompt`; under prompt=none the client gets `oauthError` instead. */
-  | { kind: 'prompt'; prompt: PromptName; oauthError: 'login_required' | 'consent_required' | 'interaction_required' }
+  /** The person must answer `prompt` (with one of `offer`, for a second factor); under prompt=none the client gets `oauthError` instead. */
+  | { kind: 'prompt'; prompt: PromptName; oauthError: 'login_required' | 'consent_required' | 'interaction_required'; offer?: SecondFactorKind[] }
   /**
    * The sign-in cannot go on: a page, or (with `oauthError`) an error for the client at its
    * verified redirect_uri. `names` are what the page may list (missing scopes, a check).
@@ -55,4 +56,9 @@ export interface ConfiguredCheck extends Check {
 
 export const pass = (extra: Omit<Extract<Outcome, { kind: 'pass' }>, 'kind'> = {}): Outcome => ({ kind: 'pass', ...extra });
 export const deny = (reason: DenyReason, extra: { oauthError?: OAuthErrorCode; names?: string[] } = {}): Outcome => ({ kind: 'deny', reason, ...extra });
-export const prompt = (name: PromptName, oauthError: Extract<Outcome, { kind: 'prompt' }>['oauthError']): Outcome => ({ kind: 'prompt', prompt: name, oauthError });
+export const prompt = (name: PromptName, oauthError: Extract<Outcome, { kind: 'prompt' }>['oauthError'], offer?: SecondFactorKind[]): Outcome => ({
+  kind: 'prompt',
+  prompt: name,
+  oauthError,
+  ...(offer ? { offer } : {}),
+});

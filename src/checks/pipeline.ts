@@ -11,11 +11,13 @@ import { clientConsentCheck } from './client_consent.js';
 import { credentialsCheck } from './credentials.js';
 import { deviceCheck } from './device.js';
 import { POLICY_CHECKS } from './policy.js';
+import { secondFactorCheck } from './second_factor.js';
 
 /** Every configurable check masks implements, by name. New checks are new files registered here. */
 export const CHECKS: Partial<Record<CheckName, ConfiguredCheck>> = {
   device: deviceCheck,
   credentials: credentialsCheck,
+  'second-factor': secondFactorCheck,
   'client-consent': clientConsentCheck,
 };
 
@@ -23,11 +25,14 @@ export type PipelineResult = Outcome & { check?: string };
 
 /**
  * The checks a sign-in runs: the client's, plus client-consent when the request says
- * prompt=consent (OIDC Core 3.1.2.1: the person is asked even where the client would not).
+ * prompt=consent (OIDC Core 3.1.2.1: the person is asked even where the client would not),
+ * plus second-factor when it asks for acr `mfa` (step-up: only the missing checks run).
  */
 export function demandedChecks(context: Pick<CheckContext, 'client' | 'attempt'>): Set<CheckName> {
   const demanded = new Set(context.client.settings.checks);
-  if (context.attempt.request.prompt.includes('consent')) demanded.add('client-consent');
+  const { request } = context.attempt;
+  if (request.prompt.includes('consent')) demanded.add('client-consent');
+  if (request.acr === 'mfa') demanded.add('second-factor');
   return demanded;
 }
 

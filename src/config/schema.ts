@@ -81,9 +81,9 @@ function clientSettingsProperties(withDefaults: boolean) {
     sso_factor_expires_in: dur('3 hours', 'How long a session may sign in to another client without the form'),
     refresh_token_expires_in: dur('1 month', 'Absolute lifetime of a refresh token grant'),
     password_factor_expires_in: dur('1 day', 'How long a passed password counts on a device'),
-    second_factor_backup_code_expires_in: dur('1 hour', notYet('How long a used backup code counts as a passed factor')),
+    second_factor_backup_code_expires_in: dur('1 hour', 'How long a used backup code counts as a passed factor on a device'),
     second_factor_phone_expires_in: dur('10 minutes', notYet('How long a passed SMS code counts as a factor')),
-    second_factor_totp_code_expires_in: dur('10 minutes', notYet('How long a passed TOTP code counts as a factor')),
+    second_factor_totp_code_expires_in: dur('10 minutes', 'How long a passed TOTP code counts as a factor on a device'),
     second_factor_webauthn_expires_in: dur('10 minutes', notYet('How long a passed passkey counts as a factor')),
     email_verification_expires_in: dur('1 year', notYet('How long an email verification lasts')),
     access_token_format: OneOf(ACCESS_TOKEN_FORMATS, { ...d('opaque'), description: 'opaque access tokens, or JWT access tokens (RFC 9068)' }),
@@ -190,7 +190,7 @@ export const ConfigSchema = Type.Object(
     ),
     passkeys: Section({ enabled: Bool(false, notYet('Passkeys may be used')) }, 'Passkeys'),
     login_links: Section({ enabled: Bool(false, notYet('Login links may be used')) }, 'Login links'),
-    totp_codes: Section({ enabled: Bool(false, notYet('TOTP codes may be used as a second factor')) }, 'TOTP codes'),
+    totp_codes: Section({ enabled: Bool(true, 'Authenticator apps (TOTP codes) may be set up and used as a second factor') }, 'TOTP codes'),
     phones: Section({ enabled: Bool(false, notYet('SMS codes may be used as a second factor')) }, 'Phones'),
     webauthn: Section(
       {
@@ -199,7 +199,7 @@ export const ConfigSchema = Type.Object(
       },
       'WebAuthn',
     ),
-    backup_codes: Section({ total: Int(10, notYet('Backup codes in a set'), 1) }, 'Backup codes'),
+    backup_codes: Section({ total: Int(10, 'Backup codes in a set (shown once when the first second factor is set up)', 1) }, 'Backup codes'),
     theme: Section(
       {
         bg_light: Str('', 'Page background in light mode (CSS colour)'),
@@ -263,7 +263,6 @@ export type Config = StaticDecode<typeof ConfigSchema>;
 export const NOT_AVAILABLE_YET: ReadonlyArray<{ key: string; value: unknown; off: unknown; why: string }> = [
   { key: 'passkeys.enabled', value: true, off: false, why: 'passkeys are not available yet' },
   { key: 'login_links.enabled', value: true, off: false, why: 'login links are not available yet' },
-  { key: 'totp_codes.enabled', value: true, off: false, why: 'TOTP codes are not available yet' },
   { key: 'phones.enabled', value: true, off: false, why: 'SMS codes are not available yet' },
   { key: 'webauthn.enabled', value: true, off: false, why: 'WebAuthn security keys are not available yet' },
   { key: 'integration.email', value: 'smtp', off: 'log', why: 'sending email over SMTP is not available yet' },

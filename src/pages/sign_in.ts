@@ -12,14 +12,16 @@ import { load, show } from '../signin/core.js';
 import { browserOf } from './cookies.js';
 import { csrfOk } from './csrf.js';
 import { PROMPT_PAGES } from './prompts/index.js';
+import { isSecondFactorMethod } from './prompts/second_factor.js';
 import { replyWith } from './steps.js';
 
 const isPrompt = (name: string): name is PromptName => (PROMPT_NAMES as readonly string[]).includes(name);
 
 export function signInRoutes(pages: FastifyInstance, masks: Masks) {
-  pages.get<{ Params: { attempt: string } }>('/sign-in/:attempt', async (request, reply) => {
+  pages.get<{ Params: { attempt: string }; Querystring: { with?: string } }>('/sign-in/:attempt', async (request, reply) => {
     const browser = browserOf(masks, request);
-    return replyWith(masks, reply, await show(masks, browser, await load(masks, browser, request.params.attempt)));
+    const chosen = isSecondFactorMethod(request.query.with) ? request.query.with : undefined;
+    return replyWith(masks, reply, await show(masks, browser, await load(masks, browser, request.params.attempt), chosen));
   });
 
   pages.post<{ Params: { attempt: string; prompt: string } }>('/sign-in/:attempt/:prompt', async (request, reply) => {

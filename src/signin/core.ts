@@ -20,9 +20,9 @@ import { randomToken } from '../security/secrets.js';
 import type { Actor } from '../model.js';
 import type { Client } from '../model.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
-import type { AttemptChange, DeviceSeen } from '../storage/store.js';
+import type { AdvanceResult, AttemptChange, DeviceSeen } from '../storage/store.js';
 import type { Attempt } from '../model.js';
-import { FACTORS, isFactorKind } from './factors.js';
+import { isFactorKind, type SecondFactorKind } from './factors.js';
 import { liveSession, planSession } from './sessions.js';
 
 /** What the core knows of the browser behind a request (the pages read its cookies). */
@@ -43,11 +43,32 @@ export interface SetCookie {
 }
 
 /** Why a prompt is shown again. */
-export type Problem = { reason: 'credentials-mismatch' } | { reason: 'too-many-attempts'; retryAfter: number };
+export type Problem = { reason: 'credentials-mismatch' } | { reason: 'code-mismatch' } | { reason: 'too-many-attempts'; retryAfter: number };
+
+/** Something shown once between two steps, with a way on to `next`. */
+export type Notice = { about: 'backup-codes'; codes: string[] } | { about: 'backup-codes-left'; left: number };
 
 export type Step =
   /** Show the prompt's page. */
-  | { kind: 'prompt'; prompt: PromptName; attempt: Attempt; client: Client; deviceId: string; cookies: SetCookie[]; identifier?: string; problem?: Problem }
+  | {
+      kind: 'prompt';
+      prompt: PromptName;
+      attempt: Attempt;
+      client: Client;
+      deviceId: string;
+      cookies: SetCookie[];
+      /** Who is signing in, once known (the setup page names them to the authenticator app). */
+      actor?: Actor | undefined;
+      /** The second factors the person may answer with, and the one they chose to. */
+      offer?: SecondFactorKind[] | undefined;
+      chosen?: SecondFactorKind | undefined;
+      /** A TOTP setup in progress (sealed), shown again after a wrong code. */
+      setup?: string | undefined;
+      identifier?: string;
+      problem?: Problem;
+    }
+  /** Show something once (backup codes), then go on to `next`. */
+  | { kind: 'notice'; notice: Notice; next: string; client: Client; cookies: SetCookie[] }
   /** Send the browser on: to the prompt's page, or to the client (a code, an error, an internal return address). */
   | { kind: 'go'; location: string; cookies: SetCookie[] }
   /** The sign-in cannot go on: a page saying why (`names`: what to list, such as missing scopes). */
@@ -60,7 +81,7 @@ export interface Loaded {
   deviceId: string;
 }
 
-const seen = (browser: Browser, deviceId: string): DeviceSeen => ({ id: deviceId, userAgent: browser.userAgent.slice(0, 512), ip: browser.ip });
+export const seen = (browser: Browser, deviceId: string): DeviceSeen => ({ id: deviceId, userAgent: browser.userAgent.slice(0, 512), ip: browser.ip });
 
 /** Load an attempt for this browser; anything wrong with it is a SignInError. */
 export async function load(masks: Masks, browser: Browser, attemptId: string): Promise<Loaded> {
@@ -88,8 +109,8 @@ export function begin(masks: Masks, browser: Browser, client: Client, request: A
 }
 
 /** GET /sign-in/:attempt: the prompt the checks ask for now (or, when none is left, the end of the sign-in). */
-export function show(masks: Masks, browser: Browser, loaded: Loaded): Promise<Step> {
-  return proceed(masks, browser, loaded, loaded.attempt, {}, { show: true });
+export function show(masks: Masks, browser: Browser, loaded: Loaded, chosen?: SecondFactorKind): Promise<Step> {
+  return proceed(masks, browser, loaded, loaded.attempt, {}, { show: true, chosen });
 }
 
 /** The credentials prompt: an identifier and a password, counted against the guessing limits before they are checked. */
@@ -98,9 +119,8 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
   const identifier = normaliseIdentifier(answer.identifier);
   const actor = identifier && usableIdentifier(masks, identifier) ? await masks.store.actors.findByIdentifier(identifier) : undefined;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'credentials', attempt, client, deviceId, cookies: [], identifier, problem });
-  const knownDevice = actor && (await masks.store.signIns.lastFactor(actor.id, deviceId, 'password', 0)) ? deviceId : undefined;
   // Counted before the slow check, so parallel guesses get no more checks than serial ones.
-  const guess = masks.guesses.begin({ ip: browser.ip, actorId: actor?.id, identifier, knownDevice });
+  const guess = await beginGuess(masks, browser, deviceId, actor?.id, identifier);
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   // Over passwords.max_chars a password never matches (measured as when it is set); the hash is spent all the same.
   const allowed = client.settings.allow_passwords && passwordLength(answer.password) <= masks.config.passwords.max_chars;
@@ -115,6 +135,15 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
       ? { ...attempt, passed: [...attempt.passed, { factor: 'password', at: now }] }
       : { ...attempt, actorId: actor.id, passed: [{ factor: 'password', at: now }], steps: [] };
   return proceed(masks, browser, loaded, after, { actorId: actor.id, passed: { factor: 'password', device: seen(browser, deviceId) }, ...(rehash ? { rehash } : {}) });
+}
+
+/**
+ * Count a guess at a credential or code against the limits (src/security/guesses.ts) before
+ * it is checked. A device where the actor signed in before is judged by its own failures.
+ */
+export async function beginGuess(masks: Masks, browser: Browser, deviceId: string, actorId: string | undefined, identifier: string) {
+  const knownDevice = actorId && (await masks.store.signIns.lastFactor(actorId, deviceId, 'password', 0)) ? deviceId : undefined;
+  return masks.guesses.begin({ ip: browser.ip, actorId, identifier, knownDevice });
 }
 
 /** The consent prompt: taken only when it is what the checks ask for now, and for the actor they name. */
@@ -133,6 +162,7 @@ const DENY_DESCRIPTIONS: Record<DenyReason, string> = {
   'device-blocked': 'the device is blocked',
   'check-unavailable': 'the client requires a check masks cannot run',
   'no-credentials': 'the client asks for no credentials',
+  'no-second-factor': 'the person has no second factor and none can be set up',
   'scopes-missing': 'the person lacks a scope the client requires',
   'hint-mismatch': 'the signed-in person is not the one id_token_hint names',
   refused: 'the request was refused',
@@ -152,7 +182,7 @@ interface Evaluation {
 }
 
 /** Run the checks on the attempt as this step leaves it; the first check that names an actor binds the attempt to them. */
-async function evaluate(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt): Promise<Evaluation> {
+export async function evaluate(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt): Promise<Evaluation> {
   const now = masks.clock();
   let context: CheckContext = {
     masks,
@@ -168,8 +198,9 @@ async function evaluate(masks: Masks, browser: Browser, loaded: Loaded, attempt:
   const result = await runChecks(context, async (outcome) => {
     if (outcome.actorId === undefined) return context;
     if (context.attempt.actorId === null) context = { ...context, attempt: { ...context.attempt, actorId: outcome.actorId }, actor: await masks.store.actors.find(outcome.actorId) };
-    authTime = outcome.authTime;
-    amr = outcome.amr ?? [];
+    // Each factor check adds what it proved: auth_time is when the last of them was passed.
+    if (outcome.authTime !== undefined) authTime = Math.max(authTime ?? 0, outcome.authTime);
+    amr = [...new Set([...amr, ...(outcome.amr ?? [])])];
     return context;
   });
   return { result, context, authTime, amr };
@@ -180,7 +211,14 @@ async function evaluate(masks: Masks, browser: Browser, loaded: Loaded, attempt:
  * all pass, the finished sign-in) in one command. `show`: a prompt becomes its page rather
  * than a redirect to it.
  */
-async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt, change: Omit<AttemptChange, 'attemptId' | 'now'>, options: { show?: boolean; cookies?: SetCookie[] } = {}): Promise<Step> {
+export async function proceed(
+  masks: Masks,
+  browser: Browser,
+  loaded: Loaded,
+  attempt: Attempt,
+  change: Omit<AttemptChange, 'attemptId' | 'now'>,
+  options: { show?: boolean; cookies?: SetCookie[]; chosen?: SecondFactorKind | undefined; refused?: Step } = {},
+): Promise<Step> {
   const { client, deviceId } = loaded;
   const cookies = options.cookies ?? [];
   const { result, context, authTime, amr } = await evaluate(masks, browser, loaded, attempt);
@@ -188,21 +226,23 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
   const binding = bound !== null && bound !== loaded.attempt.actorId && change.actorId === undefined ? { actorId: bound } : {};
   const pending = { ...change, ...binding };
   const commit = (extra: Partial<AttemptChange> = {}) => record(masks, attempt.id, context.now, { ...pending, ...extra });
+  // What the step would use up (a code) was used meanwhile: nothing was written.
+  const refused: Step = options.refused ?? { kind: 'go', location: `/sign-in/${attempt.id}`, cookies };
   if (result.kind === 'deny') {
     if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, DENY_DESCRIPTIONS[result.reason], cookies);
-    await commit();
+    if ((await commit()) === 'refused') return refused;
     return { kind: 'deny', reason: result.reason, names: result.names ?? [], client, cookies };
   }
   if (result.kind === 'prompt') {
     if (attempt.request.prompt.includes('none')) return endWithError(masks, loaded, context.attempt, pending, result.oauthError, 'the person must interact with masks', cookies);
-    await commit();
-    if (options.show) return { kind: 'prompt', prompt: result.prompt, attempt: context.attempt, client, deviceId, cookies };
+    if ((await commit()) === 'refused') return refused;
+    if (options.show) return { kind: 'prompt', prompt: result.prompt, attempt: context.attempt, client, deviceId, cookies, actor: context.actor, offer: result.offer, chosen: options.chosen };
     return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies };
   }
   const actor = context.actor;
   if (!actor || authTime === undefined) throw new Error('the checks passed without naming the actor');
   const issued = await issue(masks, context, actor, { authTime, amr });
-  await commit({ actorId: actor.id, finish: { device: seen(browser, deviceId), ...issued.session.writes, token: issued.token.row } });
+  if ((await commit({ actorId: actor.id, finish: { device: seen(browser, deviceId), ...issued.session.writes, token: issued.token.row } })) === 'refused') return refused;
   if (issued.session.cookie) cookies.push({ cookie: 'session', value: issued.session.cookie, maxAge: masks.config.lifetimes.session ?? undefined });
   if (client.type === 'internal') {
     cookies.push({ cookie: 'internal', value: issued.token.token, maxAge: client.settings.internal_token_expires_in });
@@ -213,7 +253,8 @@ async function proceed(masks: Masks, browser: Browser, loaded: Loaded, attempt: 
 
 /** What a finished sign-in gives: the session it leaves and the code (or internal cookie token). */
 async function issue(masks: Masks, { client, attempt, session: live, now }: CheckContext, actor: Actor, sign: { authTime: number; amr: string[] }) {
-  const fresh = attempt.passed.some((p) => FACTORS[p.factor].order === 'first');
+  // A factor passed now, or one the session does not list (a second factor remembered on the device), makes a new session.
+  const fresh = attempt.passed.length > 0 || !live || !sign.amr.every((value) => live.amr.includes(value));
   const session = await planSession(masks, live, { actorId: actor.id, deviceId: attempt.deviceId, authTime: sign.authTime, amr: sign.amr, fresh, now });
   const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub: subjectFor(masks, client, actor), actorId: actor.id, grantId: randomUUID(), sid: session.id };
   const token =
@@ -242,8 +283,13 @@ async function endWithError(masks: Masks, loaded: Loaded, attempt: Attempt, chan
   return { kind: 'go', location: clientRedirect(attempt.request.redirectUri, masks.config.url, { error, error_description: description, state: attempt.request.state }), cookies };
 }
 
-/** Write what a step changed, in one command; an attempt finished meanwhile (another tab) is a SignInError. */
-async function record(masks: Masks, attemptId: string, now: number, change: Omit<AttemptChange, 'attemptId' | 'now'>): Promise<void> {
-  if (Object.keys(change).length === 0) return;
-  if (!(await masks.store.signIns.advanceAttempt({ attemptId, now, ...change }))) throw new SignInError('attempt-finished');
+/**
+ * Write what a step changed, in one command; an attempt finished meanwhile (another tab) is
+ * a SignInError. 'refused': what the step would use up was used meanwhile (nothing written).
+ */
+export async function record(masks: Masks, attemptId: string, now: number, change: Omit<AttemptChange, 'attemptId' | 'now'>): Promise<Exclude<AdvanceResult, 'finished'>> {
+  if (Object.keys(change).length === 0) return 'ok';
+  const result = await masks.store.signIns.advanceAttempt({ attemptId, now, ...change });
+  if (result === 'finished') throw new SignInError('attempt-finished');
+  return result;
 }

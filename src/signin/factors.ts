@@ -2,8 +2,7 @@
  * The one table of factors: how each proves who someone is, its `amr` value (RFC 8176),
  * whether it is a first or a second factor, and the client setting that says how long a
  * pass is remembered on a device. Checks, ID tokens and sessions read it; nothing else
- * spells an amr value. The next factors (TOTP, passkeys, backup codes, SMS, login links)
- * are new rows.
+ * spells an amr value. The next factors (passkeys, SMS, login links) are new rows.
  */
 import type { ClientSettings } from '../config/schema.js';
 
@@ -18,9 +17,14 @@ export interface Factor {
 
 export const FACTORS = {
   password: { amr: 'pwd', order: 'first', remembered: 'password_factor_expires_in' },
+  totp: { amr: 'otp', order: 'second', remembered: 'second_factor_totp_code_expires_in' },
+  backup_code: { amr: 'otp', order: 'second', remembered: 'second_factor_backup_code_expires_in' },
 } as const satisfies Record<string, Factor>;
 
 export type FactorKind = keyof typeof FACTORS;
+export type SecondFactorKind = { [K in FactorKind]: (typeof FACTORS)[K]['order'] extends 'second' ? K : never }[FactorKind];
+
+export const isSecondFactor = (kind: FactorKind): kind is SecondFactorKind => FACTORS[kind].order === 'second';
 
 /** A factor passed during a sign-in, and when. */
 export interface PassedFactor {
@@ -44,6 +48,11 @@ export const ACR_VALUES_SUPPORTED: Acr[] = SECOND_FACTOR_AMR.size > 0 ? ['pwd', 
 /** The level the amr values reach: `mfa` with a second factor, else `pwd`. */
 export function acrOf(amr: readonly string[]): Acr {
   return amr.some((value) => SECOND_FACTOR_AMR.has(value)) ? 'mfa' : 'pwd';
+}
+
+/** The level an authorization request asks for: the first of its acr_values masks supports (OIDC Core 3.1.2.1: in order of preference). */
+export function requestedAcr(acrValues: readonly string[]): Acr | undefined {
+  return acrValues.find((value): value is Acr => (ACR_VALUES_SUPPORTED as string[]).includes(value));
 }
 
 /** Is this a factor kind masks knows (a stored one may come from a newer masks)? */

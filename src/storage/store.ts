@@ -7,7 +7,7 @@
  *
  * test/storage/contract.ts is the suite any implementation must pass.
  */
-import type { Actor, Attempt, Client, ClientRecord, Device, NewActor, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
+import type { Actor, Attempt, Authenticator, Client, ClientRecord, Device, NewActor, NewAuthenticator, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
 
 export interface ClientStore {
   /** Cached briefly; a change made through this store is seen at once. */
@@ -100,11 +100,25 @@ export interface AttemptChange {
   passed?: { factor: string; device: DeviceSeen };
   /** Consent given in this step, for the attempt's client: the scopes join those granted before. */
   consent?: { scopes: string[] };
+  /**
+   * What this step's factor uses up: a TOTP step (later than the authenticator's last) or a
+   * backup code (by its keyed hash, unused). Already used: 'refused', nothing written.
+   */
+  use?: { totpStep: { authenticatorId: string; step: number } } | { backupCode: string };
+  /**
+   * A second factor set up in this step, with a new set of backup codes (keyed hashes) when
+   * given. `firstOnly`: only while the actor has none (else 'refused', nothing written):
+   * adding one beside another needs one of them passed first.
+   */
+  enrol?: { authenticator: NewAuthenticator; backupCodes?: string[]; firstOnly: boolean };
   /** A new hash of the actor's password (stronger argon2 parameters). */
   rehash?: string;
   /** End the attempt: with what the client gets, or 'denied'. */
   finish?: Finish | 'denied';
 }
+
+/** ok; finished: the attempt is unknown or already finished; refused: what it would use up was used (or a first factor was set up meanwhile). */
+export type AdvanceResult = 'ok' | 'finished' | 'refused';
 
 export interface SignInStore {
   /** A device's record; none until someone has signed in on it. */
@@ -116,13 +130,20 @@ export interface SignInStore {
   lastFactor(actorId: string, deviceId: string, kind: string, since: number): Promise<{ passedAt: number; clientId: string } | undefined>;
   consentedScopes(actorId: string, clientId: string): Promise<string[]>;
   /**
-   * One step of a sign-in (see AttemptChange). Returns false, writing nothing, when the
-   * attempt is unknown or already finished: each attempt finishes once.
+   * One step of a sign-in (see AttemptChange). Writes nothing unless it returns 'ok': each
+   * attempt finishes once, and each code or step is used once.
    */
-  advanceAttempt(change: AttemptChange): Promise<boolean>;
+  advanceAttempt(change: AttemptChange): Promise<AdvanceResult>;
   /** End a session and revoke the internal-client cookies issued in it. */
   endSession(hash: string, sid: string, now: number): Promise<void>;
   blockDevice(id: string, now: number): Promise<void>;
+}
+
+/** Second factors an actor set up, and their backup codes. */
+export interface FactorStore {
+  authenticators(actorId: string): Promise<Authenticator[]>;
+  /** How many of the actor's backup codes are unused. */
+  backupCodesLeft(actorId: string): Promise<number>;
 }
 
 export interface SigningKeyStore {
@@ -150,6 +171,7 @@ export interface Store {
   actors: ActorStore;
   tokens: TokenStore;
   signIns: SignInStore;
+  factors: FactorStore;
   signingKeys: SigningKeyStore;
   settings: SettingStore;
   /** Delete what has expired (attempts at once, tokens and sessions after `before`); returns how many tokens went. */

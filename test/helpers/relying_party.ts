@@ -26,7 +26,7 @@ export async function startRelyingParty(
   const server: Server = createServer((request, response) => {
     void (async () => {
       const here = new URL(request.url ?? '/', url);
-      const html = (status: number, body: string) => response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>App</title><h1>${body}</h1>`);
+      const html = (status: number, body: string, more = '') => response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>App</title><h1>${body}</h1>${more}`);
       try {
         const oidcConfig = await configure();
         if (here.pathname === '/login') {
@@ -55,7 +55,9 @@ export async function startRelyingParty(
           const tokens = await oidc.authorizationCodeGrant(oidcConfig, here, { pkceCodeVerifier: flow.verifier, expectedState: state, expectedNonce: flow.nonce, idTokenExpected: true });
           const claims = tokens.claims()!;
           const info = await oidc.fetchUserInfo(oidcConfig, tokens.access_token, claims.sub);
-          return html(200, `Hello ${String(info.preferred_username)}`);
+          // How the person signed in, as the ID token says (acr, amr, auth_time).
+          const how = JSON.stringify({ acr: claims.acr, amr: claims.amr, auth_time: claims.auth_time }).replace(/</g, '\\u003c');
+          return html(200, `Hello ${String(info.preferred_username)}`, `<pre id="sign-in">${how}</pre>`);
         }
         html(404, 'Not found');
       } catch (error) {

@@ -119,15 +119,15 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     const bob = await store.actors.create({ nickname: 'bob' });
     const request = { clientId: 'web', redirectUri: 'https://web.example/cb', scope: ['openid', 'email'], prompt: [] };
     const device = { id: 'dev-1', userAgent: 'ua', ip: '127.0.0.1' };
-    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0, create: { id: 'a1', clientId: 'web', deviceId: device.id, actorId: null, request, createdAt: T0, expiresAt: T0 + 3600 } }));
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0, create: { id: 'a1', clientId: 'web', deviceId: device.id, actorId: null, request, createdAt: T0, expiresAt: T0 + 3600 } }), 'ok');
     t.equal(await store.signIns.device(device.id), undefined, 'starting an attempt writes no device');
     t.match(await store.signIns.attempt('a1'), { id: 'a1', actorId: null, request, passed: [], steps: [], completedAt: null });
-    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 1, actorId: bob.id, passed: { factor: 'password', device } }));
-    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 2, actorId: bob.id, consent: { scopes: ['openid'] } }));
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 1, actorId: bob.id, passed: { factor: 'password', device } }), 'ok');
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 2, actorId: bob.id, consent: { scopes: ['openid'] } }), 'ok');
     t.match(await store.signIns.attempt('a1'), { actorId: bob.id, passed: [{ factor: 'password', at: T0 + 1 }], steps: ['consent'] });
     t.ok(await store.signIns.device(device.id), 'a passed factor records the device');
     t.same(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), { passedAt: T0 + 1, clientId: 'web' });
-    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 3, actorId: alice.id, passed: { factor: 'password', device } }));
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 3, actorId: alice.id, passed: { factor: 'password', device } }), 'ok');
     t.match(await store.signIns.attempt('a1'), { actorId: alice.id, passed: [{ factor: 'password', at: T0 + 3 }], steps: [] }, 'another actor starts afresh');
     // Two steps at once (two tabs): neither factor is lost.
     await Promise.all([
@@ -135,17 +135,62 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
       store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 5, actorId: alice.id, consent: { scopes: ['openid'] } }),
     ]);
     t.equal((await store.signIns.attempt('a1'))!.passed.length, 2);
-    t.ok(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 6, actorId: alice.id, consent: { scopes: ['email'] } }));
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 6, actorId: alice.id, consent: { scopes: ['email'] } }), 'ok');
     t.same((await store.signIns.consentedScopes(alice.id, 'web')).sort(), ['email', 'openid'], 'consent joins what was granted before');
     const code = token({ kind: 'authorization_code', actorId: alice.id, binding: { redirect_uri: 'x', code_challenge: null, nonce: null, max_age: null, auth_time: T0, amr: ['pwd'] } });
     const session = { hash: 'session-hash', id: 'sid-9', actorId: alice.id, deviceId: device.id, authTime: T0 + 3, amr: ['pwd'], expiresAt: T0 + 86_400 };
     const finish = { device, create: session, token: code };
     const results = await Promise.all([store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 7, finish }), store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 7, finish })]);
-    t.same(results.sort(), [false, true], 'an attempt finishes once');
+    t.same(results.sort(), ['finished', 'ok'], 'an attempt finishes once');
     t.equal((await store.signIns.attempt('a1'))?.completedAt, T0 + 7);
     t.match(await store.signIns.session('session-hash'), { id: 'sid-9', actorId: alice.id, authTime: T0 + 3, amr: ['pwd'], endedAt: null });
     t.ok(await store.tokens.findByHash(code.hash), 'what the client gets is stored with it');
-    t.equal(await store.signIns.advanceAttempt({ attemptId: 'unknown', now: T0, actorId: alice.id }), false);
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'unknown', now: T0, actorId: alice.id }), 'finished');
+  });
+
+  t.test('second factors: set up once while none exists, a TOTP step and a backup code each used once, nothing written on a refusal', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'alice' });
+    const device = { id: 'dev-2f', userAgent: 'ua', ip: '127.0.0.1' };
+    const request = { clientId: 'web', redirectUri: 'https://web.example/cb', scope: ['openid'], prompt: [] };
+    const start = (id: string) => store.signIns.advanceAttempt({ attemptId: id, now: T0, create: { id, clientId: 'web', deviceId: device.id, actorId: alice.id, request, createdAt: T0, expiresAt: T0 + 3600 } });
+    t.equal(await start('f1'), 'ok');
+    t.equal(await start('f2'), 'ok');
+    const authenticator = (id: string) => ({ id, actorId: alice.id, kind: 'totp' as const, name: `app ${id}`, secret: `sealed-${id}` });
+    const enrol = (attemptId: string, id: string, step: number) =>
+      store.signIns.advanceAttempt({ attemptId, now: T0 + 1, actorId: alice.id, enrol: { authenticator: authenticator(id), backupCodes: [`${id}-b1`, `${id}-b2`], firstOnly: true }, use: { totpStep: { authenticatorId: id, step } }, passed: { factor: 'totp', device } });
+    const [first, second] = await Promise.all([enrol('f1', 'auth-1', 100), enrol('f2', 'auth-2', 100)]);
+    t.same([first, second].sort(), ['ok', 'refused'], 'two first setups at once: one is taken');
+    const kept = await store.factors.authenticators(alice.id);
+    t.equal(kept.length, 1);
+    const winner = kept[0]!.id;
+    const loser = winner === 'auth-1' ? 'f2' : 'f1';
+    t.match(kept[0], { actorId: alice.id, kind: 'totp', name: `app ${winner}`, secret: `sealed-${winner}`, lastStep: 100 });
+    t.same((await store.signIns.attempt(loser))!.passed, [], 'the refused step wrote nothing to its attempt');
+    t.equal(await store.factors.backupCodesLeft(alice.id), 2);
+
+    const use = (step: number) => store.signIns.advanceAttempt({ attemptId: loser, now: T0 + 2, actorId: alice.id, use: { totpStep: { authenticatorId: winner, step } }, passed: { factor: 'totp', device } });
+    t.equal(await use(100), 'refused', 'the step used at setup');
+    t.equal(await use(99), 'refused', 'an earlier step');
+    const later = await Promise.all([use(101), use(101)]);
+    t.same(later.sort(), ['ok', 'refused'], 'a later step once, even at the same moment');
+    t.equal((await store.factors.authenticators(alice.id))[0]!.lastStep, 101);
+
+    t.equal(await start('f3'), 'ok');
+    const backup = (hash: string) => store.signIns.advanceAttempt({ attemptId: 'f3', now: T0 + 3, actorId: alice.id, use: { backupCode: hash }, passed: { factor: 'backup_code', device } });
+    t.equal(await backup('unknown'), 'refused');
+    const codes = await Promise.all([backup(`${winner}-b1`), backup(`${winner}-b1`)]);
+    t.same(codes.sort(), ['ok', 'refused'], 'a backup code once');
+    t.equal(await store.factors.backupCodesLeft(alice.id), 1);
+    t.same((await store.signIns.attempt('f3'))!.passed.map((p) => p.factor), ['backup_code']);
+    t.same(await store.signIns.lastFactor(alice.id, device.id, 'backup_code', 0), { passedAt: T0 + 3, clientId: 'web' });
+
+    t.equal(await start('f4'), 'ok');
+    const another = await store.signIns.advanceAttempt({ attemptId: 'f4', now: T0 + 4, actorId: alice.id, enrol: { authenticator: authenticator('auth-3'), backupCodes: ['new-1'], firstOnly: false } });
+    t.equal(another, 'ok', 'a second authenticator when the caller vouches for a passed factor');
+    t.equal((await store.factors.authenticators(alice.id)).length, 2);
+    t.equal(await store.factors.backupCodesLeft(alice.id), 1, 'a new set of backup codes replaces the old one');
+    t.equal(await backup(`${winner}-b2`), 'refused', 'the old set is void');
   });
 
   t.test('sessions end with the internal cookies issued in them; devices can be blocked', async (t) => {

@@ -179,3 +179,34 @@ export const consents = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.actorId, t.clientId] })],
 );
+
+/**
+ * Second factors an actor set up: TOTP authenticators today. `secret` is sealed (AES-256-GCM,
+ * src/security/sealing.ts); `lastStep` is the last TOTP step used, so a code works once.
+ */
+export const authenticators = sqliteTable(
+  'authenticators',
+  {
+    id: text('id').primaryKey(),
+    actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['totp'] }).notNull(),
+    name: text('name').notNull(),
+    secret: text('secret').notNull(),
+    lastStep: integer('last_step'),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [index('authenticators_actor_id').on(t.actorId)],
+);
+
+/** Backup codes, as keyed hashes; a new set replaces the old one. Each is used once. */
+export const backupCodes = sqliteTable(
+  'backup_codes',
+  {
+    actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
+    hash: text('hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [primaryKey({ columns: [t.actorId, t.hash] })],
+);

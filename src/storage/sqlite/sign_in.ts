@@ -2,7 +2,7 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Attempt, AttemptStep, Device, Session } from '../../model.js';
 import type { PassedFactor } from '../../signin/factors.js';
-import type { AttemptChange, SignInStore } from '../store.js';
+import type { AdvanceResult, AttemptChange, SignInStore } from '../store.js';
 import type { Database } from './db.js';
 import { attempts, consents, devices, factors, sessions } from './schema.js';
 
@@ -58,7 +58,7 @@ export class SqliteSignIns implements SignInStore {
     return this.reads.consent.get({ actorId, clientId })?.scopes ?? [];
   }
 
-  advanceAttempt(change: AttemptChange): Promise<boolean> {
+  advanceAttempt(change: AttemptChange): Promise<AdvanceResult> {
     return this.db.durable.run('advanceAttempt', change);
   }
 

@@ -7,6 +7,7 @@ import type { Store } from '../store.js';
 import { SqliteActors } from './actors.js';
 import { SqliteClients } from './clients.js';
 import { openDatabase, type OpenOptions } from './db.js';
+import { SqliteFactors } from './factors.js';
 import { SqliteSettings } from './settings.js';
 import { SqliteSignIns } from './sign_in.js';
 import { SqliteSigningKeys } from './signing_keys.js';
@@ -26,6 +27,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions): Stor
     actors: new SqliteActors(db, options.clock),
     tokens: new SqliteTokens(db),
     signIns: new SqliteSignIns(db),
+    factors: new SqliteFactors(db),
     signingKeys: new SqliteSigningKeys(db),
     settings: new SqliteSettings(db),
     sweep: (args) => db.durable.run('deleteExpired', args),

@@ -7,7 +7,7 @@
  */
 import type Sqlite from 'better-sqlite3';
 import type { ClientRecord, NewToken, TokenKind } from '../../model.js';
-import type { AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
+import type { AdvanceResult, AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
 
 /** A token as its row: the kind's own fields (a code's binding, a refresh token's facts) go to `data`. */
 export function tokenRow(token: NewToken) {
@@ -93,6 +93,17 @@ function statements(db: Sqlite.Database) {
     ),
     setPasswordHash: db.prepare('update actors set password_hash = @hash, updated_at = @now where id = @actorId'),
     revokeGrant: db.prepare('update tokens set revoked_at = @now where grant_id = @grantId and revoked_at is null'),
+    useTotpStep: db.prepare(
+      'update authenticators set last_step = @step, last_used_at = @now where id = @authenticatorId and actor_id = @actorId and (last_step is null or last_step < @step)',
+    ),
+    useBackupCode: db.prepare('update backup_codes set used_at = @now where actor_id = @actorId and hash = @hash and used_at is null'),
+    hasAuthenticator: db.prepare('select 1 from authenticators where actor_id = ? limit 1'),
+    insertAuthenticator: db.prepare(
+      `insert into authenticators (id, actor_id, kind, name, secret, last_step, created_at, last_used_at)
+       values (@id, @actorId, @kind, @name, @secret, @lastStep, @now, @now)`,
+    ),
+    deleteBackupCodes: db.prepare('delete from backup_codes where actor_id = ?'),
+    insertBackupCode: db.prepare('insert into backup_codes (actor_id, hash, created_at) values (@actorId, @hash, @now)'),
   };
 }
 
@@ -117,6 +128,65 @@ function exchangeOnce(db: Sqlite.Database, kind: TokenKind, args: Exchange): Exc
   if (token.revoked_at !== null || token.expires_at <= args.now) return 'invalid';
   s.consume.run({ hash: args.hash, now: args.now });
   for (const successor of args.tokens) WRITES.insertToken(db, successor);
+  return 'ok';
+}
+
+/** A step refused on purpose: its savepoint rolls back and the result is returned. */
+class Refusal extends Error {
+  constructor(readonly result: Exclude<AdvanceResult, 'ok'>) {
+    super(result);
+  }
+}
+
+/** The body of advanceAttempt; anything but 'ok' is rolled back by the caller. */
+function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
+  const s = on(db);
+  const { attemptId: id, now } = change;
+  if (change.create) s.createAttempt.run({ ...change.create, request: JSON.stringify(change.create.request) });
+  const row = s.attemptById.get(id) as { client_id: string; actor_id: string | null; passed: string; steps: string; completed_at: number | null } | undefined;
+  if (!row || row.completed_at !== null) return 'finished';
+  let actorId = row.actor_id;
+  let passed = JSON.parse(row.passed) as Array<{ factor: string; at: number }>;
+  let steps = JSON.parse(row.steps) as string[];
+  if (change.actorId !== undefined && change.actorId !== actorId) [actorId, passed, steps] = [change.actorId, [], []];
+  if (actorId !== null) {
+    const { use, enrol } = change;
+    if (enrol) {
+      if (enrol.firstOnly && s.hasAuthenticator.get(actorId)) return 'refused';
+      s.insertAuthenticator.run({ ...enrol.authenticator, actorId, lastStep: null, now });
+      if (enrol.backupCodes) {
+        s.deleteBackupCodes.run(actorId);
+        for (const hash of enrol.backupCodes) s.insertBackupCode.run({ actorId, hash, now });
+      }
+    }
+    // After enrolment: the code that confirms a new authenticator uses up its step.
+    if (use && 'totpStep' in use && s.useTotpStep.run({ ...use.totpStep, actorId, now }).changes === 0) return 'refused';
+    if (use && 'backupCode' in use && s.useBackupCode.run({ actorId, hash: use.backupCode, now }).changes === 0) return 'refused';
+    if (change.passed) {
+      passed = [...passed, { factor: change.passed.factor, at: now }];
+      s.upsertDevice.run({ ...change.passed.device, now });
+      s.recordFactor.run({ actorId, deviceId: change.passed.device.id, kind: change.passed.factor, clientId: row.client_id, now });
+    }
+    if (change.consent) {
+      steps = [...new Set([...steps, 'consent'])];
+      const before = s.consentedScopes.get(actorId, row.client_id) as { scopes: string } | undefined;
+      const scopes = [...new Set([...(before ? (JSON.parse(before.scopes) as string[]) : []), ...change.consent.scopes])];
+      s.saveConsent.run({ actorId, clientId: row.client_id, scopes: JSON.stringify(scopes), now });
+    }
+    if (change.rehash) s.setPasswordHash.run({ actorId, hash: change.rehash, now });
+  }
+  s.updateAttempt.run({ id, actorId, passed: JSON.stringify(passed), steps: JSON.stringify(steps) });
+  const finish = change.finish;
+  if (finish) {
+    s.completeAttempt.run({ id, now });
+    if (finish !== 'denied') {
+      s.upsertDevice.run({ ...finish.device, now });
+      if (finish.touch) s.touchSession.run({ hash: finish.touch, now });
+      if (finish.end) WRITES.endSession(db, { ...finish.end, now });
+      if (finish.create) s.createSession.run({ ...finish.create, amr: JSON.stringify(finish.create.amr), now });
+      WRITES.insertToken(db, finish.token);
+    }
+  }
   return 'ok';
 }
 
@@ -150,47 +220,22 @@ export const WRITES = {
    * One step of a sign-in in one transaction: create the attempt, bind its actor (another
    * actor than before starts it afresh: no factors or steps of someone else carry over),
    * append a passed factor (read and written here, so two tabs cannot lose one), record
-   * consent, rehash the password, and finish it (complete the attempt, settle the session,
-   * store what the client gets). Returns false, writing nothing, when the attempt is
-   * unknown or already finished: each attempt finishes once.
+   * consent, use up a TOTP step or backup code, set up a second factor, rehash the password,
+   * and finish it (complete the attempt, settle the session, store what the client gets).
+   * Writes nothing unless it returns 'ok' (the savepoint rolls back a refusal): an unknown
+   * or finished attempt is 'finished', a used step or code 'refused'.
    */
-  advanceAttempt(db: Sqlite.Database, change: AttemptChange): boolean {
-    const s = on(db);
-    const { attemptId: id, now } = change;
-    if (change.create) s.createAttempt.run({ ...change.create, request: JSON.stringify(change.create.request) });
-    const row = s.attemptById.get(id) as { client_id: string; actor_id: string | null; passed: string; steps: string; completed_at: number | null } | undefined;
-    if (!row || row.completed_at !== null) return false;
-    let actorId = row.actor_id;
-    let passed = JSON.parse(row.passed) as Array<{ factor: string; at: number }>;
-    let steps = JSON.parse(row.steps) as string[];
-    if (change.actorId !== undefined && change.actorId !== actorId) [actorId, passed, steps] = [change.actorId, [], []];
-    if (actorId !== null) {
-      if (change.passed) {
-        passed = [...passed, { factor: change.passed.factor, at: now }];
-        s.upsertDevice.run({ ...change.passed.device, now });
-        s.recordFactor.run({ actorId, deviceId: change.passed.device.id, kind: change.passed.factor, clientId: row.client_id, now });
-      }
-      if (change.consent) {
-        steps = [...new Set([...steps, 'consent'])];
-        const before = s.consentedScopes.get(actorId, row.client_id) as { scopes: string } | undefined;
-        const scopes = [...new Set([...(before ? (JSON.parse(before.scopes) as string[]) : []), ...change.consent.scopes])];
-        s.saveConsent.run({ actorId, clientId: row.client_id, scopes: JSON.stringify(scopes), now });
-      }
-      if (change.rehash) s.setPasswordHash.run({ actorId, hash: change.rehash, now });
+  advanceAttempt(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
+    try {
+      return db.transaction(() => {
+        const result = advance(db, change);
+        if (result !== 'ok') throw new Refusal(result);
+        return result;
+      })();
+    } catch (error) {
+      if (error instanceof Refusal) return error.result;
+      throw error;
     }
-    s.updateAttempt.run({ id, actorId, passed: JSON.stringify(passed), steps: JSON.stringify(steps) });
-    const finish = change.finish;
-    if (finish) {
-      s.completeAttempt.run({ id, now });
-      if (finish !== 'denied') {
-        s.upsertDevice.run({ ...finish.device, now });
-        if (finish.touch) s.touchSession.run({ hash: finish.touch, now });
-        if (finish.end) WRITES.endSession(db, { ...finish.end, now });
-        if (finish.create) s.createSession.run({ ...finish.create, amr: JSON.stringify(finish.create.amr), now });
-        WRITES.insertToken(db, finish.token);
-      }
-    }
-    return true;
   },
   /** End a session and the internal-client cookies it issued. */
   endSession(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {

@@ -1,0 +1,36 @@
+/**
+ * second-factor: after the credentials, the actor confirms with a second factor they set
+ * up (a TOTP code, or a backup code). A pass is remembered on the device for the client's
+ * lifetime of that factor (second_factor_*_expires_in). An actor with none sets one up
+ * inside this sign-in, when the installation offers a kind that can be set up.
+ */
+import { amrOf, FACTORS, isSecondFactor, type SecondFactorKind } from '../signin/factors.js';
+import type { Masks } from '../context.js';
+import { deny, pass, prompt, type ConfiguredCheck } from './check.js';
+
+/** The kinds of second factor the actor can use now. */
+export async function secondFactorsOf(masks: Masks, actorId: string): Promise<SecondFactorKind[]> {
+  const kinds: SecondFactorKind[] = [];
+  if (masks.config.totp_codes.enabled && (await masks.store.factors.authenticators(actorId)).some((a) => a.kind === 'totp')) kinds.push('totp');
+  if ((await masks.store.factors.backupCodesLeft(actorId)) > 0) kinds.push('backup_code');
+  return kinds;
+}
+
+/** Can an actor with no second factor set one up here? */
+const canSetUp = (masks: Masks) => masks.config.totp_codes.enabled;
+
+export const secondFactorCheck: ConfiguredCheck = {
+  name: 'second-factor',
+  async evaluate({ masks, client, attempt, actor, now }) {
+    if (!actor) return pass(); // nobody named yet: the policy checks deny a sign-in without credentials
+    const passed = attempt.passed.filter((p) => isSecondFactor(p.factor));
+    if (passed.length > 0) return pass({ actorId: actor.id, amr: amrOf(passed.map((p) => p.factor)), authTime: Math.max(...passed.map((p) => p.at)) });
+    const kinds = await secondFactorsOf(masks, actor.id);
+    if (kinds.length === 0) return canSetUp(masks) ? prompt('second-factor-setup', 'interaction_required') : deny('no-second-factor');
+    for (const kind of kinds) {
+      const remembered = await masks.store.signIns.lastFactor(actor.id, attempt.deviceId, kind, now - client.settings[FACTORS[kind].remembered]);
+      if (remembered) return pass({ actorId: actor.id, amr: [FACTORS[kind].amr], authTime: remembered.passedAt });
+    }
+    return prompt('second-factor', 'interaction_required', kinds);
+  },
+};

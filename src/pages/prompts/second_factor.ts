@@ -1,0 +1,43 @@
+/** The second-factor prompt: Authentication code (TOTP), or a link to Use a backup code (Backup code). */
+import { PageError } from '../../errors.js';
+import { answerSecondFactor } from '../../signin/second_factor.js';
+import type { SecondFactorKind } from '../../signin/factors.js';
+import type { Problem } from '../../signin/core.js';
+import type { FastifyReply } from 'fastify';
+import { csrfToken } from '../csrf.js';
+import { renderPage } from '../render.js';
+import { promptAction, type PromptPage } from './prompt.js';
+
+const METHODS: readonly SecondFactorKind[] = ['totp', 'backup_code'];
+export const isSecondFactorMethod = (value: string | undefined): value is SecondFactorKind => (METHODS as readonly string[]).includes(value ?? '');
+
+/** The words and status for a wrong, used or too frequent code (shared by the setup page). */
+export function codeProblem(reply: FastifyReply, problem: Problem | undefined): { error?: string; status: number } {
+  if (!problem) return { status: 200 };
+  if (problem.reason === 'too-many-attempts') {
+    reply.header('retry-after', String(problem.retryAfter));
+    return { error: `Too many attempts. Wait ${problem.retryAfter} seconds and try again.`, status: 429 };
+  }
+  return { error: 'That code is not right, or was used already. Try the newest code.', status: 401 };
+}
+
+export const secondFactorPage: PromptPage = {
+  render(masks, reply, step) {
+    const { attempt, client, deviceId, offer = [], actor } = step;
+    const method = step.chosen && offer.includes(step.chosen) ? step.chosen : offer[0]!;
+    const other =
+      method === 'totp' && offer.includes('backup_code')
+        ? { href: `/sign-in/${attempt.id}?with=backup_code`, label: 'Use a backup code' }
+        : method === 'backup_code' && offer.includes('totp')
+          ? { href: `/sign-in/${attempt.id}`, label: 'Use your authenticator app' }
+          : undefined;
+    const { error, status } = codeProblem(reply, step.problem);
+    const name = actor?.nickname ?? actor?.emails[0]?.address ?? '';
+    return renderPage(masks, reply, 'second_factor', { title: 'Confirm it is you', client, action: promptAction(attempt.id, 'second-factor'), csrf: csrfToken(masks, deviceId, attempt.id), method, other, name, error }, status);
+  },
+  submit(masks, browser, loaded, form) {
+    const method = form.get('method');
+    if (!isSecondFactorMethod(method)) throw new PageError('Bad request', 'Enter the code and try again.');
+    return answerSecondFactor(masks, browser, loaded, { method, code: form.get('code') ?? '' });
+  },
+};

@@ -1,0 +1,127 @@
+/**
+ * The second-factor prompts of the sign-in core: answering with a TOTP code or a backup
+ * code, and setting up a first authenticator inside the sign-in (with backup codes shown
+ * once). Every code is counted against the same guessing limits as passwords, and each
+ * step writes one command (a used TOTP step or backup code is refused there, atomically).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Masks } from '../context.js';
+import { hashBackupCode, newBackupCodes, normaliseBackupCode } from '../factors/backup_codes.js';
+import { matchTotp, newTotpSecret, qrSvg, totpUri } from '../factors/totp.js';
+import type { Actor, Attempt } from '../model.js';
+import type { AttemptChange } from '../storage/store.js';
+import { beginGuess, evaluate, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
+import type { SecondFactorKind } from './factors.js';
+
+/** How long a TOTP setup page stays good for. */
+const SETUP_LIFETIME = 900;
+const sealedSecret = (actorId: string, authenticatorId: string) => `${actorId} ${authenticatorId}`;
+const setupBinding = (attemptId: string, actorId: string) => `${attemptId} ${actorId}`;
+
+/** A TOTP setup in progress: a new secret, sealed into the form so that only this attempt and actor can confirm it. */
+export interface TotpSetup {
+  sealed: string;
+  secret: string;
+  /** The otpauth://totp/ URI and its QR code (SVG). */
+  uri: string;
+  qr: string;
+}
+
+/** Open a setup sealed into a form (undefined when forged, expired or another attempt's), or start a new one. */
+export function totpSetup(masks: Masks, attemptId: string, actor: Actor, sealed?: string): TotpSetup {
+  const open = sealed ? openSetup(masks, attemptId, actor.id, sealed) : undefined;
+  if (sealed && open) return describe(masks, actor, open.secret, sealed);
+  const payload = { id: randomUUID(), secret: newTotpSecret(), until: masks.clock() + SETUP_LIFETIME };
+  return describe(masks, actor, payload.secret, masks.sealer.seal('totp-setup', setupBinding(attemptId, actor.id), JSON.stringify(payload)));
+}
+
+function describe(masks: Masks, actor: Actor, secret: string, sealed: string): TotpSetup {
+  const uri = totpUri(secret, masks.config.name, actor.nickname ?? actor.emails[0]?.address ?? actor.id);
+  return { sealed, secret, uri, qr: qrSvg(uri) };
+}
+
+function openSetup(masks: Masks, attemptId: string, actorId: string, sealed: string): { id: string; secret: string } | undefined {
+  const opened = masks.sealer.open('totp-setup', setupBinding(attemptId, actorId), sealed);
+  const payload = opened ? (JSON.parse(opened) as { id: string; secret: string; until: number }) : undefined;
+  return payload && payload.until > masks.clock() ? payload : undefined;
+}
+
+/** The actor's TOTP authenticator a code matches at a step not used before, if any (every authenticator is tried). */
+async function totpMatch(masks: Masks, actorId: string, code: string, now: number): Promise<{ authenticatorId: string; step: number } | undefined> {
+  let found: { authenticatorId: string; step: number } | undefined;
+  for (const authenticator of await masks.store.factors.authenticators(actorId)) {
+    const secret = masks.sealer.open('totp', sealedSecret(actorId, authenticator.id), authenticator.secret);
+    const step = secret === undefined ? undefined : matchTotp(secret, code, now);
+    if (step !== undefined && (authenticator.lastStep === null || step > authenticator.lastStep)) found ??= { authenticatorId: authenticator.id, step };
+  }
+  return found;
+}
+
+/** The second-factor prompt: a TOTP code or a backup code, taken only while the checks ask for one the actor has. */
+export async function answerSecondFactor(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: SecondFactorKind; code: string }): Promise<Step> {
+  const { client, deviceId } = loaded;
+  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
+  const actor = context.actor;
+  const location = `/sign-in/${loaded.attempt.id}`;
+  if (result.kind !== 'prompt' || result.prompt !== 'second-factor' || !actor || !result.offer?.includes(answer.method)) return { kind: 'go', location, cookies: [] };
+  const attempt = context.attempt;
+  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor', attempt, client, deviceId, cookies: [], actor, offer: result.offer, chosen: answer.method, problem });
+  const guess = await beginGuess(masks, browser, deviceId, actor.id, '');
+  if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
+  const now = masks.clock();
+  const passed = { factor: answer.method, device: seen(browser, deviceId) };
+  if (answer.method === 'backup_code') {
+    const code = normaliseBackupCode(answer.code);
+    const outcome = code ? await record(masks, attempt.id, now, { actorId: actor.id, use: { backupCode: hashBackupCode(masks.keyed, code) }, passed }) : 'refused';
+    guess.settle(outcome === 'ok');
+    if (outcome === 'refused') return again({ reason: 'code-mismatch' });
+    return { kind: 'notice', notice: { about: 'backup-codes-left', left: await masks.store.factors.backupCodesLeft(actor.id) }, next: location, client, cookies: [] };
+  }
+  const match = await totpMatch(masks, actor.id, answer.code, now);
+  if (!match) {
+    guess.settle(false);
+    return again({ reason: 'code-mismatch' });
+  }
+  const after: Attempt = { ...attempt, passed: [...attempt.passed, { factor: 'totp', at: now }] };
+  const refused = again({ reason: 'code-mismatch' });
+  const step = await proceed(masks, browser, loaded, after, { actorId: actor.id, use: { totpStep: match }, passed }, { refused });
+  guess.settle(step !== refused);
+  return step;
+}
+
+/**
+ * The setup prompt, for an actor with no second factor: the code from the new authenticator
+ * confirms it. The first one comes with a new set of backup codes, shown once.
+ */
+export async function answerSecondFactorSetup(masks: Masks, browser: Browser, loaded: Loaded, answer: { setup: string; code: string; name: string }): Promise<Step> {
+  const { client, deviceId } = loaded;
+  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
+  const actor = context.actor;
+  const location = `/sign-in/${loaded.attempt.id}`;
+  if (result.kind !== 'prompt' || result.prompt !== 'second-factor-setup' || !actor) return { kind: 'go', location, cookies: [] };
+  const attempt = context.attempt;
+  const setup = openSetup(masks, attempt.id, actor.id, answer.setup);
+  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor-setup', attempt, client, deviceId, cookies: [], actor, problem, ...(setup ? { setup: answer.setup } : {}) });
+  if (!setup) return again({ reason: 'code-mismatch' });
+  const guess = await beginGuess(masks, browser, deviceId, actor.id, '');
+  if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
+  const now = masks.clock();
+  const step = matchTotp(setup.secret, answer.code, now);
+  guess.settle(step !== undefined);
+  if (step === undefined) return again({ reason: 'code-mismatch' });
+  const codes = newBackupCodes(masks.config.backup_codes.total);
+  const name = answer.name.trim().slice(0, 64) || 'Authenticator app';
+  const change: Omit<AttemptChange, 'attemptId' | 'now'> = {
+    actorId: actor.id,
+    enrol: {
+      authenticator: { id: setup.id, actorId: actor.id, kind: 'totp', name, secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) },
+      backupCodes: codes.map((code) => hashBackupCode(masks.keyed, code)),
+      firstOnly: true,
+    },
+    use: { totpStep: { authenticatorId: setup.id, step } },
+    passed: { factor: 'totp', device: seen(browser, deviceId) },
+  };
+  // Refused: a second factor was set up meanwhile (another tab), so this sign-in now asks for it.
+  if ((await record(masks, attempt.id, now, change)) === 'refused') return { kind: 'go', location, cookies: [] };
+  return { kind: 'notice', notice: { about: 'backup-codes', codes }, next: location, client, cookies: [] };
+}

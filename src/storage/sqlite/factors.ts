@@ -1,0 +1,26 @@
+/** Second factors (authenticators) and backup codes in SQLite. */
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Authenticator } from '../../model.js';
+import type { FactorStore } from '../store.js';
+import type { Database } from './db.js';
+import { authenticators, backupCodes } from './schema.js';
+
+export class SqliteFactors implements FactorStore {
+  private readonly reads;
+
+  constructor(db: Database) {
+    const p = (name: string) => sql.placeholder(name);
+    this.reads = {
+      authenticators: db.orm.select().from(authenticators).where(eq(authenticators.actorId, p('actorId'))).orderBy(asc(authenticators.createdAt), asc(authenticators.id)).prepare(),
+      backupCodesLeft: db.orm.select({ left: count() }).from(backupCodes).where(and(eq(backupCodes.actorId, p('actorId')), isNull(backupCodes.usedAt))).prepare(),
+    };
+  }
+
+  async authenticators(actorId: string): Promise<Authenticator[]> {
+    return this.reads.authenticators.all({ actorId });
+  }
+
+  async backupCodesLeft(actorId: string): Promise<number> {
+    return this.reads.backupCodesLeft.get({ actorId })?.left ?? 0;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Second factors in whole sign-ins: setting up an authenticator app inside the sign-in,
+ * backup codes shown once, TOTP and backup codes at later sign-ins, replays, limits,
+ * remembering per device, and step-up with acr_values.
+ */
+import t from 'tap';
+import { decodeJwt } from 'jose';
+import { TOTP_PERIOD, totpCode } from '../../src/factors/totp.js';
+import { basic, makeMasks, post, type TestMasks } from '../helpers/app.js';
+import { formOf, headingOf, InjectBrowser, type Page } from '../helpers/browser.js';
+import { ALICE, authorizeUrl, BOB, codeOf, flowYaml, follow, open, OTHER, WEB } from './setup.js';
+
+/** The flow installation with a client that demands a second factor. */
+const MFA = { id: 'vault', secret: 'vault-secret-that-is-at-least-32-characters', redirect: 'https://vault.example/cb' };
+const mfaYaml = (extra: Record<string, unknown> = {}) => {
+  const yaml = flowYaml(extra) as { seeds: { clients: unknown[] } };
+  yaml.seeds.clients.push({ id: MFA.id, name: 'Vault', client_type: 'confidential', secret: MFA.secret, redirect_uris: [MFA.redirect], checks: ['device', 'credentials', 'second-factor'], scopes: { allowed: ['openid', 'profile'] } });
+  return yaml;
+};
+const mfaMasks = (t: Parameters<typeof makeMasks>[0], extra: Record<string, unknown> = {}) => makeMasks(t, { yaml: mfaYaml(extra) });
+
+const exchange = async (app: TestMasks['app'], code: string, client = MFA) => {
+  const response = await post(app, '/token', { grant_type: 'authorization_code', code, redirect_uri: client.redirect }, basic(client.id, client.secret));
+  if (response.statusCode !== 200) throw new Error(response.body);
+  return decodeJwt(response.json().id_token as string);
+};
+
+async function submitPassword(browser: InjectBrowser, page: Page, who: { nickname: string; password: string } = ALICE): Promise<Page> {
+  return follow(browser, await browser.submit(page, { identifier: who.nickname, password: who.password }));
+}
+
+/** The otpauth:// secret on a setup page. */
+function secretOf(page: Page): string {
+  const href = /href="(otpauth:\/\/totp\/[^"]+)"/.exec(page.body)?.[1];
+  if (!href) throw new Error(`no otpauth link:\n${page.body}`);
+  return new URL(href.replace(/&amp;/g, '&')).searchParams.get('secret')!;
+}
+
+/** Sign alice in to the vault for the first time: password, authenticator setup, backup codes. */
+async function enrol(m: TestMasks, browser = new InjectBrowser(m.app)) {
+  const setup = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  const secret = secretOf(setup);
+  const codesPage = await browser.submit(setup, { code: totpCode(secret, m.clock.now), name: 'Phone' });
+  const backupCodes = [...codesPage.body.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((match) => match[1]!);
+  const done = await follow(browser, await browser.get(formOf(codesPage.body).action));
+  return { browser, secret, setup, codesPage, backupCodes, done };
+}
+
+t.test('a person with no second factor sets up an authenticator app inside the sign-in, sees backup codes once, and gets mfa', async (t) => {
+  const m = await mfaMasks(t);
+  const browser = new InjectBrowser(m.app);
+  const setup = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  t.equal(setup.statusCode, 200);
+  t.equal(headingOf(setup.body), 'Set up an authenticator app');
+  t.match(setup.body, /<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+"/, 'a QR code made by masks, inline');
+  t.match(setup.body, /<label for="code">Authentication code<\/label>/);
+  const secret = secretOf(setup);
+  t.ok(secret.length >= 32, 'a secret of 20 bytes (32 base32 characters)');
+  const href = new URL(/href="(otpauth:[^"]+)"/.exec(setup.body)![1]!.replace(/&amp;/g, '&'));
+  t.same([href.searchParams.get('issuer'), href.searchParams.get('algorithm'), href.searchParams.get('digits'), href.searchParams.get('period')], ['masks', 'SHA1', '6', '30']);
+  t.match(decodeURIComponent(href.pathname), /alice/, 'the account is named in the app');
+
+  const wrong = await browser.submit(setup, { code: '000000' === totpCode(secret, m.clock.now) ? '111111' : '000000' });
+  t.equal(wrong.statusCode, 401);
+  t.equal(secretOf(wrong), secret, 'a wrong code keeps the same secret: no second scan');
+  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 0, 'nothing is set up on a wrong code');
+
+  const codesPage = await browser.submit(wrong, { code: totpCode(secret, m.clock.now), name: 'Phone' });
+  t.equal(codesPage.statusCode, 200);
+  t.equal(headingOf(codesPage.body), 'Save your backup codes');
+  const codes = [...codesPage.body.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((match) => match[1]!);
+  t.equal(codes.length, 10, 'backup_codes.total codes, each in its own <code>');
+  t.ok(codes.every((code) => /^[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{4}$/.test(code)), 'unambiguous characters');
+  t.equal(new Set(codes).size, 10);
+  t.match(codesPage.body, /<button type="submit">Continue<\/button>/);
+
+  const stored = m.db.prepare('select * from authenticators').all() as Array<{ name: string; secret: string; last_step: number }>;
+  t.equal(stored.length, 1);
+  t.equal(stored[0]!.name, 'Phone');
+  t.notMatch(stored[0]!.secret, secret, 'the secret is not stored in the clear');
+  t.equal(stored[0]!.last_step, Math.floor(m.clock.now / TOTP_PERIOD), 'the confirming code is used up');
+  const hashes = m.db.prepare('select hash from backup_codes').pluck().all() as string[];
+  t.equal(hashes.length, 10);
+  t.ok(codes.every((code) => !hashes.some((hash) => hash.includes(code.replace(/-/g, '')))), 'backup codes are stored hashed');
+
+  const done = await follow(browser, await browser.get(formOf(codesPage.body).action));
+  const claims = await exchange(m.app, codeOf(done));
+  t.same(claims.amr, ['pwd', 'otp']);
+  t.equal(claims.acr, 'mfa');
+
+  const again = await browser.get(formOf(codesPage.body).action);
+  t.not(again.statusCode, 200, 'the codes page is not shown again');
+  t.notMatch(again.body, /<code>/);
+});
+
+t.test('later sign-ins ask for the code after the password; a code works once', async (t) => {
+  const m = await mfaMasks(t);
+  const { secret } = await enrol(m);
+  m.clock.advance(TOTP_PERIOD * 3);
+  const browser = new InjectBrowser(m.app);
+  const ask = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  t.equal(ask.statusCode, 200);
+  t.match(ask.body, /<label for="code">Authentication code<\/label>/);
+  t.match(ask.body, />Use a backup code<\/a>/);
+  const code = totpCode(secret, m.clock.now);
+  const signedIn = await follow(browser, await browser.submit(ask, { code }));
+  t.same((await exchange(m.app, codeOf(signedIn))).amr, ['pwd', 'otp']);
+
+  const other = new InjectBrowser(m.app);
+  const ask2 = await submitPassword(other, await open(other, authorizeUrl(MFA)));
+  const replay = await other.submit(ask2, { code });
+  t.equal(replay.statusCode, 401, 'the same code again is refused for its whole window');
+  t.match(replay.body, /not right, or was used already/);
+  const previous = await other.submit(ask2, { code: totpCode(secret, m.clock.now - TOTP_PERIOD) });
+  t.equal(previous.statusCode, 401, 'so is the code of the step before the one used');
+  m.clock.advance(TOTP_PERIOD);
+  const next = await follow(other, await other.submit(ask2, { code: totpCode(secret, m.clock.now) }));
+  t.ok(codeOf(next), 'the next step’s code works');
+});
+
+t.test('a code one step early or late is accepted; two steps off is not', async (t) => {
+  const m = await mfaMasks(t);
+  const { secret } = await enrol(m);
+  m.clock.advance(TOTP_PERIOD * 10);
+  const browser = new InjectBrowser(m.app);
+  const ask = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  t.equal((await browser.submit(ask, { code: totpCode(secret, m.clock.now + 2 * TOTP_PERIOD) })).statusCode, 401);
+  t.equal((await browser.submit(ask, { code: totpCode(secret, m.clock.now - 2 * TOTP_PERIOD) })).statusCode, 401);
+  const late = await follow(browser, await browser.submit(ask, { code: totpCode(secret, m.clock.now + TOTP_PERIOD) }));
+  t.ok(codeOf(late));
+});
+
+t.test('backup codes: each signs in once, says how many remain, and two parallel uses have one winner', async (t) => {
+  const m = await mfaMasks(t);
+  const { backupCodes } = await enrol(m);
+  const browser = new InjectBrowser(m.app);
+  const ask = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  const backupPage = await browser.get(/href="([^"]+)">Use a backup code/.exec(ask.body)![1]!.replace(/&amp;/g, '&'));
+  t.match(backupPage.body, /<label for="code">Backup code<\/label>/);
+  const notice = await browser.submit(backupPage, { code: backupCodes[0]!.toLowerCase().replace(/-/g, ' ') });
+  t.equal(notice.statusCode, 200, 'typed in lower case with spaces: still the code');
+  t.match(notice.body, /You have 9 backup codes left\./);
+  const done = await follow(browser, await browser.get(formOf(notice.body).action));
+  const claims = await exchange(m.app, codeOf(done));
+  t.same(claims.amr, ['pwd', 'otp']);
+  t.equal(claims.acr, 'mfa');
+
+  const again = new InjectBrowser(m.app);
+  const ask2 = await submitPassword(again, await open(again, authorizeUrl(MFA)));
+  const reuse = await again.post(formOf(ask2.body).action, { ...formOf(ask2.body).fields, method: 'backup_code', code: backupCodes[0]! });
+  t.equal(reuse.statusCode, 401, 'a used backup code is refused');
+
+  const [one, two] = [new InjectBrowser(m.app), new InjectBrowser(m.app)];
+  const [page1, page2] = [await submitPassword(one, await open(one, authorizeUrl(MFA))), await submitPassword(two, await open(two, authorizeUrl(MFA)))];
+  const results = await Promise.all([
+    one.post(formOf(page1.body).action, { ...formOf(page1.body).fields, method: 'backup_code', code: backupCodes[1]! }),
+    two.post(formOf(page2.body).action, { ...formOf(page2.body).fields, method: 'backup_code', code: backupCodes[1]! }),
+  ]);
+  t.same(results.map((r) => r.statusCode).sort(), [200, 401], 'two parallel uses of one code: one wins');
+  t.equal(m.db.prepare('select count(*) from backup_codes where used_at is null').pluck().get(), 8);
+});
+
+t.test('wrong codes count against the same limits as passwords', async (t) => {
+  const m = await mfaMasks(t);
+  await enrol(m);
+  const browser = new InjectBrowser(m.app);
+  const ask = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  const statuses: number[] = [];
+  for (let i = 0; i < 8; i++) statuses.push((await browser.submit(ask, { code: String(100000 + i) })).statusCode);
+  t.same(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
+  t.equal(statuses.at(-1), 429, 'then the person must wait');
+  const backup = await browser.post(formOf(ask.body).action, { ...formOf(ask.body).fields, method: 'backup_code', code: 'AAAA-BBBB-CCCC' });
+  t.equal(backup.statusCode, 429, 'backup codes share the count');
+});
+
+t.test('a passed code is remembered on the device for second_factor_totp_code_expires_in', async (t) => {
+  const m = await mfaMasks(t);
+  const { browser } = await enrol(m);
+  const soon = await open(browser, authorizeUrl(MFA, { prompt: 'login' }));
+  const afterPassword = await submitPassword(browser, soon);
+  t.ok(codeOf(afterPassword), 'within 10 minutes the same device is not asked again');
+  m.clock.advance(11 * 60);
+  const later = await submitPassword(browser, await open(browser, authorizeUrl(MFA, { prompt: 'login' })));
+  t.match(later.body, /Authentication code/, 'after 10 minutes it is');
+  const elsewhere = new InjectBrowser(m.app);
+  const otherDevice = await submitPassword(elsewhere, await open(elsewhere, authorizeUrl(MFA)));
+  t.match(otherDevice.body, /Authentication code/, 'another device is always asked');
+});
+
+t.test('a half-finished sign-in reaches no client: prompt=none, consent posted early', async (t) => {
+  const m = await mfaMasks(t);
+  await enrol(m);
+  m.clock.advance(11 * 60);
+  const browser = new InjectBrowser(m.app);
+  t.ok(codeOf(await submitPassword(browser, await open(browser, authorizeUrl(OTHER)))), 'signed in with the password alone to a client that asks no more');
+  const silent = await open(browser, authorizeUrl(MFA, { prompt: 'none' }));
+  t.equal(new URL(silent.headers.location as string).searchParams.get('error'), 'interaction_required', 'prompt=none cannot skip the second factor');
+  const ask = await open(browser, authorizeUrl(MFA));
+  t.match(ask.body, /Authentication code/);
+  const attempt = /\/sign-in\/([^/"]+)\/second-factor/.exec(ask.body)![1]!;
+  const early = await browser.post(`/sign-in/${attempt}/consent`, { csrf: formOf(ask.body).fields.csrf!, decision: 'allow' });
+  t.equal(early.statusCode, 303);
+  t.equal(early.headers.location, `/sign-in/${attempt}`, 'a consent posted early is not taken; the code prompt stays');
+  const setupPost = await browser.post(`/sign-in/${attempt}/second-factor-setup`, { csrf: formOf(ask.body).fields.csrf!, setup: 'v1.forged', code: '123456' });
+  t.equal(setupPost.headers.location, `/sign-in/${attempt}`, 'nor is a setup while one exists');
+  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 1);
+});
+
+t.test('a forged or foreign setup field sets nothing up', async (t) => {
+  const m = await mfaMasks(t);
+  const alice = new InjectBrowser(m.app);
+  const aliceSetup = await submitPassword(alice, await open(alice, authorizeUrl(MFA)));
+  const bob = new InjectBrowser(m.app);
+  const bobSetup = await submitPassword(bob, await open(bob, authorizeUrl(MFA)), BOB);
+  const stolen = await bob.submit(bobSetup, { setup: formOf(aliceSetup.body).fields.setup!, code: totpCode(secretOf(aliceSetup), m.clock.now) });
+  t.equal(stolen.statusCode, 401, "alice's setup does not open in bob's sign-in");
+  const forged = await alice.submit(aliceSetup, { setup: 'v1.' + Buffer.alloc(60).toString('base64url'), code: '123456' });
+  t.equal(forged.statusCode, 401);
+  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 0);
+});
+
+t.test('two tabs setting up at once: the second is asked for the first one’s code instead', async (t) => {
+  const m = await mfaMasks(t);
+  const browser = new InjectBrowser(m.app);
+  const tab1 = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  const tab2 = await submitPassword(browser, await open(browser, authorizeUrl(MFA, { state: 'tab-2' })));
+  await browser.submit(tab1, { code: totpCode(secretOf(tab1), m.clock.now) });
+  const second = await browser.submit(tab2, { code: totpCode(secretOf(tab2), m.clock.now) });
+  t.equal(second.statusCode, 303);
+  const next = await follow(browser, second);
+  t.ok(next.headers.location ?? next.body.includes('Authentication code'), 'the second tab carries on with the factor set up in the first');
+  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 1, 'no second authenticator without passing the first');
+});
+
+t.test('step-up: acr_values=mfa runs the missing second factor over single sign-on, not the whole sign-in', async (t) => {
+  const m = await mfaMasks(t);
+  const { secret, browser } = await enrol(m);
+  m.clock.advance(11 * 60);
+  const discovery = (await m.app.inject({ url: '/.well-known/openid-configuration' })).json();
+  t.same(discovery.acr_values_supported, ['pwd', 'mfa']);
+
+  const plain = await open(browser, authorizeUrl(OTHER, { acr_values: 'pwd' }));
+  const plainClaims = await exchange(m.app, codeOf(plain), OTHER);
+  t.equal(plainClaims.acr, 'mfa', 'the session reached mfa when it was made; acr says the level reached');
+
+  const fresh = new InjectBrowser(m.app);
+  const pwdOnly = await submitPassword(fresh, await open(fresh, authorizeUrl(OTHER)));
+  t.equal((await exchange(m.app, codeOf(pwdOnly), OTHER)).acr, 'pwd');
+  const stepUp = await open(fresh, authorizeUrl(OTHER, { acr_values: 'urn:unknown mfa' }));
+  t.equal(stepUp.statusCode, 200);
+  t.match(stepUp.body, /Authentication code/, 'only the second factor is asked: no password form');
+  t.notMatch(stepUp.body, /name="password"/);
+  m.clock.advance(TOTP_PERIOD);
+  const done = await follow(fresh, await fresh.submit(stepUp, { code: totpCode(secret, m.clock.now) }));
+  const claims = await exchange(m.app, codeOf(done), OTHER);
+  t.equal(claims.acr, 'mfa');
+  t.same(claims.amr, ['pwd', 'otp']);
+  const silent = await open(new InjectBrowser(m.app), authorizeUrl(OTHER, { acr_values: 'mfa', prompt: 'none' }));
+  t.equal(new URL(silent.headers.location as string).searchParams.get('error'), 'login_required');
+});
+
+t.test('turned off (totp_codes.enabled: false), a client that demands a second factor says so instead of setting one up', async (t) => {
+  const m = await mfaMasks(t, { totp_codes: { enabled: false } });
+  const browser = new InjectBrowser(m.app);
+  const page = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  t.equal(page.statusCode, 403);
+  t.match(page.body, /offers none you can set up/);
+  const web = await open(new InjectBrowser(m.app), authorizeUrl(WEB));
+  t.equal(web.statusCode, 200, 'clients that do not demand one are unaffected');
+});
