@@ -53,6 +53,7 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
           },
   });
 
+  if (app.log.level !== 'silent') masks.log = app.log;
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
     done();

@@ -7,10 +7,12 @@ import path from 'node:path';
 import type { Config } from './config/schema.js';
 import { KeyStore } from './keys/keystore.js';
 import { GuessLimits } from './security/guesses.js';
+import { SendLimits } from './security/sends.js';
 import { FailureLimiter } from './security/rate_limit.js';
 import { Keyed, loadInstallationSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
-import { unavailable, type Mailer, type SmsSender } from './ports.js';
+import { openMailer } from './delivery/mailer.js';
+import { silentLog, unavailable, type Log, type Mailer, type SmsSender } from './ports.js';
 import { openStore } from './storage/index.js';
 import type { Store } from './storage/store.js';
 
@@ -19,10 +21,12 @@ export interface Masks {
   /** Every read and write of stored data. */
   store: Store;
   keys: KeyStore;
-  /** Sends email (login links, verification codes); next issue. */
+  /** Sends email (login links and codes, verification codes). */
   mailer: Mailer;
-  /** Sends text messages (SMS codes); next issue. */
+  /** Sends text messages (SMS codes); not yet. */
   sms: SmsSender;
+  /** Where services note what they did (the app's logger once it is built; silent before). */
+  log: Log;
   /** Keyed hashing with the installation secret. */
   keyed: Keyed;
   /** Encryption of what must be read back (TOTP secrets), keyed from the installation secret. */
@@ -31,6 +35,8 @@ export interface Masks {
   clientFailures: FailureLimiter;
   /** Guesses at sign-in, per address, account and known device. */
   guesses: GuessLimits;
+  /** Emails (and text messages) sent, per recipient and network. */
+  sends: SendLimits;
   /** Unix seconds; replaced by a fake clock in tests. */
   clock: () => number;
   /** Wait for pending writes and close the store. */
@@ -58,12 +64,14 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       config,
       store,
       keys,
-      mailer: unavailable('email'),
+      mailer: openMailer(config),
       sms: unavailable('text messages'),
+      log: silentLog,
       keyed: new Keyed(secret),
       sealer: new Sealer(secret),
       clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),
       guesses: new GuessLimits(clock),
+      sends: new SendLimits(clock),
       clock,
       close: () => store.close(),
     };

@@ -33,7 +33,7 @@ export class RedirectError extends Error {
 }
 
 /** Why an attempt cannot be worked on from this browser (the pages have the words). */
-export type SignInErrorReason = 'attempt-unknown' | 'attempt-finished' | 'attempt-expired' | 'client-gone';
+export type SignInErrorReason = 'attempt-unknown' | 'attempt-finished' | 'attempt-expired' | 'client-gone' | 'link-expired' | 'link-elsewhere';
 
 export class SignInError extends Error {
   override name = 'SignInError';

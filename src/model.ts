@@ -45,6 +45,8 @@ export interface Actor {
   publicUuid: string;
   name: string | null;
   passwordHash: string | null;
+  /** When they completed onboarding (the onboarded check); null until then. */
+  onboardedAt: number | null;
   scopes: string[];
   emails: Array<{ address: string; verifiedAt: number | null }>;
   createdAt: number;
@@ -151,8 +153,25 @@ export interface Authenticator {
 
 export type NewAuthenticator = Pick<Authenticator, 'id' | 'actorId' | 'kind' | 'name' | 'secret'>;
 
-/** Steps of an attempt that are not factors. */
-export type AttemptStep = 'consent';
+/** A login link (and its code) emailed for one sign-in attempt. */
+export interface LoginLink {
+  /** SHA-256 of the link's token. */
+  hash: string;
+  attemptId: string;
+  /** Null when the address is no one's (nothing was sent). */
+  actorId: string | null;
+  address: string;
+  /** Keyed hash of the code. */
+  codeHash: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export type NewLoginLink = Omit<LoginLink, 'createdAt' | 'usedAt'>;
+
+/** Steps of an attempt that are not factors: consent given, a login link asked for, onboarding done. */
+export type AttemptStep = 'consent' | 'login-link' | 'onboarded';
 
 export interface Attempt {
   id: string;

@@ -1,17 +1,21 @@
 /**
- * Ports for side effects the sign-in core will need: sending email (login links and codes,
- * verification) and text messages (SMS codes). Interfaces now; the implementations
- * (SMTP, the outbox log, Twilio) come with the features that use them.
+ * Ports for side effects of the sign-in core: sending email (login links and codes,
+ * verification) and text messages (SMS codes), and the log they note them in.
+ * Implementations: src/delivery/ (SMTP or the outbox; SMS next).
  */
 
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  html: string;
+  /** What the message carries that must stay out of the log below debug level (a link, a code). */
+  secret: string;
 }
 
 export interface Mailer {
-  send(message: MailMessage): Promise<void>;
+  /** Resolves once the message is handed over: sent over SMTP, or written to `outbox` (a file). */
+  send(message: MailMessage): Promise<{ outbox?: string }>;
 }
 
 export interface SmsMessage {
@@ -24,8 +28,17 @@ export interface SmsSender {
   send(message: SmsMessage): Promise<void>;
 }
 
+/** The part of a pino logger masks' services use (Fastify's logger once the app is built). */
+export interface Log {
+  info(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export const silentLog: Log = { info: () => {}, debug: () => {}, error: () => {} };
+
 /** A port for something this installation cannot send yet: every send fails, saying so. */
-export function unavailable(what: string): Mailer & SmsSender {
+export function unavailable(what: string): SmsSender {
   return {
     send: () => Promise.reject(new Error(`masks cannot send ${what} yet`)),
   };

@@ -1,16 +1,18 @@
 /**
- * credentials: the actor proves who they are with a first factor (a password today). A
- * password passed on this device is remembered for the client's password_factor_expires_in;
- * a session established for another client may skip the form for sso_factor_expires_in
- * (single sign-on). prompt=login, max_age and an id_token_hint for someone else force the
+ * credentials: the actor proves who they are with a first factor: a password, or a login
+ * link or code sent by email (then the code prompt is shown). A first factor passed on this
+ * device is remembered for the client's lifetime of it (password_factor_expires_in,
+ * login_link_factor_expires_in); a session established for another client may skip the
+ * form for sso_factor_expires_in (single sign-on). prompt=login, max_age and an id_token_hint for someone else force the
  * form again. An attempt belongs to the first actor it names: only that actor's session
  * may carry it on.
  */
 import { subjectFor } from '../oauth/subjects.js';
-import { amrOf, FACTORS } from '../signin/factors.js';
+import { amrOf, FACTORS, FIRST_FACTORS } from '../signin/factors.js';
 import { pass, prompt, type CheckContext, type ConfiguredCheck } from './check.js';
 
 const ask = prompt('credentials', 'login_required');
+const askCode = prompt('login-code', 'login_required');
 
 /** Whether the live session may stand in for the password on this attempt. */
 async function sessionCovers({ masks, client, attempt, session, now }: CheckContext): Promise<boolean> {
@@ -25,9 +27,11 @@ async function sessionCovers({ masks, client, attempt, session, now }: CheckCont
   // max_age=0 means "sign in again": a session exactly max_age old is too old.
   if (request.maxAge !== undefined && now - session.authTime >= request.maxAge) return false;
   const settings = client.settings;
-  const factor = await masks.store.signIns.lastFactor(session.actorId, session.deviceId, 'password', now - settings[FACTORS.password.remembered]);
-  if (!factor) return false;
-  return factor.clientId === client.id || now - factor.passedAt <= settings.sso_factor_expires_in;
+  for (const kind of FIRST_FACTORS) {
+    const factor = await masks.store.signIns.lastFactor(session.actorId, session.deviceId, kind, now - settings[FACTORS[kind].remembered]);
+    if (factor && (factor.clientId === client.id || now - factor.passedAt <= settings.sso_factor_expires_in)) return true;
+  }
+  return false;
 }
 
 export const credentialsCheck: ConfiguredCheck = {
@@ -37,6 +41,6 @@ export const credentialsCheck: ConfiguredCheck = {
     const first = attempt.actorId ? attempt.passed.filter((p) => FACTORS[p.factor].order === 'first') : [];
     if (first.length > 0) return pass({ actorId: attempt.actorId!, authTime: Math.max(...first.map((p) => p.at)), amr: amrOf(attempt.passed.map((p) => p.factor)) });
     if (session && (await sessionCovers(context))) return pass({ actorId: session.actorId, amr: session.amr, authTime: session.authTime });
-    return ask;
+    return attempt.steps.includes('login-link') ? askCode : ask;
   },
 };

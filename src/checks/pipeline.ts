@@ -11,6 +11,7 @@ import { clientConsentCheck } from './client_consent.js';
 import { credentialsCheck } from './credentials.js';
 import { deviceCheck } from './device.js';
 import { POLICY_CHECKS } from './policy.js';
+import { onboardedCheck } from './onboarded.js';
 import { secondFactorCheck } from './second_factor.js';
 
 /** Every configurable check masks implements, by name. New checks are new files registered here. */
@@ -19,6 +20,7 @@ export const CHECKS: Partial<Record<CheckName, ConfiguredCheck>> = {
   credentials: credentialsCheck,
   'second-factor': secondFactorCheck,
   'client-consent': clientConsentCheck,
+  onboarded: onboardedCheck,
 };
 
 export type PipelineResult = Outcome & { check?: string };

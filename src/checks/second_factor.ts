@@ -1,7 +1,8 @@
 /**
  * second-factor: after the credentials, the actor confirms with a second factor they set
  * up (a TOTP code, or a backup code). A pass is remembered on the device for the client's
- * lifetime of that factor (second_factor_*_expires_in). An actor with none sets one up
+ * lifetime of that factor (second_factor_*_expires_in), unless the request says prompt=login
+ * or a max_age it is older than. An actor with none sets one up
  * inside this sign-in, when the installation offers a kind that can be set up.
  */
 import { amrOf, FACTORS, isSecondFactor, type SecondFactorKind } from '../signin/factors.js';
@@ -27,8 +28,12 @@ export const secondFactorCheck: ConfiguredCheck = {
     if (passed.length > 0) return pass({ actorId: actor.id, amr: amrOf(passed.map((p) => p.factor)), authTime: Math.max(...passed.map((p) => p.at)) });
     const kinds = await secondFactorsOf(masks, actor.id);
     if (kinds.length === 0) return canSetUp(masks) ? prompt('second-factor-setup', 'interaction_required') : deny('no-second-factor');
-    for (const kind of kinds) {
-      const remembered = await masks.store.signIns.lastFactor(actor.id, attempt.deviceId, kind, now - client.settings[FACTORS[kind].remembered]);
+    // prompt=login asks for every factor afresh; max_age bounds how old a remembered one may be.
+    const { request } = attempt;
+    const remembers = !request.prompt.includes('login');
+    for (const kind of remembers ? kinds : []) {
+      const since = Math.max(now - client.settings[FACTORS[kind].remembered], request.maxAge === undefined ? 0 : now - request.maxAge);
+      const remembered = await masks.store.signIns.lastFactor(actor.id, attempt.deviceId, kind, since);
       if (remembered) return pass({ actorId: actor.id, amr: [FACTORS[kind].amr], authTime: remembered.passedAt });
     }
     return prompt('second-factor', 'interaction_required', kinds);

@@ -66,7 +66,7 @@ function clientSettingsProperties(withDefaults: boolean) {
     subject_type: OneOf(SUBJECT_TYPES, { ...d('pairwise-uuid'), description: 'How the sub claim is made: pairwise-uuid, public-uuid or public-identifier' }),
     sector_identifier: Type.String({ ...d(''), description: 'Sector for pairwise subjects (blank: the host of the redirect URIs)' }),
     allow_passwords: Type.Boolean({ ...d(true), description: 'Whether actors may sign in with a password' }),
-    allow_login_links: Type.Boolean({ ...d(true), description: notYet('Whether actors may sign in with a login link') }),
+    allow_login_links: Type.Boolean({ ...d(true), description: 'Whether actors may sign in with a login link or code sent by email' }),
     autofill_redirect_uri: Type.Boolean({ ...d(false), description: 'Register the first redirect_uri used (opt-in)' }),
     fuzzy_redirect_uri: Type.Boolean({ ...d(false), description: 'Match redirect URIs with wildcards (opt-in)' }),
     bg_light: Type.String({ ...d(''), description: 'Page background in light mode (CSS colour)' }),
@@ -75,9 +75,9 @@ function clientSettingsProperties(withDefaults: boolean) {
     access_token_expires_in: dur('6 hours', 'Lifetime of access tokens'),
     authorization_code_expires_in: dur('10 minutes', 'Lifetime of authorization codes'),
     internal_token_expires_in: dur('1 day', 'Lifetime of the session cookie of internal clients'),
-    login_link_expires_in: dur('10 minutes', notYet('Lifetime of a login link')),
+    login_link_expires_in: dur('10 minutes', 'Lifetime of a login link and its code'),
     auth_attempt_expires_in: dur('1 hour', 'How long a sign-in attempt may take'),
-    login_link_factor_expires_in: dur('12 hours', notYet('How long a used login link counts as a passed factor')),
+    login_link_factor_expires_in: dur('12 hours', 'How long a used login link counts as a passed factor on a device'),
     sso_factor_expires_in: dur('3 hours', 'How long a session may sign in to another client without the form'),
     refresh_token_expires_in: dur('1 month', 'Absolute lifetime of a refresh token grant'),
     password_factor_expires_in: dur('1 day', 'How long a passed password counts on a device'),
@@ -177,7 +177,7 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Bool(true, 'Actors may have and sign in with an email address'),
         max_for_login: Int(5, 'Most email addresses an actor may sign in with', 1),
-        from: Str('', notYet('From address of emails masks sends')),
+        from: Str('', 'From address of emails masks sends (blank: the installation name at the host of url)'),
       },
       'Email addresses',
     ),
@@ -189,7 +189,7 @@ export const ConfigSchema = Type.Object(
       'Passwords',
     ),
     passkeys: Section({ enabled: Bool(false, notYet('Passkeys may be used')) }, 'Passkeys'),
-    login_links: Section({ enabled: Bool(false, notYet('Login links may be used')) }, 'Login links'),
+    login_links: Section({ enabled: Bool(true, 'People may sign in with a link or code sent to their email address') }, 'Login links'),
     totp_codes: Section({ enabled: Bool(true, 'Authenticator apps (TOTP codes) may be set up and used as a second factor') }, 'TOTP codes'),
     phones: Section({ enabled: Bool(false, notYet('SMS codes may be used as a second factor')) }, 'Phones'),
     webauthn: Section(
@@ -209,7 +209,7 @@ export const ConfigSchema = Type.Object(
     ),
     integration: Section(
       {
-        email: Type.Union([Type.Literal('smtp'), Type.Literal('log')], { default: 'log', description: notYet('How emails are sent: smtp, or log (written to the log)') }),
+        email: Type.Union([Type.Literal('smtp'), Type.Literal('log')], { default: 'log', description: 'How emails are sent: smtp, or log (one .eml file each under <data>/outbox/, noted in the log)' }),
         smtp: Section(
           {
             host: Str('', 'SMTP server host'),
@@ -218,7 +218,7 @@ export const ConfigSchema = Type.Object(
             user: Str('', 'SMTP user name'),
             password: Str('', 'SMTP password'),
           },
-          notYet('SMTP settings'),
+          'SMTP settings (integration.email: smtp)',
         ),
         phone: Type.Union([Type.Literal('twilio'), Type.Literal('log')], { default: 'log', description: notYet('How SMS are sent: twilio, or log (written to the log)') }),
         twilio: Section(
@@ -230,7 +230,7 @@ export const ConfigSchema = Type.Object(
           notYet('Twilio settings'),
         ),
       },
-      notYet('Outgoing email and SMS'),
+      'Outgoing email and SMS',
     ),
     manager: Section(
       {
@@ -262,10 +262,8 @@ export type Config = StaticDecode<typeof ConfigSchema>;
  */
 export const NOT_AVAILABLE_YET: ReadonlyArray<{ key: string; value: unknown; off: unknown; why: string }> = [
   { key: 'passkeys.enabled', value: true, off: false, why: 'passkeys are not available yet' },
-  { key: 'login_links.enabled', value: true, off: false, why: 'login links are not available yet' },
   { key: 'phones.enabled', value: true, off: false, why: 'SMS codes are not available yet' },
   { key: 'webauthn.enabled', value: true, off: false, why: 'WebAuthn security keys are not available yet' },
-  { key: 'integration.email', value: 'smtp', off: 'log', why: 'sending email over SMTP is not available yet' },
   { key: 'integration.phone', value: 'twilio', off: 'log', why: 'sending SMS through Twilio is not available yet' },
 ];
 

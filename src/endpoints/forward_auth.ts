@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
-import { cookieNames, singleCookie } from '../pages/cookies.js';
+import { browserOf, cookieNames, singleCookie } from '../pages/cookies.js';
+import { silentOutcome } from '../signin/core.js';
 import { endpointUrl } from './discovery.js';
 import { judgeReturnAddress, siteOf } from '../oauth/authorization_request.js';
 import type { Actor } from '../model.js';
@@ -58,7 +59,10 @@ export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
     // A proxy naming a client masks does not know is misconfigured: let nobody in.
     if (named !== undefined && !wanted) return reply.code(403).send();
     const client = wanted ?? found?.client;
-    const allowed = found && client && client.settings.scopes.required.every((scope) => found.actor.scopes.includes(scope));
+    // A cookie from another internal client's sign-in counts only if this client's checks
+    // (a second factor, say) would pass now without asking anything.
+    const outcome = !found || !client ? 'prompt' : client.id === found.client.id ? 'pass' : await silentOutcome(masks, browserOf(masks, request), client, found.actor.id);
+    const allowed = found && client && outcome === 'pass' && client.settings.scopes.required.every((scope) => found.actor.scopes.includes(scope));
     if (found && allowed) {
       const { actor } = found;
       return reply
@@ -71,7 +75,8 @@ export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
         .code(200)
         .send();
     }
-    if (found) return reply.code(403).send();
+    // Signed in, but not someone this client lets in (a scope, a blocked device): no sign-in will help.
+    if (found && outcome !== 'prompt') return reply.code(403).send();
     // Not signed in: nginx auth_request wants 401; a proxy that follows redirects gets one with rd.
     // The return address is judged here as at /authorize: masks never forwards one it would refuse.
     const rd = typeof request.query.rd === 'string' && client?.type === 'internal' ? judgeReturnAddress(client, request.query.rd, siteOf(masks)) : undefined;

@@ -16,6 +16,8 @@ const SIGN_IN_ERRORS: Record<SignInErrorReason, [number, string, string]> = {
   'attempt-finished': [410, 'Sign-in already finished', 'This sign-in has already been completed. Go back to the application.'],
   'attempt-expired': [410, 'Sign-in expired', 'This sign-in took too long. Go back to the application and start again.'],
   'client-gone': [404, 'Unknown application', 'The application of this sign-in no longer exists.'],
+  'link-expired': [410, 'Link expired', 'This sign-in link was used already or has expired. Go back to the application and ask for a new one.'],
+  'link-elsewhere': [403, 'Open the link where you asked for it', 'This sign-in link works only in the browser where you asked for it. Open it there, or type the code from the email on that sign-in page.'],
 };
 
 export function pageErrorHandler(masks: Masks) {

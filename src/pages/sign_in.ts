@@ -10,7 +10,9 @@ import { PageError } from '../errors.js';
 import { Params } from '../oauth/params.js';
 import { load, show } from '../signin/core.js';
 import { browserOf } from './cookies.js';
-import { csrfOk } from './csrf.js';
+import { csrfOk, csrfToken } from './csrf.js';
+import { renderPage } from './render.js';
+import { followLoginLink, loginLinkAttempt } from '../signin/login_links.js';
 import { PROMPT_PAGES } from './prompts/index.js';
 import { isSecondFactorMethod } from './prompts/second_factor.js';
 import { replyWith } from './steps.js';
@@ -22,6 +24,21 @@ export function signInRoutes(pages: FastifyInstance, masks: Masks) {
     const browser = browserOf(masks, request);
     const chosen = isSecondFactorMethod(request.query.with) ? request.query.with : undefined;
     return replyWith(masks, reply, await show(masks, browser, await load(masks, browser, request.params.attempt), chosen));
+  });
+
+  // A login link: its GET only asks (mail scanners follow links); the POST signs in.
+  pages.get<{ Params: { token: string } }>('/sign-in/link/:token', async (request, reply) => {
+    const { loaded } = await loginLinkAttempt(masks, browserOf(masks, request), request.params.token);
+    const { client, deviceId } = loaded;
+    return renderPage(masks, reply, 'login_link', { title: `Sign in to ${client.name}`, client, action: `/sign-in/link/${request.params.token}`, csrf: csrfToken(masks, deviceId, 'login-link') });
+  });
+
+  pages.post<{ Params: { token: string } }>('/sign-in/link/:token', async (request, reply) => {
+    const browser = browserOf(masks, request);
+    if (!csrfOk(masks, request, browser.deviceId, 'login-link', new Params(request.body).get('csrf'))) {
+      throw new PageError('Form expired', 'This form is no longer valid. Open the link from the email again.', 403);
+    }
+    return replyWith(masks, reply, await followLoginLink(masks, browser, request.params.token));
   });
 
   pages.post<{ Params: { attempt: string; prompt: string } }>('/sign-in/:attempt/:prompt', async (request, reply) => {

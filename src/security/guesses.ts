@@ -13,6 +13,9 @@
  *   Elsewhere the address and the account's shared count apply: backoff, and after 100
  *   failures in a row (wherever they happened) new devices wait a day; a known device
  *   waits a day after 100 of its own.
+ * - Codes (TOTP, backup, emailed login codes) are counted apart, per actor on every
+ *   device and per address: knowing the password (which may clear the password counts)
+ *   gives no fresh code guesses, and only a right code ends a run of wrong ones.
  */
 import { sha256 } from './secrets.js';
 import { addressKey, FailureLimiter } from './rate_limit.js';
@@ -32,12 +35,17 @@ const deviceKey = (actorId: string, deviceId: string) => `${actorId} ${deviceId}
 
 export type Guess = { wait: number } | { wait: 0; settle(correct: boolean): void };
 
+/** What is guessed: a password, or a code (second factors, emailed login codes). */
+export type Secret = 'password' | 'code';
+
 export class GuessLimits {
   private readonly addresses: FailureLimiter;
   private readonly accounts: FailureLimiter;
   private readonly devices: FailureLimiter;
+  private readonly codes: FailureLimiter;
 
   constructor(clock: () => number) {
+    this.codes = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 86_400, maxFailures: 100 }, clock);
     this.addresses = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 3600 }, clock);
     this.accounts = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 86_400, maxFailures: 100 }, clock);
     this.devices = new FailureLimiter({ free: 5, baseDelay: 2, maxDelay: 900, window: 86_400, maxFailures: 100 }, clock);
@@ -48,7 +56,14 @@ export class GuessLimits {
    * device only the device's own count is checked, but its failures also count against the
    * account, so every failure on an account is in its run of at most 100.
    */
-  private keys(who: Guesser): { check: Array<[FailureLimiter, string]>; count: Array<[FailureLimiter, string]> } {
+  private keys(who: Guesser, secret: Secret): { check: Array<[FailureLimiter, string]>; count: Array<[FailureLimiter, string]> } {
+    if (secret === 'code') {
+      const keys: Array<[FailureLimiter, string]> = [
+        [this.addresses, addressKey(who.ip)],
+        [this.codes, who.actorId ?? `unknown ${sha256(who.identifier)}`],
+      ];
+      return { check: keys, count: keys };
+    }
     if (who.actorId && who.knownDevice) {
       const device: [FailureLimiter, string] = [this.devices, deviceKey(who.actorId, who.knownDevice)];
       return { check: [device], count: [device, [this.accounts, who.actorId]] };
@@ -65,8 +80,8 @@ export class GuessLimits {
    * Count a guess before it is checked: `{ wait }` when it must not be checked now
    * (nothing counted), else `settle(correct)` once the check is done.
    */
-  begin(who: Guesser): Guess {
-    const { check, count } = this.keys(who);
+  begin(who: Guesser, secret: Secret = 'password'): Guess {
+    const { check, count } = this.keys(who, secret);
     const wait = Math.max(...check.map(([limiter, key]) => limiter.retryAfter(key)));
     if (wait > 0) return { wait };
     for (const [limiter, key] of count) limiter.fail(key);
@@ -77,6 +92,10 @@ export class GuessLimits {
         // A success ends the run of failures of the account (wherever they came from) and of
         // the device; the address keeps the failures it made.
         for (const [limiter, key] of count) if (limiter === this.addresses) limiter.forgive(key);
+        if (secret === 'code') {
+          if (who.actorId) this.codes.succeed(who.actorId);
+          return;
+        }
         if (who.actorId) this.accounts.succeed(who.actorId);
         if (who.actorId && who.knownDevice) this.devices.succeed(deviceKey(who.actorId, who.knownDevice));
       },

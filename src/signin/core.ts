@@ -11,11 +11,12 @@ import type { CheckContext, DenyReason, PromptName } from '../checks/check.js';
 import type { Masks } from '../context.js';
 import { SignInError } from '../errors.js';
 import { hashPassword, needsRehash, verifyPassword } from '../factors/password.js';
-import { passwordLength } from '../accounts/passwords.js';
+import { passwordLength, passwordProblem } from '../accounts/passwords.js';
 import { clientRedirect, type AuthorizationRequest } from '../oauth/authorization_request.js';
 import type { OAuthErrorCode } from '../oauth/errors.js';
 import { authorizationCode, internalToken } from '../oauth/issue.js';
 import { subjectFor } from '../oauth/subjects.js';
+import type { Secret } from '../security/guesses.js';
 import { randomToken } from '../security/secrets.js';
 import type { Actor } from '../model.js';
 import type { Client } from '../model.js';
@@ -43,7 +44,13 @@ export interface SetCookie {
 }
 
 /** Why a prompt is shown again. */
-export type Problem = { reason: 'credentials-mismatch' } | { reason: 'code-mismatch' } | { reason: 'too-many-attempts'; retryAfter: number };
+export type Problem =
+  | { reason: 'credentials-mismatch' }
+  | { reason: 'code-mismatch' }
+  | { reason: 'links-unavailable' }
+  | { reason: 'too-many-attempts'; retryAfter: number }
+  /** A form field that breaks a rule (onboarding, a new password): what to show again, and why. */
+  | { reason: 'input'; field: string; message: string; values: Record<string, string> };
 
 /** Something shown once between two steps, with a way on to `next`. */
 export type Notice = { about: 'backup-codes'; codes: string[] } | { about: 'backup-codes-left'; left: number };
@@ -113,6 +120,22 @@ export function show(masks: Masks, browser: Browser, loaded: Loaded, chosen?: Se
   return proceed(masks, browser, loaded, loaded.attempt, {}, { show: true, chosen });
 }
 
+/**
+ * What a sign-in to `client` would come to now without asking this browser anything (as
+ * under prompt=none), as `actorId`: pass, a prompt (someone must sign in), or a deny.
+ * Forward-auth asks this when a cookie issued for one internal client is shown for
+ * another, whose checks may demand more.
+ */
+export async function silentOutcome(masks: Masks, browser: Browser, client: Client, actorId: string): Promise<'pass' | 'prompt' | 'deny'> {
+  if (!browser.deviceId) return 'prompt';
+  const now = masks.clock();
+  const request: AuthorizationRequest = { clientId: client.id, redirectUri: '', scope: client.settings.scopes.allowed, prompt: ['none'] };
+  const attempt: Attempt = { id: '', clientId: client.id, deviceId: browser.deviceId, actorId: null, request, passed: [], steps: [], createdAt: now, expiresAt: now, completedAt: null };
+  const { result, context } = await evaluate(masks, browser, { attempt, client, deviceId: browser.deviceId }, attempt);
+  if (context.actor && context.actor.id !== actorId) return 'prompt';
+  return result.kind;
+}
+
 /** The credentials prompt: an identifier and a password, counted against the guessing limits before they are checked. */
 export async function answerCredentials(masks: Masks, browser: Browser, loaded: Loaded, answer: { identifier: string; password: string }): Promise<Step> {
   const { attempt, client, deviceId } = loaded;
@@ -141,9 +164,9 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
  * Count a guess at a credential or code against the limits (src/security/guesses.ts) before
  * it is checked. A device where the actor signed in before is judged by its own failures.
  */
-export async function beginGuess(masks: Masks, browser: Browser, deviceId: string, actorId: string | undefined, identifier: string) {
+export async function beginGuess(masks: Masks, browser: Browser, deviceId: string, actorId: string | undefined, identifier: string, secret: Secret = 'password') {
   const knownDevice = actorId && (await masks.store.signIns.lastFactor(actorId, deviceId, 'password', 0)) ? deviceId : undefined;
-  return masks.guesses.begin({ ip: browser.ip, actorId, identifier, knownDevice });
+  return masks.guesses.begin({ ip: browser.ip, actorId, identifier, knownDevice }, secret);
 }
 
 /** The consent prompt: taken only when it is what the checks ask for now, and for the actor they name. */
@@ -155,6 +178,25 @@ export async function answerConsent(masks: Masks, browser: Browser, loaded: Load
   if (decision === 'deny') return endWithError(masks, loaded, context.attempt, { actorId: actor.id }, 'access_denied', 'the person denied the request');
   const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'consent'] };
   return proceed(masks, browser, loaded, after, { actorId: actor.id, consent: { scopes: attempt.request.scope } });
+}
+
+/** Onboarding: a name, and a password when the actor has none and the client allows passwords. */
+export async function answerOnboarding(masks: Masks, browser: Browser, loaded: Loaded, answer: { name: string; password: string }): Promise<Step> {
+  const { client, deviceId } = loaded;
+  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
+  const actor = context.actor;
+  if (result.kind !== 'prompt' || result.prompt !== 'onboarding' || !actor) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
+  const again = (field: string, message: string): Step => ({ kind: 'prompt', prompt: 'onboarding', attempt: context.attempt, client, deviceId, cookies: [], actor, problem: { reason: 'input', field, message, values: { name: answer.name } } });
+  const name = answer.name.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (name.length === 0 || name.length > 200 || /\p{Cc}/u.test(name)) return again('name', 'Enter your name (up to 200 characters).');
+  const needsPassword = actor.passwordHash === null && client.settings.allow_passwords;
+  if (needsPassword) {
+    const problem = passwordProblem(masks.config.passwords, answer.password);
+    if (problem) return again('password', `Choose another password: ${problem}.`);
+  }
+  const passwordHash = needsPassword ? await hashPassword(answer.password) : undefined;
+  const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'onboarded'] };
+  return proceed(masks, browser, loaded, after, { actorId: actor.id, onboard: { name, ...(passwordHash ? { passwordHash } : {}) } });
 }
 
 /** What the client is told (error_description) when a deny goes back to it as an OAuth error. */

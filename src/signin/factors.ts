@@ -2,7 +2,7 @@
  * The one table of factors: how each proves who someone is, its `amr` value (RFC 8176),
  * whether it is a first or a second factor, and the client setting that says how long a
  * pass is remembered on a device. Checks, ID tokens and sessions read it; nothing else
- * spells an amr value. The next factors (passkeys, SMS, login links) are new rows.
+ * spells an amr value. The next factors (passkeys, SMS) are new rows.
  */
 import type { ClientSettings } from '../config/schema.js';
 
@@ -17,6 +17,8 @@ export interface Factor {
 
 export const FACTORS = {
   password: { amr: 'pwd', order: 'first', remembered: 'password_factor_expires_in' },
+  // Not in RFC 8176; the value other providers use for a link or code sent by email.
+  login_link: { amr: 'email', order: 'first', remembered: 'login_link_factor_expires_in' },
   totp: { amr: 'otp', order: 'second', remembered: 'second_factor_totp_code_expires_in' },
   backup_code: { amr: 'otp', order: 'second', remembered: 'second_factor_backup_code_expires_in' },
 } as const satisfies Record<string, Factor>;
@@ -25,6 +27,7 @@ export type FactorKind = keyof typeof FACTORS;
 export type SecondFactorKind = { [K in FactorKind]: (typeof FACTORS)[K]['order'] extends 'second' ? K : never }[FactorKind];
 
 export const isSecondFactor = (kind: FactorKind): kind is SecondFactorKind => FACTORS[kind].order === 'second';
+export const FIRST_FACTORS = (Object.keys(FACTORS) as FactorKind[]).filter((kind) => FACTORS[kind].order === 'first');
 
 /** A factor passed during a sign-in, and when. */
 export interface PassedFactor {

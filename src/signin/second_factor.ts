@@ -66,7 +66,7 @@ export async function answerSecondFactor(masks: Masks, browser: Browser, loaded:
   if (result.kind !== 'prompt' || result.prompt !== 'second-factor' || !actor || !result.offer?.includes(answer.method)) return { kind: 'go', location, cookies: [] };
   const attempt = context.attempt;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor', attempt, client, deviceId, cookies: [], actor, offer: result.offer, chosen: answer.method, problem });
-  const guess = await beginGuess(masks, browser, deviceId, actor.id, '');
+  const guess = await beginGuess(masks, browser, deviceId, actor.id, '', 'code');
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const now = masks.clock();
   const passed = { factor: answer.method, device: seen(browser, deviceId) };
@@ -103,7 +103,7 @@ export async function answerSecondFactorSetup(masks: Masks, browser: Browser, lo
   const setup = openSetup(masks, attempt.id, actor.id, answer.setup);
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor-setup', attempt, client, deviceId, cookies: [], actor, problem, ...(setup ? { setup: answer.setup } : {}) });
   if (!setup) return again({ reason: 'code-mismatch' });
-  const guess = await beginGuess(masks, browser, deviceId, actor.id, '');
+  const guess = await beginGuess(masks, browser, deviceId, actor.id, '', 'code');
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const now = masks.clock();
   const step = matchTotp(setup.secret, answer.code, now);

@@ -7,7 +7,7 @@
  *
  * test/storage/contract.ts is the suite any implementation must pass.
  */
-import type { Actor, Attempt, Authenticator, Client, ClientRecord, Device, NewActor, NewAuthenticator, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
+import type { Actor, Attempt, Authenticator, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
 
 export interface ClientStore {
   /** Cached briefly; a change made through this store is seen at once. */
@@ -96,7 +96,7 @@ export interface AttemptChange {
   create?: NewAttempt;
   /** The actor this step names; another actor than the stored one starts the attempt afresh. */
   actorId?: string;
-  /** A factor passed in this step: appended to the attempt's, and remembered for the device. */
+  /** A factor passed in this step: appended to the attempt's (remembered on the device once the sign-in finishes). */
   passed?: { factor: string; device: DeviceSeen };
   /** Consent given in this step, for the attempt's client: the scopes join those granted before. */
   consent?: { scopes: string[] };
@@ -104,13 +104,20 @@ export interface AttemptChange {
    * What this step's factor uses up: a TOTP step (later than the authenticator's last) or a
    * backup code (by its keyed hash, unused). Already used: 'refused', nothing written.
    */
-  use?: { totpStep: { authenticatorId: string; step: number } } | { backupCode: string };
+  use?: { totpStep: { authenticatorId: string; step: number } } | { backupCode: string } | { loginLink: string };
+  /**
+   * A login link was asked for in this step: the attempt shows the code prompt from now on.
+   * `link` is stored (replacing the attempt's unused ones) when the address is someone's.
+   */
+  linkSent?: { link?: NewLoginLink };
   /**
    * A second factor set up in this step, with a new set of backup codes (keyed hashes) when
    * given. `firstOnly`: only while the actor has none (else 'refused', nothing written):
    * adding one beside another needs one of them passed first.
    */
   enrol?: { authenticator: NewAuthenticator; backupCodes?: string[]; firstOnly: boolean };
+  /** Onboarding done in this step: the actor's name, and a password (hashed) if they have none. */
+  onboard?: { name: string; passwordHash?: string };
   /** A new hash of the actor's password (stronger argon2 parameters). */
   rehash?: string;
   /** End the attempt: with what the client gets, or 'denied'. */
@@ -129,12 +136,19 @@ export interface SignInStore {
   /** When the actor last passed a factor of `kind` on the device after `since`, and for which client. */
   lastFactor(actorId: string, deviceId: string, kind: string, since: number): Promise<{ passedAt: number; clientId: string } | undefined>;
   consentedScopes(actorId: string, clientId: string): Promise<string[]>;
+  /** A login link by the SHA-256 of its token. */
+  loginLink(hash: string): Promise<LoginLink | undefined>;
+  /** The attempt's newest unused login link, if any. */
+  pendingLoginLink(attemptId: string): Promise<LoginLink | undefined>;
   /**
    * One step of a sign-in (see AttemptChange). Writes nothing unless it returns 'ok': each
    * attempt finishes once, and each code or step is used once.
    */
   advanceAttempt(change: AttemptChange): Promise<AdvanceResult>;
-  /** End a session and revoke the internal-client cookies issued in it. */
+  /**
+   * Sign out: end a session, revoke the internal-client cookies issued in it, and forget
+   * the factors its actor passed on its device (the next sign-in there proves them again).
+   */
   endSession(hash: string, sid: string, now: number): Promise<void>;
   blockDevice(id: string, now: number): Promise<void>;
 }

@@ -62,11 +62,11 @@ t.test('checks masks cannot run yet are refused, whether the client or clients.c
   const { masks } = await makeMasks(t);
   const defaults = masks.config.clients;
   t.equal(clientProblem(defaults, { id: 'x', overrides: { checks: ['device', 'credentials', 'client-consent'] } }), undefined);
-  for (const check of ['onboarded', 'verified-email'] as const) {
+  for (const check of ['verified-email'] as const) {
     t.match(clientProblem(defaults, { id: 'x', overrides: { checks: ['device', 'credentials', check] } }), new RegExp(`^check "${check}" is not available yet \\(masks can run device, credentials, `), check);
   }
-  const strictDefaults = { ...defaults, checks: ['device' as const, 'credentials' as const, 'onboarded' as const] };
-  t.match(clientProblem(strictDefaults, { id: 'x', overrides: {} }), /^check "onboarded" \(from clients\.checks\) is not available yet/);
+  const strictDefaults = { ...defaults, checks: ['device' as const, 'credentials' as const, 'verified-email' as const] };
+  t.match(clientProblem(strictDefaults, { id: 'x', overrides: {} }), /^check "verified-email" \(from clients\.checks\) is not available yet/);
   t.equal(clientProblem(strictDefaults, { id: 'x', overrides: { checks: ['device', 'credentials'] } }), undefined, 'a client that sets its own checks does not inherit the default');
 });
 

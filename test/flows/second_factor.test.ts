@@ -173,18 +173,85 @@ t.test('wrong codes count against the same limits as passwords', async (t) => {
   t.equal(backup.statusCode, 429, 'backup codes share the count');
 });
 
+t.test('typing the password again gives no fresh code guesses (an attacker who knows the password), from any address', async (t) => {
+  const m = await mfaMasks(t, { trust_proxy: ['127.0.0.1'] });
+  await enrol(m);
+  m.clock.advance(11 * 60);
+  let ip = 0;
+  const from = () => ({ 'x-forwarded-for': `198.51.100.${++ip}` });
+  const send = (browser: InjectBrowser, page: Page, fields: Record<string, string>) => browser.post(formOf(page.body).action, { ...formOf(page.body).fields, ...fields }, from());
+  const browser = new InjectBrowser(m.app);
+  const passwordFrom = async () => follow(browser, await send(browser, await open(browser, authorizeUrl(MFA, { prompt: 'login' })), { identifier: ALICE.nickname, password: ALICE.password }));
+  let ask = await passwordFrom();
+  for (let i = 0; i < 6; i++) t.equal((await send(browser, ask, { method: 'totp', code: String(200000 + i) })).statusCode, 401);
+  for (let round = 0; round < 3; round++) {
+    ask = await passwordFrom();
+    t.match(ask.body, /Authentication code/, 'the password is right again');
+    t.equal((await send(browser, ask, { method: 'totp', code: String(300000 + round) })).statusCode, 429, `round ${round}: the code count stands`);
+  }
+  const elsewhere = new InjectBrowser(m.app);
+  const other = await follow(elsewhere, await send(elsewhere, await open(elsewhere, authorizeUrl(MFA)), { identifier: ALICE.nickname, password: ALICE.password }));
+  t.equal((await send(elsewhere, other, { method: 'backup_code', code: 'AAAA-BBBB-CCCC' })).statusCode, 429, 'and holds on every device, for backup codes too');
+  t.equal(m.db.prepare("select count(*) from factors where kind = 'password'").pluck().get(), 1, 'half-finished sign-ins make no device known: only the enrolling one counts');
+});
+
+t.test('forward-auth: a cookie from a password-only internal sign-in does not open an internal client that demands a second factor', async (t) => {
+  const yaml = mfaYaml() as { seeds: { clients: unknown[] } };
+  yaml.seeds.clients.push({ id: 'intra', name: 'Intra', client_type: 'internal', redirect_uris: ['https://intra.example.com/'], checks: ['device', 'credentials', 'second-factor'] });
+  const m = await makeMasks(t, { yaml });
+  const { secret } = await enrol(m);
+  m.clock.advance(11 * 60);
+  const browser = new InjectBrowser(m.app);
+  const wiki = await submitPassword(browser, await open(browser, '/authorize/intranet?rd=https://wiki.example.com/'));
+  t.equal(wiki.headers.location, 'https://wiki.example.com/', 'signed in to the password-only internal client');
+  t.equal((await browser.get('/verify?client_id=intranet')).statusCode, 200);
+  const intra = await browser.get('/verify?client_id=intra&rd=https://intra.example.com/');
+  t.equal(intra.statusCode, 302, 'not let in: sent to sign in to intra');
+  t.match(intra.headers.location, /\/authorize\/intra\?rd=/);
+  t.equal((await browser.get('/verify?client_id=intra')).statusCode, 401, 'nginx auth_request gets 401');
+  t.equal((await browser.get('/verify?client_id=manage')).statusCode, 403, 'the management client: signed in, but not a manager');
+
+  const ask = await open(browser, '/authorize/intra?rd=https://intra.example.com/');
+  t.match(ask.body, /Authentication code/, 'signing in to intra asks only for the code');
+  const done = await follow(browser, await browser.submit(ask, { code: totpCode(secret, m.clock.now) }));
+  t.equal(done.headers.location, 'https://intra.example.com/');
+  t.equal((await browser.get('/verify?client_id=intra')).statusCode, 200, 'now intra lets alice in');
+  t.equal((await browser.get('/verify?client_id=intranet')).statusCode, 200, 'and the password-only client still does');
+});
+
 t.test('a passed code is remembered on the device for second_factor_totp_code_expires_in', async (t) => {
   const m = await mfaMasks(t);
   const { browser } = await enrol(m);
-  const soon = await open(browser, authorizeUrl(MFA, { prompt: 'login' }));
-  const afterPassword = await submitPassword(browser, soon);
-  t.ok(codeOf(afterPassword), 'within 10 minutes the same device is not asked again');
-  m.clock.advance(11 * 60);
-  const later = await submitPassword(browser, await open(browser, authorizeUrl(MFA, { prompt: 'login' })));
+  m.clock.advance(9 * 60);
+  const soon = await open(browser, authorizeUrl(OTHER, { acr_values: 'mfa' }));
+  t.ok(codeOf(soon), 'within 10 minutes the same device is not asked again');
+  m.clock.advance(2 * 60);
+  const later = await open(browser, authorizeUrl(OTHER, { acr_values: 'mfa' }));
   t.match(later.body, /Authentication code/, 'after 10 minutes it is');
   const elsewhere = new InjectBrowser(m.app);
   const otherDevice = await submitPassword(elsewhere, await open(elsewhere, authorizeUrl(MFA)));
   t.match(otherDevice.body, /Authentication code/, 'another device is always asked');
+});
+
+t.test('a remembered code does not outlive sign-out, nor count under prompt=login or an older max_age', async (t) => {
+  const m = await mfaMasks(t);
+  const { browser, secret } = await enrol(m);
+  m.clock.advance(60);
+  const login = await submitPassword(browser, await open(browser, authorizeUrl(MFA, { prompt: 'login' })));
+  t.match(login.body, /Authentication code/, 'prompt=login: the code too');
+  m.clock.advance(TOTP_PERIOD);
+  const afterLogin = await follow(browser, await browser.submit(login, { code: totpCode(secret, m.clock.now) }));
+  t.equal((await exchange(m.app, codeOf(afterLogin))).acr, 'mfa');
+  m.clock.advance(60);
+  const maxAge = await submitPassword(browser, await open(browser, authorizeUrl(MFA, { max_age: '30' })));
+  t.match(maxAge.body, /Authentication code/, 'a code passed longer ago than max_age is asked again');
+  const recent = await open(browser, authorizeUrl(OTHER, { max_age: '600', acr_values: 'mfa' }));
+  t.ok(codeOf(recent), 'one within max_age counts');
+
+  const bye = await browser.get('/logout');
+  await browser.submit(bye, {});
+  const afterLogout = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  t.match(afterLogout.body, /Authentication code/, 'after signing out, the next person on this device must pass the code');
 });
 
 t.test('a half-finished sign-in reaches no client: prompt=none, consent posted early', async (t) => {

@@ -107,6 +107,44 @@ t.test('logs never contain secrets, codes or tokens', async (t) => {
   for (const secret of [ALICE.password, 'other-secret-that-is-at-least-32-characters', 'secret.hint.value', 'code=', 'csrf']) t.notMatch(log, secret, `no ${secret}`);
 });
 
+t.test('a login link is noted in the log, its link and code only at debug level', async (t) => {
+  const { buildApp } = await import('../../src/app.js');
+  const { Writable } = await import('node:stream');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  for (const level of ['info', 'debug'] as const) {
+    const lines: string[] = [];
+    const base = await flowMasks(t);
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const app = buildApp({ ...base.masks, config: { ...base.config, log_level: level } }, { logStream });
+    await app.ready();
+    const browser = new InjectBrowser(app);
+    const page = await open(browser, authorizeUrl(OTHER));
+    await browser.post(/action="([^"]+)"/.exec(page.body)![1]!, { csrf: /name="csrf" value="([^"]+)"/.exec(page.body)![1]!, identifier: ALICE.email, via: 'link' });
+    const outbox = path.join(base.config.data, 'outbox');
+    for (let i = 0; i < 100 && !lines.join('').includes('outbox'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await app.close();
+    const { simpleParser } = await import('mailparser');
+    const mail = (await simpleParser(readFileSync(path.join(outbox, readdirSync(outbox)[0]!)))).text ?? '';
+    const code = /code on the sign-in page: (\d{6})/.exec(mail)![1]!;
+    const token = /\/sign-in\/link\/([A-Za-z0-9_-]+)/.exec(mail)![1]!;
+    const log = lines.join('');
+    t.match(log, /"msg":"email written to the outbox"/, `${level}: the mail is noted`);
+    t.match(log, ALICE.email);
+    if (level === 'info') {
+      t.notMatch(log, code, 'info: no code');
+      t.notMatch(log, token, 'info: no link');
+    } else {
+      t.match(log, token, 'debug: the link, for development');
+    }
+  }
+});
+
 t.test('sessions end after lifetimes.session_idle without use, and each use extends them', async (t) => {
   const { app, clock } = await flowMasks(t, { lifetimes: { session_idle: '1 hour' } });
   const browser = new InjectBrowser(app);

@@ -125,8 +125,8 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 1, actorId: bob.id, passed: { factor: 'password', device } }), 'ok');
     t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 2, actorId: bob.id, consent: { scopes: ['openid'] } }), 'ok');
     t.match(await store.signIns.attempt('a1'), { actorId: bob.id, passed: [{ factor: 'password', at: T0 + 1 }], steps: ['consent'] });
-    t.ok(await store.signIns.device(device.id), 'a passed factor records the device');
-    t.same(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), { passedAt: T0 + 1, clientId: 'web' });
+    t.equal(await store.signIns.device(device.id), undefined, 'a factor passed in a sign-in not yet finished records no device');
+    t.equal(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), undefined, 'nor counts on the device yet');
     t.equal(await store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 3, actorId: alice.id, passed: { factor: 'password', device } }), 'ok');
     t.match(await store.signIns.attempt('a1'), { actorId: alice.id, passed: [{ factor: 'password', at: T0 + 3 }], steps: [] }, 'another actor starts afresh');
     // Two steps at once (two tabs): neither factor is lost.
@@ -143,6 +143,9 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     const results = await Promise.all([store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 7, finish }), store.signIns.advanceAttempt({ attemptId: 'a1', now: T0 + 7, finish })]);
     t.same(results.sort(), ['finished', 'ok'], 'an attempt finishes once');
     t.equal((await store.signIns.attempt('a1'))?.completedAt, T0 + 7);
+    t.ok(await store.signIns.device(device.id), 'a finished sign-in records the device');
+    t.same(await store.signIns.lastFactor(alice.id, device.id, 'password', 0), { passedAt: T0 + 4, clientId: 'web' }, 'and the factors it passed, each when it was passed');
+    t.equal(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), undefined, 'not those of the actor it no longer belongs to');
     t.match(await store.signIns.session('session-hash'), { id: 'sid-9', actorId: alice.id, authTime: T0 + 3, amr: ['pwd'], endedAt: null });
     t.ok(await store.tokens.findByHash(code.hash), 'what the client gets is stored with it');
     t.equal(await store.signIns.advanceAttempt({ attemptId: 'unknown', now: T0, actorId: alice.id }), 'finished');
@@ -183,7 +186,7 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.same(codes.sort(), ['ok', 'refused'], 'a backup code once');
     t.equal(await store.factors.backupCodesLeft(alice.id), 1);
     t.same((await store.signIns.attempt('f3'))!.passed.map((p) => p.factor), ['backup_code']);
-    t.same(await store.signIns.lastFactor(alice.id, device.id, 'backup_code', 0), { passedAt: T0 + 3, clientId: 'web' });
+    t.equal(await store.signIns.lastFactor(alice.id, device.id, 'backup_code', 0), undefined, 'remembered on the device only once the sign-in finishes');
 
     t.equal(await start('f4'), 'ok');
     const another = await store.signIns.advanceAttempt({ attemptId: 'f4', now: T0 + 4, actorId: alice.id, enrol: { authenticator: authenticator('auth-3'), backupCodes: ['new-1'], firstOnly: false } });

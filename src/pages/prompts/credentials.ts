@@ -1,5 +1,6 @@
 /** The credentials prompt: an input labelled Email or nickname (or one of them), and Password. */
 import { answerCredentials } from '../../signin/core.js';
+import { loginLinksOffered, requestLoginLink } from '../../signin/login_links.js';
 import type { Masks } from '../../context.js';
 import { csrfToken } from '../csrf.js';
 import { renderPage } from '../render.js';
@@ -19,9 +20,11 @@ export const credentialsPage: PromptPage = {
     const error =
       problem?.reason === 'too-many-attempts'
         ? `Too many attempts. Wait ${problem.retryAfter} seconds and try again.`
-        : problem?.reason === 'credentials-mismatch'
-          ? 'That email or nickname and password do not match. Try again.'
-          : undefined;
+        : problem?.reason === 'links-unavailable'
+          ? 'Sign-in links are not available here. Use your password.'
+          : problem
+            ? 'That email or nickname and password do not match. Try again.'
+            : undefined;
     const status = problem?.reason === 'too-many-attempts' ? 429 : problem ? 401 : 200;
     // Prefill only what this browser typed or the client hinted, never the name of an actor bound by a session.
     const identifier = step.identifier ?? (attempt.actorId ? '' : (attempt.request.loginHint ?? ''));
@@ -29,11 +32,12 @@ export const credentialsPage: PromptPage = {
       masks,
       reply,
       'sign_in',
-      { title: `Sign in to ${client.name}`, client, action: promptAction(attempt.id, 'credentials'), csrf: csrfToken(masks, deviceId, attempt.id), identifier, identifierLabel: identifierLabel(masks), error },
+      { title: `Sign in to ${client.name}`, client, action: promptAction(attempt.id, 'credentials'), csrf: csrfToken(masks, deviceId, attempt.id), identifier, identifierLabel: identifierLabel(masks), error, links: loginLinksOffered(masks, client) },
       status,
     );
   },
   submit(masks, browser, loaded, form) {
+    if (form.get('via') === 'link') return requestLoginLink(masks, browser, loaded, form.get('identifier') ?? '');
     // The password is only hashed: any length (over max_chars it never matches).
     return answerCredentials(masks, browser, loaded, { identifier: form.get('identifier') ?? '', password: form.opaque('password') ?? '' });
   },

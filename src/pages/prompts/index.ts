@@ -2,13 +2,17 @@
 import type { PromptName } from '../../checks/check.js';
 import { consentPage } from './consent.js';
 import { credentialsPage } from './credentials.js';
+import { loginCodePage } from './login_code.js';
+import { onboardingPage } from './onboarding.js';
 import type { PromptPage } from './prompt.js';
 import { secondFactorPage } from './second_factor.js';
 import { secondFactorSetupPage } from './second_factor_setup.js';
 
 export const PROMPT_PAGES: Record<PromptName, PromptPage> = {
   credentials: credentialsPage,
+  'login-code': loginCodePage,
   'second-factor': secondFactorPage,
   'second-factor-setup': secondFactorSetupPage,
   consent: consentPage,
+  onboarding: onboardingPage,
 };

@@ -32,8 +32,8 @@ export const secondFactorPage: PromptPage = {
           ? { href: `/sign-in/${attempt.id}`, label: 'Use your authenticator app' }
           : undefined;
     const { error, status } = codeProblem(reply, step.problem);
-    const name = actor?.nickname ?? actor?.emails[0]?.address ?? '';
-    return renderPage(masks, reply, 'second_factor', { title: 'Confirm it is you', client, action: promptAction(attempt.id, 'second-factor'), csrf: csrfToken(masks, deviceId, attempt.id), method, other, name, error }, status);
+    const account = actor?.nickname ?? actor?.emails[0]?.address ?? '';
+    return renderPage(masks, reply, 'second_factor', { title: 'Confirm it is you', client, action: promptAction(attempt.id, 'second-factor'), csrf: csrfToken(masks, deviceId, attempt.id), method, other, account, error }, status);
   },
   submit(masks, browser, loaded, form) {
     const method = form.get('method');

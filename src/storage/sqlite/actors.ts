@@ -33,6 +33,7 @@ export class SqliteActors implements ActorStore {
       publicUuid: row.publicUuid,
       name: row.name,
       passwordHash: row.passwordHash,
+      onboardedAt: row.onboardedAt,
       scopes: row.scopes,
       emails: addresses.map((e) => ({ address: e.address, verifiedAt: e.verifiedAt })),
       createdAt: row.createdAt,

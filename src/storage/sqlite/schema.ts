@@ -37,6 +37,8 @@ export const actors = sqliteTable('actors', {
   name: text('name'),
   passwordHash: text('password_hash'),
   passwordChangedAt: integer('password_changed_at'),
+  /** When the actor completed onboarding (a name, and a password if they had none): the onboarded check. */
+  onboardedAt: integer('onboarded_at'),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
@@ -209,4 +211,25 @@ export const backupCodes = sqliteTable(
     usedAt: integer('used_at'),
   },
   (t) => [primaryKey({ columns: [t.actorId, t.hash] })],
+);
+
+/**
+ * Login links and codes: emailed to an actor for one sign-in attempt, keyed by the SHA-256
+ * of the link's token, the code as a keyed hash; each is used once, before `expiresAt`.
+ */
+export const loginLinks = sqliteTable(
+  'login_links',
+  {
+    hash: text('hash').primaryKey(),
+    attemptId: text('attempt_id').notNull().references(() => attempts.id, { onDelete: 'cascade' }),
+    /** Null when the address is no one's: nothing was sent, and its code is counted like any guess. */
+    actorId: text('actor_id').references(() => actors.id, { onDelete: 'cascade' }),
+    /** Where it was sent (or, for no one, what was typed). */
+    address: text('address').notNull(),
+    codeHash: text('code_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('login_links_attempt_id').on(t.attemptId)],
 );

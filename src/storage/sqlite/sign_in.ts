@@ -1,10 +1,10 @@
 /** Devices, sign-in attempts, sessions, remembered factors and consents in SQLite. */
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
-import type { Attempt, AttemptStep, Device, Session } from '../../model.js';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Attempt, AttemptStep, Device, LoginLink, Session } from '../../model.js';
 import type { PassedFactor } from '../../signin/factors.js';
 import type { AdvanceResult, AttemptChange, SignInStore } from '../store.js';
 import type { Database } from './db.js';
-import { attempts, consents, devices, factors, sessions } from './schema.js';
+import { attempts, consents, devices, factors, loginLinks, sessions } from './schema.js';
 
 /** Every read of a sign-in, prepared once (building a query per call costs more than running it). */
 function reads(db: Database) {
@@ -21,6 +21,14 @@ function reads(db: Database) {
       .limit(1)
       .prepare(),
     consent: db.orm.select({ scopes: consents.scopes }).from(consents).where(and(eq(consents.actorId, p('actorId')), eq(consents.clientId, p('clientId')))).prepare(),
+    loginLink: db.orm.select().from(loginLinks).where(eq(loginLinks.hash, p('hash'))).prepare(),
+    pendingLoginLink: db.orm
+      .select()
+      .from(loginLinks)
+      .where(and(eq(loginLinks.attemptId, p('attemptId')), isNull(loginLinks.usedAt)))
+      .orderBy(desc(loginLinks.createdAt))
+      .limit(1)
+      .prepare(),
   };
 }
 
@@ -58,12 +66,20 @@ export class SqliteSignIns implements SignInStore {
     return this.reads.consent.get({ actorId, clientId })?.scopes ?? [];
   }
 
+  async loginLink(hash: string): Promise<LoginLink | undefined> {
+    return this.reads.loginLink.get({ hash });
+  }
+
+  async pendingLoginLink(attemptId: string): Promise<LoginLink | undefined> {
+    return this.reads.pendingLoginLink.get({ attemptId });
+  }
+
   advanceAttempt(change: AttemptChange): Promise<AdvanceResult> {
     return this.db.durable.run('advanceAttempt', change);
   }
 
   async endSession(hash: string, sid: string, now: number): Promise<void> {
-    await this.db.durable.run('endSession', { hash, sid, now });
+    await this.db.durable.run('signOut', { hash, sid, now });
   }
 
   async blockDevice(id: string, now: number): Promise<void> {

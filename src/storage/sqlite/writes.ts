@@ -64,6 +64,7 @@ function statements(db: Sqlite.Database) {
     touchSession: db.prepare('update sessions set last_seen_at = @now where hash = @hash and ended_at is null'),
     endSession: db.prepare('update sessions set ended_at = @now where hash = @hash and ended_at is null'),
     endSessionTokens: db.prepare("update tokens set revoked_at = @now where sid = @sid and kind = 'internal_token' and revoked_at is null"),
+    forgetSessionFactors: db.prepare('delete from factors where (actor_id, device_id) in (select actor_id, device_id from sessions where hash = @hash)'),
     blockDevice: db.prepare('update devices set blocked_at = @now where id = @id'),
     saveClient: db.prepare(
       `insert into clients (id, name, secret_hash, redirect_uris, post_logout_redirect_uris, settings, seeded, created_at, updated_at)
@@ -92,6 +93,11 @@ function statements(db: Sqlite.Database) {
        on conflict (actor_id, client_id) do update set scopes = excluded.scopes, granted_at = excluded.granted_at`,
     ),
     setPasswordHash: db.prepare('update actors set password_hash = @hash, updated_at = @now where id = @actorId'),
+    onboard: db.prepare(
+      `update actors set name = @name, password_hash = coalesce(password_hash, @passwordHash),
+         password_changed_at = case when password_hash is null and @passwordHash is not null then @now else password_changed_at end,
+         onboarded_at = @now, updated_at = @now where id = @actorId`,
+    ),
     revokeGrant: db.prepare('update tokens set revoked_at = @now where grant_id = @grantId and revoked_at is null'),
     useTotpStep: db.prepare(
       'update authenticators set last_step = @step, last_used_at = @now where id = @authenticatorId and actor_id = @actorId and (last_step is null or last_step < @step)',
@@ -103,6 +109,12 @@ function statements(db: Sqlite.Database) {
        values (@id, @actorId, @kind, @name, @secret, @lastStep, @now, @now)`,
     ),
     deleteBackupCodes: db.prepare('delete from backup_codes where actor_id = ?'),
+    useLoginLink: db.prepare('update login_links set used_at = @now where hash = @hash and actor_id = @actorId and used_at is null and expires_at > @now'),
+    dropUnusedLoginLinks: db.prepare('delete from login_links where attempt_id = ? and used_at is null'),
+    insertLoginLink: db.prepare(
+      `insert into login_links (hash, attempt_id, actor_id, address, code_hash, created_at, expires_at)
+       values (@hash, @attemptId, @actorId, @address, @codeHash, @now, @expiresAt)`,
+    ),
     insertBackupCode: db.prepare('insert into backup_codes (actor_id, hash, created_at) values (@actorId, @hash, @now)'),
   };
 }
@@ -162,11 +174,8 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
     // After enrolment: the code that confirms a new authenticator uses up its step.
     if (use && 'totpStep' in use && s.useTotpStep.run({ ...use.totpStep, actorId, now }).changes === 0) return 'refused';
     if (use && 'backupCode' in use && s.useBackupCode.run({ actorId, hash: use.backupCode, now }).changes === 0) return 'refused';
-    if (change.passed) {
-      passed = [...passed, { factor: change.passed.factor, at: now }];
-      s.upsertDevice.run({ ...change.passed.device, now });
-      s.recordFactor.run({ actorId, deviceId: change.passed.device.id, kind: change.passed.factor, clientId: row.client_id, now });
-    }
+    if (use && 'loginLink' in use && s.useLoginLink.run({ actorId, hash: use.loginLink, now }).changes === 0) return 'refused';
+    if (change.passed) passed = [...passed, { factor: change.passed.factor, at: now }];
     if (change.consent) {
       steps = [...new Set([...steps, 'consent'])];
       const before = s.consentedScopes.get(actorId, row.client_id) as { scopes: string } | undefined;
@@ -174,6 +183,16 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
       s.saveConsent.run({ actorId, clientId: row.client_id, scopes: JSON.stringify(scopes), now });
     }
     if (change.rehash) s.setPasswordHash.run({ actorId, hash: change.rehash, now });
+    if (change.onboard) {
+      s.onboard.run({ actorId, name: change.onboard.name, passwordHash: change.onboard.passwordHash ?? null, now });
+      steps = [...new Set([...steps, 'onboarded'])];
+    }
+  }
+  if (change.linkSent) {
+    // Asking for a link names nobody: the attempt's actor stays as it was until the link or code is used.
+    steps = [...new Set([...steps, 'login-link'])];
+    s.dropUnusedLoginLinks.run(id);
+    if (change.linkSent.link) s.insertLoginLink.run({ ...change.linkSent.link, now });
   }
   s.updateAttempt.run({ id, actorId, passed: JSON.stringify(passed), steps: JSON.stringify(steps) });
   const finish = change.finish;
@@ -181,6 +200,8 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
     s.completeAttempt.run({ id, now });
     if (finish !== 'denied') {
       s.upsertDevice.run({ ...finish.device, now });
+      // The factors count on the device (known device, remembered factors) once the sign-in is finished, not before.
+      if (actorId !== null) for (const factor of passed) s.recordFactor.run({ actorId, deviceId: finish.device.id, kind: factor.factor, clientId: row.client_id, now: factor.at });
       if (finish.touch) s.touchSession.run({ hash: finish.touch, now });
       if (finish.end) WRITES.endSession(db, { ...finish.end, now });
       if (finish.create) s.createSession.run({ ...finish.create, amr: JSON.stringify(finish.create.amr), now });
@@ -237,7 +258,12 @@ export const WRITES = {
       throw error;
     }
   },
-  /** End a session and the internal-client cookies it issued. */
+  /** Sign out: end a session and the internal-client cookies it issued, and forget the factors passed on its device. */
+  signOut(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
+    on(db).forgetSessionFactors.run({ hash: args.hash });
+    WRITES.endSession(db, args);
+  },
+  /** End a session and the internal-client cookies it issued (a fresh sign-in replacing it). */
   endSession(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
     on(db).endSession.run({ hash: args.hash, now: args.now });
     on(db).endSessionTokens.run({ sid: args.sid, now: args.now });

@@ -1,0 +1,19 @@
+/** The emails masks sends, in plain text and HTML, from templates/email/ with the installation name. */
+import path from 'node:path';
+import { Eta } from 'eta';
+import type { Masks } from '../context.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import type { MailMessage } from '../ports.js';
+
+const views = path.join(PACKAGE_ROOT, 'templates', 'email');
+const html = new Eta({ views, autoEscape: true, cache: true, useWith: false });
+const text = new Eta({ views, autoEscape: false, cache: true, useWith: false, autoTrim: false });
+
+function message(masks: Masks, template: string, to: string, subject: string, secret: string, data: Record<string, unknown>): MailMessage {
+  const it = { ...data, name: masks.config.name, subject };
+  return { to, subject, text: text.render(`${template}.text.eta`, it), html: html.render(`${template}.html.eta`, it), secret };
+}
+
+/** A login link and its code, for one sign-in. */
+export const loginLinkMessage = (masks: Masks, to: string, link: string, code: string, lifetime: number): MailMessage =>
+  message(masks, 'login_link', to, `Sign in to ${masks.config.name}`, `${link} ${code}`, { link, code, minutes: Math.max(1, Math.round(lifetime / 60)) });

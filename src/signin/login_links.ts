@@ -1,0 +1,100 @@
+/**
+ * Login links and codes (credentials by email): asking for one, typing its code, and
+ * following its link. A link and a code are made for one attempt and the device that
+ * asked; each works once within login_link_expires_in. An address that is no one's gets
+ * the same page in the same time (nothing is sent, and sending never holds up the reply).
+ * Codes are guesses like passwords; sending is limited per address and per network.
+ */
+import type { Masks } from '../context.js';
+import { deliver } from '../delivery/mailer.js';
+import { loginLinkMessage } from '../delivery/messages.js';
+import { SignInError } from '../errors.js';
+import type { Attempt, Client } from '../model.js';
+import { constantTimeEqual, randomToken, sha256 } from '../security/secrets.js';
+import { normaliseIdentifier } from '../storage/normalise.js';
+import { beginGuess, load, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
+import { randomInt } from 'node:crypto';
+
+/** Whether this client's sign-in offers login links. */
+export const loginLinksOffered = (masks: Masks, client: Client): boolean => masks.config.login_links.enabled && masks.config.emails.enabled && client.settings.allow_login_links;
+
+/** Six digits, easy to type from a phone's mail app. */
+const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
+const codeHash = (masks: Masks, attemptId: string, code: string) => masks.keyed.hash(`${attemptId}\0${code}`, 'login-code');
+
+/** The credentials prompt's "Email me a sign-in link": a link and a code for this attempt, sent when the identifier is someone's. */
+export async function requestLoginLink(masks: Masks, browser: Browser, loaded: Loaded, typed: string): Promise<Step> {
+  const { attempt, client, deviceId } = loaded;
+  const identifier = normaliseIdentifier(typed);
+  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'credentials', attempt, client, deviceId, cookies: [], identifier, problem });
+  if (!loginLinksOffered(masks, client)) return again({ reason: 'links-unavailable' });
+  if (!identifier) return again({ reason: 'credentials-mismatch' });
+  const wait = masks.sends.take(identifier, browser.ip);
+  if (wait > 0) return again({ reason: 'too-many-attempts', retryAfter: wait });
+  const usable = identifier.includes('@') ? masks.config.emails.enabled : masks.config.nicknames.enabled;
+  const actor = usable ? await masks.store.actors.findByIdentifier(identifier) : undefined;
+  const address = identifier.includes('@') ? identifier : actor?.emails[0]?.address;
+  const now = masks.clock();
+  const token = randomToken();
+  const code = newCode();
+  const expiresAt = now + client.settings.login_link_expires_in;
+  // Stored either way: a code typed for an address that is no one's is limited like one for someone's.
+  const link = { hash: sha256(token), attemptId: attempt.id, actorId: actor && address ? actor.id : null, address: address ?? identifier, codeHash: codeHash(masks, attempt.id, code), expiresAt };
+  await record(masks, attempt.id, now, { linkSent: { link } });
+  if (link.actorId) {
+    const message = loginLinkMessage(masks, link.address, new URL(`/sign-in/link/${token}`, masks.config.url).href, code, client.settings.login_link_expires_in);
+    deliver(masks, message);
+  }
+  return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies: [] };
+}
+
+/** "Send a new link" on the code prompt: a new link and code to the same address; the old ones stop working. */
+export async function resendLoginLink(masks: Masks, browser: Browser, loaded: Loaded): Promise<Step> {
+  const pending = await masks.store.signIns.pendingLoginLink(loaded.attempt.id);
+  if (!pending || !loaded.attempt.steps.includes('login-link')) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
+  return requestLoginLink(masks, browser, loaded, pending.address);
+}
+
+/** The login-code prompt: the code from the email, counted against the guessing limits. */
+export async function answerLoginCode(masks: Masks, browser: Browser, loaded: Loaded, typed: string): Promise<Step> {
+  const { attempt, client, deviceId } = loaded;
+  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'login-code', attempt, client, deviceId, cookies: [], problem });
+  const now = masks.clock();
+  const link = await masks.store.signIns.pendingLoginLink(attempt.id);
+  const live = link && link.expiresAt > now ? link : undefined;
+  const guess = await beginGuess(masks, browser, deviceId, live?.actorId ?? undefined, live?.address ?? `login-code ${attempt.id}`, 'code');
+  if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
+  const code = typed.replace(/\s+/g, '');
+  const matches = constantTimeEqual(codeHash(masks, attempt.id, code), live?.codeHash ?? codeHash(masks, attempt.id, '\0none')) && live !== undefined;
+  if (!matches || !live?.actorId) {
+    guess.settle(false);
+    return again({ reason: 'code-mismatch' });
+  }
+  const refused = again({ reason: 'code-mismatch' });
+  const step = await passLink(masks, browser, loaded, attempt, live.actorId, live.hash, now, refused);
+  guess.settle(step !== refused);
+  return step;
+}
+
+/** The link's confirmation (its GET only shows a page: mail scanners follow links). Which attempt it belongs to, for this browser. */
+export async function loginLinkAttempt(masks: Masks, browser: Browser, token: string): Promise<{ loaded: Loaded; actorId: string; hash: string }> {
+  const hash = token.length <= 64 ? sha256(token) : undefined;
+  const link = hash ? await masks.store.signIns.loginLink(hash) : undefined;
+  if (!link?.actorId || link.usedAt !== null || link.expiresAt <= masks.clock()) throw new SignInError('link-expired');
+  const attempt = await masks.store.signIns.attempt(link.attemptId);
+  if (!attempt || attempt.deviceId !== browser.deviceId) throw new SignInError('link-elsewhere');
+  return { loaded: await load(masks, browser, link.attemptId), actorId: link.actorId, hash: link.hash };
+}
+
+/** Follow a login link (the confirmation page's POST): the link is used and the sign-in goes on. */
+export async function followLoginLink(masks: Masks, browser: Browser, token: string): Promise<Step> {
+  const { loaded, actorId, hash } = await loginLinkAttempt(masks, browser, token);
+  return passLink(masks, browser, loaded, loaded.attempt, actorId, hash, masks.clock(), { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] });
+}
+
+function passLink(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt, actorId: string, hash: string, now: number, refused: Step): Promise<Step> {
+  const passed = { factor: 'login_link', at: now } as const;
+  // Another actor than the attempt's starts it afresh, as with a password.
+  const after: Attempt = actorId === attempt.actorId ? { ...attempt, passed: [...attempt.passed, passed] } : { ...attempt, actorId, passed: [passed], steps: [] };
+  return proceed(masks, browser, loaded, after, { actorId, use: { loginLink: hash }, passed: { factor: 'login_link', device: seen(browser, loaded.deviceId) } }, { refused });
+}
