@@ -161,6 +161,8 @@ export interface LoginLink {
   /** Null when the address is no one's (nothing was sent). */
   actorId: string | null;
   address: string;
+  /** sign-in: a login link and code; verify: a code proving the address. */
+  purpose: 'sign-in' | 'verify';
   /** Keyed hash of the code. */
   codeHash: string;
   createdAt: number;
@@ -170,8 +172,8 @@ export interface LoginLink {
 
 export type NewLoginLink = Omit<LoginLink, 'createdAt' | 'usedAt'>;
 
-/** Steps of an attempt that are not factors: consent given, a login link asked for, onboarding done. */
-export type AttemptStep = 'consent' | 'login-link' | 'onboarded';
+/** Steps of an attempt that are not factors: consent given, a login link asked for, onboarding done, the address verified. */
+export type AttemptStep = 'consent' | 'login-link' | 'onboarded' | 'email-verified';
 
 export interface Attempt {
   id: string;

@@ -27,11 +27,11 @@ export interface CheckContext {
 }
 
 /** The prompts a person can answer; each is a page under /sign-in/:attempt/:prompt. */
-export const PROMPT_NAMES = ['credentials', 'login-code', 'second-factor', 'second-factor-setup', 'consent', 'onboarding'] as const;
+export const PROMPT_NAMES = ['credentials', 'login-code', 'second-factor', 'second-factor-setup', 'consent', 'onboarding', 'verify-email'] as const;
 export type PromptName = (typeof PROMPT_NAMES)[number];
 
 /** Why a sign-in cannot go on ('refused': an OAuth error for a client that cannot take one, named in `names`). */
-export type DenyReason = 'device-blocked' | 'check-unavailable' | 'no-second-factor' | 'no-credentials' | 'scopes-missing' | 'hint-mismatch' | 'refused';
+export type DenyReason = 'device-blocked' | 'check-unavailable' | 'no-second-factor' | 'no-email' | 'no-credentials' | 'scopes-missing' | 'hint-mismatch' | 'refused';
 
 export type Outcome =
   /** Passed; a check that establishes who signs in names the actor and when they proved it. */

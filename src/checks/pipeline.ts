@@ -12,15 +12,17 @@ import { credentialsCheck } from './credentials.js';
 import { deviceCheck } from './device.js';
 import { POLICY_CHECKS } from './policy.js';
 import { onboardedCheck } from './onboarded.js';
+import { verifiedEmailCheck } from './verified_email.js';
 import { secondFactorCheck } from './second_factor.js';
 
-/** Every configurable check masks implements, by name. New checks are new files registered here. */
-export const CHECKS: Partial<Record<CheckName, ConfiguredCheck>> = {
+/** Every configurable check, by name: the record is complete, so a check named in the config cannot lack an implementation. */
+export const CHECKS: Record<CheckName, ConfiguredCheck> = {
   device: deviceCheck,
   credentials: credentialsCheck,
   'second-factor': secondFactorCheck,
   'client-consent': clientConsentCheck,
   onboarded: onboardedCheck,
+  'verified-email': verifiedEmailCheck,
 };
 
 export type PipelineResult = Outcome & { check?: string };

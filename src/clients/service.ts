@@ -6,7 +6,6 @@
  * shown once; a record that would not change is not rewritten.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { CHECKS } from '../checks/pipeline.js';
 import { CLIENT_SETTING_KEYS, CLIENT_TYPES, effectiveSettings, type ClientOverrides, type ClientSettings } from '../config/schema.js';
 import type { Masks } from '../context.js';
 import { InputError } from '../errors.js';
@@ -43,9 +42,6 @@ const CLIENT_ID = /^[A-Za-z0-9._~-]{1,255}$/;
 export const SECRET_MIN_CHARS = 32;
 export const SECRET_MAX_CHARS = 512;
 
-/** The checks masks can run today (the pipeline's registry). */
-const runnableChecks = (): string[] => Object.keys(CHECKS);
-
 /** The overrides among the keys of a seed, a CLI input or an API body. */
 export function pickOverrides(input: Record<string, unknown>): ClientOverrides {
   return Object.fromEntries(CLIENT_SETTING_KEYS.filter((key) => input[key] !== undefined).map((key) => [key, input[key]])) as ClientOverrides;
@@ -80,15 +76,6 @@ function scopesProblem(settings: ClientSettings): string | undefined {
   return bad === undefined ? undefined : `scope ${JSON.stringify(bad)} has characters outside RFC 6749 3.3`;
 }
 
-/** A check masks cannot run yet would turn every sign-in away: refused when the client is saved. */
-function checksProblem(settings: ClientSettings, overrides: ClientOverrides): string | undefined {
-  const runnable = runnableChecks();
-  const missing = settings.checks.find((check) => !runnable.includes(check));
-  if (missing === undefined) return undefined;
-  const from = overrides.checks === undefined ? ' (from clients.checks)' : '';
-  return `check "${missing}"${from} is not available yet (masks can run ${runnable.join(', ')})`;
-}
-
 /** Why this client cannot be saved, for the operator; undefined when it can. `defaults` are the `clients.*` settings. */
 export function clientProblem(defaults: ClientSettings, input: ClientInput): string | undefined {
   const problem = idProblem(input.id) ?? typeProblem(input.overrides.client_type ?? defaults.client_type);
@@ -97,8 +84,7 @@ export function clientProblem(defaults: ClientSettings, input: ClientInput): str
   return (
     secretProblem(settings.client_type, input.secret) ??
     redirectUrisProblem(settings.client_type, input) ??
-    scopesProblem(settings) ??
-    checksProblem(settings, input.overrides)
+    scopesProblem(settings)
   );
 }
 

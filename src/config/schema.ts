@@ -85,7 +85,7 @@ function clientSettingsProperties(withDefaults: boolean) {
     second_factor_phone_expires_in: dur('10 minutes', notYet('How long a passed SMS code counts as a factor')),
     second_factor_totp_code_expires_in: dur('10 minutes', 'How long a passed TOTP code counts as a factor on a device'),
     second_factor_webauthn_expires_in: dur('10 minutes', notYet('How long a passed passkey counts as a factor')),
-    email_verification_expires_in: dur('1 year', notYet('How long an email verification lasts')),
+    email_verification_expires_in: dur('1 year', 'How long a verified email address counts (the verified-email check)'),
     access_token_format: OneOf(ACCESS_TOKEN_FORMATS, { ...d('opaque'), description: 'opaque access tokens, or JWT access tokens (RFC 9068)' }),
     signing_alg: OneOf(SIGNING_ALGS, { ...d('RS256'), description: 'Signature algorithm of ID tokens and JWT access tokens' }),
   };

@@ -14,6 +14,10 @@ function message(masks: Masks, template: string, to: string, subject: string, se
   return { to, subject, text: text.render(`${template}.text.eta`, it), html: html.render(`${template}.html.eta`, it), secret };
 }
 
+/** A code that proves an address (the verified-email check). */
+export const verificationMessage = (masks: Masks, to: string, code: string, lifetime: number): MailMessage =>
+  message(masks, 'verify_email', to, `Your ${masks.config.name} verification code`, code, { code, minutes: Math.max(1, Math.round(lifetime / 60)) });
+
 /** A login link and its code, for one sign-in. */
 export const loginLinkMessage = (masks: Masks, to: string, link: string, code: string, lifetime: number): MailMessage =>
   message(masks, 'login_link', to, `Sign in to ${masks.config.name}`, `${link} ${code}`, { link, code, minutes: Math.max(1, Math.round(lifetime / 60)) });

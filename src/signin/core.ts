@@ -25,6 +25,7 @@ import type { AdvanceResult, AttemptChange, DeviceSeen } from '../storage/store.
 import type { Attempt } from '../model.js';
 import { isFactorKind, type SecondFactorKind } from './factors.js';
 import { liveSession, planSession } from './sessions.js';
+import { sendVerification } from './login_links.js';
 
 /** What the core knows of the browser behind a request (the pages read its cookies). */
 export interface Browser {
@@ -71,6 +72,8 @@ export type Step =
       chosen?: SecondFactorKind | undefined;
       /** A TOTP setup in progress (sealed), shown again after a wrong code. */
       setup?: string | undefined;
+      /** Where a verification code was sent (undefined: sending must wait). */
+      address?: string | undefined;
       identifier?: string;
       problem?: Problem;
     }
@@ -116,8 +119,11 @@ export function begin(masks: Masks, browser: Browser, client: Client, request: A
 }
 
 /** GET /sign-in/:attempt: the prompt the checks ask for now (or, when none is left, the end of the sign-in). */
-export function show(masks: Masks, browser: Browser, loaded: Loaded, chosen?: SecondFactorKind): Promise<Step> {
-  return proceed(masks, browser, loaded, loaded.attempt, {}, { show: true, chosen });
+export async function show(masks: Masks, browser: Browser, loaded: Loaded, chosen?: SecondFactorKind): Promise<Step> {
+  const step = await proceed(masks, browser, loaded, loaded.attempt, {}, { show: true, chosen });
+  // The verified-email prompt is shown with its code on the way (sent once per attempt unless asked again).
+  if (step.kind === 'prompt' && step.prompt === 'verify-email' && step.actor) return { ...step, address: await sendVerification(masks, browser, { ...loaded, attempt: step.attempt }, step.actor) };
+  return step;
 }
 
 /**
@@ -205,6 +211,7 @@ const DENY_DESCRIPTIONS: Record<DenyReason, string> = {
   'check-unavailable': 'the client requires a check masks cannot run',
   'no-credentials': 'the client asks for no credentials',
   'no-second-factor': 'the person has no second factor and none can be set up',
+  'no-email': 'the person has no email address to verify',
   'scopes-missing': 'the person lacks a scope the client requires',
   'hint-mismatch': 'the signed-in person is not the one id_token_hint names',
   refused: 'the request was refused',

@@ -1,18 +1,19 @@
 /**
- * Login links and codes (credentials by email): asking for one, typing its code, and
- * following its link. A link and a code are made for one attempt and the device that
+ * Codes by email. Login links and codes (credentials by email): asking for one, typing its
+ * code, and following its link. Verification codes (the verified-email check): sent when
+ * the check asks, typed on its page. A link and a code are made for one attempt and the device that
  * asked; each works once within login_link_expires_in. An address that is no one's gets
  * the same page in the same time (nothing is sent, and sending never holds up the reply).
  * Codes are guesses like passwords; sending is limited per address and per network.
  */
 import type { Masks } from '../context.js';
 import { deliver } from '../delivery/mailer.js';
-import { loginLinkMessage } from '../delivery/messages.js';
+import { loginLinkMessage, verificationMessage } from '../delivery/messages.js';
 import { SignInError } from '../errors.js';
-import type { Attempt, Client } from '../model.js';
+import type { Actor, Attempt, Client, LoginLink } from '../model.js';
 import { constantTimeEqual, randomToken, sha256 } from '../security/secrets.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
-import { beginGuess, load, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
+import { beginGuess, evaluate, load, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
 import { randomInt } from 'node:crypto';
 
 /** Whether this client's sign-in offers login links. */
@@ -20,7 +21,7 @@ export const loginLinksOffered = (masks: Masks, client: Client): boolean => mask
 
 /** Six digits, easy to type from a phone's mail app. */
 const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
-const codeHash = (masks: Masks, attemptId: string, code: string) => masks.keyed.hash(`${attemptId}\0${code}`, 'login-code');
+const codeHash = (masks: Masks, purpose: LoginLink['purpose'], attemptId: string, code: string) => masks.keyed.hash(`${attemptId}\0${code}`, `${purpose}-code`);
 
 /** The credentials prompt's "Email me a sign-in link": a link and a code for this attempt, sent when the identifier is someone's. */
 export async function requestLoginLink(masks: Masks, browser: Browser, loaded: Loaded, typed: string): Promise<Step> {
@@ -39,7 +40,7 @@ export async function requestLoginLink(masks: Masks, browser: Browser, loaded: L
   const code = newCode();
   const expiresAt = now + client.settings.login_link_expires_in;
   // Stored either way: a code typed for an address that is no one's is limited like one for someone's.
-  const link = { hash: sha256(token), attemptId: attempt.id, actorId: actor && address ? actor.id : null, address: address ?? identifier, codeHash: codeHash(masks, attempt.id, code), expiresAt };
+  const link = { hash: sha256(token), attemptId: attempt.id, actorId: actor && address ? actor.id : null, address: address ?? identifier, purpose: 'sign-in' as const, codeHash: codeHash(masks, 'sign-in', attempt.id, code), expiresAt };
   await record(masks, attempt.id, now, { linkSent: { link } });
   if (link.actorId) {
     const message = loginLinkMessage(masks, link.address, new URL(`/sign-in/link/${token}`, masks.config.url).href, code, client.settings.login_link_expires_in);
@@ -50,7 +51,7 @@ export async function requestLoginLink(masks: Masks, browser: Browser, loaded: L
 
 /** "Send a new link" on the code prompt: a new link and code to the same address; the old ones stop working. */
 export async function resendLoginLink(masks: Masks, browser: Browser, loaded: Loaded): Promise<Step> {
-  const pending = await masks.store.signIns.pendingLoginLink(loaded.attempt.id);
+  const pending = await masks.store.signIns.pendingLoginLink(loaded.attempt.id, 'sign-in');
   if (!pending || !loaded.attempt.steps.includes('login-link')) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
   return requestLoginLink(masks, browser, loaded, pending.address);
 }
@@ -60,12 +61,12 @@ export async function answerLoginCode(masks: Masks, browser: Browser, loaded: Lo
   const { attempt, client, deviceId } = loaded;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'login-code', attempt, client, deviceId, cookies: [], problem });
   const now = masks.clock();
-  const link = await masks.store.signIns.pendingLoginLink(attempt.id);
+  const link = await masks.store.signIns.pendingLoginLink(attempt.id, 'sign-in');
   const live = link && link.expiresAt > now ? link : undefined;
   const guess = await beginGuess(masks, browser, deviceId, live?.actorId ?? undefined, live?.address ?? `login-code ${attempt.id}`, 'code');
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const code = typed.replace(/\s+/g, '');
-  const matches = constantTimeEqual(codeHash(masks, attempt.id, code), live?.codeHash ?? codeHash(masks, attempt.id, '\0none')) && live !== undefined;
+  const matches = codeMatches(masks, live, 'sign-in', attempt.id, code);
   if (!matches || !live?.actorId) {
     guess.settle(false);
     return again({ reason: 'code-mismatch' });
@@ -80,7 +81,7 @@ export async function answerLoginCode(masks: Masks, browser: Browser, loaded: Lo
 export async function loginLinkAttempt(masks: Masks, browser: Browser, token: string): Promise<{ loaded: Loaded; actorId: string; hash: string }> {
   const hash = token.length <= 64 ? sha256(token) : undefined;
   const link = hash ? await masks.store.signIns.loginLink(hash) : undefined;
-  if (!link?.actorId || link.usedAt !== null || link.expiresAt <= masks.clock()) throw new SignInError('link-expired');
+  if (!link?.actorId || link.purpose !== 'sign-in' || link.usedAt !== null || link.expiresAt <= masks.clock()) throw new SignInError('link-expired');
   const attempt = await masks.store.signIns.attempt(link.attemptId);
   if (!attempt || attempt.deviceId !== browser.deviceId) throw new SignInError('link-elsewhere');
   return { loaded: await load(masks, browser, link.attemptId), actorId: link.actorId, hash: link.hash };
@@ -97,4 +98,57 @@ function passLink(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attem
   // Another actor than the attempt's starts it afresh, as with a password.
   const after: Attempt = actorId === attempt.actorId ? { ...attempt, passed: [...attempt.passed, passed] } : { ...attempt, actorId, passed: [passed], steps: [] };
   return proceed(masks, browser, loaded, after, { actorId, use: { loginLink: hash }, passed: { factor: 'login_link', device: seen(browser, loaded.deviceId) } }, { refused });
+}
+
+/** Does the typed code match the pending link's? Constant time, also when there is none. */
+function codeMatches(masks: Masks, pending: LoginLink | undefined, purpose: LoginLink['purpose'], attemptId: string, code: string): boolean {
+  const typed = codeHash(masks, purpose, attemptId, code.replace(/\s+/g, ''));
+  return constantTimeEqual(typed, pending?.codeHash ?? codeHash(masks, purpose, attemptId, '\0none')) && pending !== undefined;
+}
+
+/**
+ * The verified-email prompt is about to be shown: email a code to the actor's address unless
+ * one is on its way already. Returns the address, or undefined when sending must wait.
+ */
+export async function sendVerification(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, again = false): Promise<string | undefined> {
+  const { attempt, client } = loaded;
+  const now = masks.clock();
+  const pending = await masks.store.signIns.pendingLoginLink(attempt.id, 'verify');
+  if (pending && pending.expiresAt > now && !again) return pending.address;
+  const address = actor.emails[0]!.address;
+  if (masks.sends.take(address, browser.ip) > 0) return undefined;
+  const code = newCode();
+  const link = { hash: sha256(randomToken()), attemptId: attempt.id, actorId: actor.id, address, purpose: 'verify' as const, codeHash: codeHash(masks, 'verify', attempt.id, code), expiresAt: now + client.settings.login_link_expires_in };
+  await record(masks, attempt.id, now, { actorId: actor.id, linkSent: { link } });
+  deliver(masks, verificationMessage(masks, address, code, client.settings.login_link_expires_in));
+  return address;
+}
+
+/** The verified-email prompt: the code from the email (or "Send a new code"). */
+export async function answerVerification(masks: Masks, browser: Browser, loaded: Loaded, answer: { code: string; resend: boolean }): Promise<Step> {
+  const { client, deviceId } = loaded;
+  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
+  const actor = context.actor;
+  const location = `/sign-in/${loaded.attempt.id}`;
+  if (result.kind !== 'prompt' || result.prompt !== 'verify-email' || !actor) return { kind: 'go', location, cookies: [] };
+  const attempt = context.attempt;
+  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'verify-email', attempt, client, deviceId, cookies: [], actor, problem });
+  if (answer.resend) {
+    const sent = await sendVerification(masks, browser, loaded, actor, true);
+    return sent ? { kind: 'go', location, cookies: [] } : again({ reason: 'too-many-attempts', retryAfter: 60 });
+  }
+  const now = masks.clock();
+  const pending = await masks.store.signIns.pendingLoginLink(attempt.id, 'verify');
+  const live = pending && pending.expiresAt > now ? pending : undefined;
+  const guess = await beginGuess(masks, browser, deviceId, actor.id, '', 'code');
+  if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
+  if (!live || !codeMatches(masks, live, 'verify', attempt.id, answer.code)) {
+    guess.settle(false);
+    return again({ reason: 'code-mismatch' });
+  }
+  const refused = again({ reason: 'code-mismatch' });
+  const after: Attempt = { ...attempt, steps: [...attempt.steps, 'email-verified'] };
+  const step = await proceed(masks, browser, loaded, after, { actorId: actor.id, use: { verification: live.hash } }, { refused });
+  guess.settle(step !== refused);
+  return step;
 }

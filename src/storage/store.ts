@@ -104,12 +104,12 @@ export interface AttemptChange {
    * What this step's factor uses up: a TOTP step (later than the authenticator's last) or a
    * backup code (by its keyed hash, unused). Already used: 'refused', nothing written.
    */
-  use?: { totpStep: { authenticatorId: string; step: number } } | { backupCode: string } | { loginLink: string };
+  use?: { totpStep: { authenticatorId: string; step: number } } | { backupCode: string } | { loginLink: string } | { verification: string };
   /**
-   * A login link was asked for in this step: the attempt shows the code prompt from now on.
-   * `link` is stored (replacing the attempt's unused ones) when the address is someone's.
+   * A link or code was emailed in this step (replacing the attempt's unused ones of the same
+   * purpose). For sign-in, the attempt shows the login-code prompt from now on.
    */
-  linkSent?: { link?: NewLoginLink };
+  linkSent?: { link: NewLoginLink };
   /**
    * A second factor set up in this step, with a new set of backup codes (keyed hashes) when
    * given. `firstOnly`: only while the actor has none (else 'refused', nothing written):
@@ -138,8 +138,8 @@ export interface SignInStore {
   consentedScopes(actorId: string, clientId: string): Promise<string[]>;
   /** A login link by the SHA-256 of its token. */
   loginLink(hash: string): Promise<LoginLink | undefined>;
-  /** The attempt's newest unused login link, if any. */
-  pendingLoginLink(attemptId: string): Promise<LoginLink | undefined>;
+  /** The attempt's newest unused login link (or verification code), if any. */
+  pendingLoginLink(attemptId: string, purpose: LoginLink['purpose']): Promise<LoginLink | undefined>;
   /**
    * One step of a sign-in (see AttemptChange). Writes nothing unless it returns 'ok': each
    * attempt finishes once, and each code or step is used once.

@@ -58,16 +58,12 @@ t.test('scopes are RFC 6749 scope tokens', async (t) => {
   t.equal(clientProblem(defaults, { id: 'x', overrides: { scopes: { required: ['a"b'] } } }), 'scope "a\\"b" has characters outside RFC 6749 3.3');
 });
 
-t.test('checks masks cannot run yet are refused, whether the client or clients.checks names them', async (t) => {
+t.test('every check of the contract can be demanded', async (t) => {
   const { masks } = await makeMasks(t);
   const defaults = masks.config.clients;
-  t.equal(clientProblem(defaults, { id: 'x', overrides: { checks: ['device', 'credentials', 'client-consent'] } }), undefined);
-  for (const check of ['verified-email'] as const) {
-    t.match(clientProblem(defaults, { id: 'x', overrides: { checks: ['device', 'credentials', check] } }), new RegExp(`^check "${check}" is not available yet \\(masks can run device, credentials, `), check);
+  for (const check of ['second-factor', 'client-consent', 'onboarded', 'verified-email'] as const) {
+    t.equal(clientProblem(defaults, { id: 'x', overrides: { checks: ['device', 'credentials', check] } }), undefined, check);
   }
-  const strictDefaults = { ...defaults, checks: ['device' as const, 'credentials' as const, 'verified-email' as const] };
-  t.match(clientProblem(strictDefaults, { id: 'x', overrides: {} }), /^check "verified-email" \(from clients\.checks\) is not available yet/);
-  t.equal(clientProblem(strictDefaults, { id: 'x', overrides: { checks: ['device', 'credentials'] } }), undefined, 'a client that sets its own checks does not inherit the default');
 });
 
 t.test('a broken rule names the client and writes nothing', async (t) => {

@@ -4,6 +4,7 @@ import { consentPage } from './consent.js';
 import { credentialsPage } from './credentials.js';
 import { loginCodePage } from './login_code.js';
 import { onboardingPage } from './onboarding.js';
+import { verifyEmailPage } from './verify_email.js';
 import type { PromptPage } from './prompt.js';
 import { secondFactorPage } from './second_factor.js';
 import { secondFactorSetupPage } from './second_factor_setup.js';
@@ -15,4 +16,5 @@ export const PROMPT_PAGES: Record<PromptName, PromptPage> = {
   'second-factor-setup': secondFactorSetupPage,
   consent: consentPage,
   onboarding: onboardingPage,
+  'verify-email': verifyEmailPage,
 };

@@ -226,6 +226,8 @@ export const loginLinks = sqliteTable(
     actorId: text('actor_id').references(() => actors.id, { onDelete: 'cascade' }),
     /** Where it was sent (or, for no one, what was typed). */
     address: text('address').notNull(),
+    /** sign-in: a login link and code; verify: a code proving the address (the verified-email check). */
+    purpose: text('purpose', { enum: ['sign-in', 'verify'] }).notNull().default('sign-in'),
     codeHash: text('code_hash').notNull(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),

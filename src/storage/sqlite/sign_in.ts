@@ -25,7 +25,7 @@ function reads(db: Database) {
     pendingLoginLink: db.orm
       .select()
       .from(loginLinks)
-      .where(and(eq(loginLinks.attemptId, p('attemptId')), isNull(loginLinks.usedAt)))
+      .where(and(eq(loginLinks.attemptId, p('attemptId')), eq(loginLinks.purpose, p('purpose')), isNull(loginLinks.usedAt)))
       .orderBy(desc(loginLinks.createdAt))
       .limit(1)
       .prepare(),
@@ -70,8 +70,8 @@ export class SqliteSignIns implements SignInStore {
     return this.reads.loginLink.get({ hash });
   }
 
-  async pendingLoginLink(attemptId: string): Promise<LoginLink | undefined> {
-    return this.reads.pendingLoginLink.get({ attemptId });
+  async pendingLoginLink(attemptId: string, purpose: LoginLink['purpose']): Promise<LoginLink | undefined> {
+    return this.reads.pendingLoginLink.get({ attemptId, purpose });
   }
 
   advanceAttempt(change: AttemptChange): Promise<AdvanceResult> {

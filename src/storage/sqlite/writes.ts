@@ -109,12 +109,16 @@ function statements(db: Sqlite.Database) {
        values (@id, @actorId, @kind, @name, @secret, @lastStep, @now, @now)`,
     ),
     deleteBackupCodes: db.prepare('delete from backup_codes where actor_id = ?'),
-    useLoginLink: db.prepare('update login_links set used_at = @now where hash = @hash and actor_id = @actorId and used_at is null and expires_at > @now'),
-    dropUnusedLoginLinks: db.prepare('delete from login_links where attempt_id = ? and used_at is null'),
-    insertLoginLink: db.prepare(
-      `insert into login_links (hash, attempt_id, actor_id, address, code_hash, created_at, expires_at)
-       values (@hash, @attemptId, @actorId, @address, @codeHash, @now, @expiresAt)`,
+    useLoginLink: db.prepare(
+      'update login_links set used_at = @now where hash = @hash and actor_id = @actorId and purpose = @purpose and used_at is null and expires_at > @now returning address',
     ),
+    dropUnusedLoginLinks: db.prepare('delete from login_links where attempt_id = @attemptId and purpose = @purpose and used_at is null'),
+    insertLoginLink: db.prepare(
+      `insert into login_links (hash, attempt_id, actor_id, address, purpose, code_hash, created_at, expires_at)
+       values (@hash, @attemptId, @actorId, @address, @purpose, @codeHash, @now, @expiresAt)`,
+    ),
+    /** Using a link or code sent to an address proves the actor reads it. */
+    verifyEmail: db.prepare('update emails set verified_at = @now where actor_id = @actorId and address = @address'),
     insertBackupCode: db.prepare('insert into backup_codes (actor_id, hash, created_at) values (@actorId, @hash, @now)'),
   };
 }
@@ -174,7 +178,13 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
     // After enrolment: the code that confirms a new authenticator uses up its step.
     if (use && 'totpStep' in use && s.useTotpStep.run({ ...use.totpStep, actorId, now }).changes === 0) return 'refused';
     if (use && 'backupCode' in use && s.useBackupCode.run({ actorId, hash: use.backupCode, now }).changes === 0) return 'refused';
-    if (use && 'loginLink' in use && s.useLoginLink.run({ actorId, hash: use.loginLink, now }).changes === 0) return 'refused';
+    if (use && ('loginLink' in use || 'verification' in use)) {
+      const [hash, purpose] = 'loginLink' in use ? [use.loginLink, 'sign-in'] : [use.verification, 'verify'];
+      const used = s.useLoginLink.get({ actorId, hash, purpose, now }) as { address: string } | undefined;
+      if (!used) return 'refused';
+      s.verifyEmail.run({ actorId, address: used.address, now });
+      if (purpose === 'verify') steps = [...new Set([...steps, 'email-verified'])];
+    }
     if (change.passed) passed = [...passed, { factor: change.passed.factor, at: now }];
     if (change.consent) {
       steps = [...new Set([...steps, 'consent'])];
@@ -190,9 +200,10 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
   }
   if (change.linkSent) {
     // Asking for a link names nobody: the attempt's actor stays as it was until the link or code is used.
-    steps = [...new Set([...steps, 'login-link'])];
-    s.dropUnusedLoginLinks.run(id);
-    if (change.linkSent.link) s.insertLoginLink.run({ ...change.linkSent.link, now });
+    const { link } = change.linkSent;
+    if (link.purpose === 'sign-in') steps = [...new Set([...steps, 'login-link'])];
+    s.dropUnusedLoginLinks.run({ attemptId: id, purpose: link.purpose });
+    s.insertLoginLink.run({ ...link, now });
   }
   s.updateAttempt.run({ id, actorId, passed: JSON.stringify(passed), steps: JSON.stringify(steps) });
   const finish = change.finish;

@@ -1,0 +1,1 @@
+ALTER TABLE `login_links` ADD `purpose` text DEFAULT 'sign-in' NOT NULL;
