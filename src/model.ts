@@ -172,8 +172,8 @@ export interface LoginLink {
 
 export type NewLoginLink = Omit<LoginLink, 'createdAt' | 'usedAt'>;
 
-/** Steps of an attempt that are not factors: consent given, a login link asked for, onboarding done, the address verified. */
-export type AttemptStep = 'consent' | 'login-link' | 'onboarded' | 'email-verified';
+/** Steps of an attempt that are not factors: consent given, a login link asked for (to reset the password), onboarding done, the address verified, a new password set. */
+export type AttemptStep = 'consent' | 'login-link' | 'password-reset' | 'onboarded' | 'email-verified' | 'password-set';
 
 export interface Attempt {
   id: string;

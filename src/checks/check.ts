@@ -27,7 +27,7 @@ export interface CheckContext {
 }
 
 /** The prompts a person can answer; each is a page under /sign-in/:attempt/:prompt. */
-export const PROMPT_NAMES = ['credentials', 'login-code', 'second-factor', 'second-factor-setup', 'consent', 'onboarding', 'verify-email'] as const;
+export const PROMPT_NAMES = ['credentials', 'login-code', 'new-password', 'second-factor', 'second-factor-setup', 'consent', 'onboarding', 'verify-email'] as const;
 export type PromptName = (typeof PROMPT_NAMES)[number];
 
 /** Why a sign-in cannot go on ('refused': an OAuth error for a client that cannot take one, named in `names`). */

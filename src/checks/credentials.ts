@@ -13,6 +13,7 @@ import { pass, prompt, type CheckContext, type ConfiguredCheck } from './check.j
 
 const ask = prompt('credentials', 'login_required');
 const askCode = prompt('login-code', 'login_required');
+const askNewPassword = prompt('new-password', 'login_required');
 
 /** Whether the live session may stand in for the password on this attempt. */
 async function sessionCovers({ masks, client, attempt, session, now }: CheckContext): Promise<boolean> {
@@ -39,6 +40,9 @@ export const credentialsCheck: ConfiguredCheck = {
   async evaluate(context) {
     const { attempt, session } = context;
     const first = attempt.actorId ? attempt.passed.filter((p) => FACTORS[p.factor].order === 'first') : [];
+    // "Forgot your password?": once the emailed link or code is passed, a new password before anything else.
+    const resetting = attempt.steps.includes('password-reset') && !attempt.steps.includes('password-set') && first.some((p) => p.factor === 'login_link');
+    if (resetting) return askNewPassword;
     if (first.length > 0) return pass({ actorId: attempt.actorId!, authTime: Math.max(...first.map((p) => p.at)), amr: amrOf(attempt.passed.map((p) => p.factor)) });
     if (session && (await sessionCovers(context))) return pass({ actorId: session.actorId, amr: session.amr, authTime: session.authTime });
     return attempt.steps.includes('login-link') ? askCode : ask;

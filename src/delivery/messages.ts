@@ -19,5 +19,5 @@ export const verificationMessage = (masks: Masks, to: string, code: string, life
   message(masks, 'verify_email', to, `Your ${masks.config.name} verification code`, code, { code, minutes: Math.max(1, Math.round(lifetime / 60)) });
 
 /** A login link and its code, for one sign-in. */
-export const loginLinkMessage = (masks: Masks, to: string, link: string, code: string, lifetime: number): MailMessage =>
-  message(masks, 'login_link', to, `Sign in to ${masks.config.name}`, `${link} ${code}`, { link, code, minutes: Math.max(1, Math.round(lifetime / 60)) });
+export const loginLinkMessage = (masks: Masks, to: string, link: string, code: string, lifetime: number, reset = false): MailMessage =>
+  message(masks, 'login_link', to, reset ? `Reset your ${masks.config.name} password` : `Sign in to ${masks.config.name}`, `${link} ${code}`, { link, code, reset, minutes: Math.max(1, Math.round(lifetime / 60)) });

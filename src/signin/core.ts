@@ -23,7 +23,7 @@ import type { Client } from '../model.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
 import type { AdvanceResult, AttemptChange, DeviceSeen } from '../storage/store.js';
 import type { Attempt } from '../model.js';
-import { isFactorKind, type SecondFactorKind } from './factors.js';
+import { isFactorKind, type FactorKind, type SecondFactorKind } from './factors.js';
 import { liveSession, planSession } from './sessions.js';
 import { sendVerification } from './login_links.js';
 
@@ -158,12 +158,19 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
   if (!ok || !actor) return again({ reason: 'credentials-mismatch' });
   const rehash = needsRehash(actor.passwordHash!) ? await hashPassword(answer.password) : undefined;
   const now = masks.clock();
-  // A different person starts the attempt afresh: nothing another actor passed (consent) carries over.
-  const after: Attempt =
-    actor.id === attempt.actorId
-      ? { ...attempt, passed: [...attempt.passed, { factor: 'password', at: now }] }
-      : { ...attempt, actorId: actor.id, passed: [{ factor: 'password', at: now }], steps: [] };
+  const after = withFactor(attempt, actor.id, 'password', now);
   return proceed(masks, browser, loaded, after, { actorId: actor.id, passed: { factor: 'password', device: seen(browser, deviceId) }, ...(rehash ? { rehash } : {}) });
+}
+
+/**
+ * The attempt once `actorId` passed `factor`: appended for the actor it belongs to, bound
+ * if it had none; a different person starts it afresh (nothing another actor passed or
+ * consented to carries over). advanceAttempt does the same in the store.
+ */
+export function withFactor(attempt: Attempt, actorId: string, factor: FactorKind, at: number): Attempt {
+  if (attempt.actorId === actorId) return { ...attempt, passed: [...attempt.passed, { factor, at }] };
+  if (attempt.actorId === null) return { ...attempt, actorId, passed: [...attempt.passed, { factor, at }] };
+  return { ...attempt, actorId, passed: [{ factor, at }], steps: [] };
 }
 
 /**
@@ -203,6 +210,21 @@ export async function answerOnboarding(masks: Masks, browser: Browser, loaded: L
   const passwordHash = needsPassword ? await hashPassword(answer.password) : undefined;
   const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'onboarded'] };
   return proceed(masks, browser, loaded, after, { actorId: actor.id, onboard: { name, ...(passwordHash ? { passwordHash } : {}) } });
+}
+
+/** A new password after "Forgot your password?" and the emailed link or code: by the one password rule, typed twice. */
+export async function answerNewPassword(masks: Masks, browser: Browser, loaded: Loaded, answer: { password: string; confirm: string }): Promise<Step> {
+  const { client, deviceId } = loaded;
+  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
+  const actor = context.actor;
+  if (result.kind !== 'prompt' || result.prompt !== 'new-password' || !actor) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
+  const again = (message: string): Step => ({ kind: 'prompt', prompt: 'new-password', attempt: context.attempt, client, deviceId, cookies: [], actor, problem: { reason: 'input', field: 'password', message, values: {} } });
+  const problem = passwordProblem(masks.config.passwords, answer.password);
+  if (problem) return again(`Choose another password: ${problem}.`);
+  if (answer.password !== answer.confirm) return again('The two passwords are not the same. Type the new password twice.');
+  const hash = await hashPassword(answer.password);
+  const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'password-set'] };
+  return proceed(masks, browser, loaded, after, { actorId: actor.id, newPassword: hash });
 }
 
 /** What the client is told (error_description) when a deny goes back to it as an OAuth error. */

@@ -13,7 +13,7 @@ import { SignInError } from '../errors.js';
 import type { Actor, Attempt, Client, LoginLink } from '../model.js';
 import { constantTimeEqual, randomToken, sha256 } from '../security/secrets.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
-import { beginGuess, evaluate, load, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
+import { beginGuess, evaluate, load, proceed, record, seen, withFactor, type Browser, type Loaded, type Problem, type Step } from './core.js';
 import { randomInt } from 'node:crypto';
 
 /** Whether this client's sign-in offers login links. */
@@ -24,7 +24,7 @@ const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
 const codeHash = (masks: Masks, purpose: LoginLink['purpose'], attemptId: string, code: string) => masks.keyed.hash(`${attemptId}\0${code}`, `${purpose}-code`);
 
 /** The credentials prompt's "Email me a sign-in link": a link and a code for this attempt, sent when the identifier is someone's. */
-export async function requestLoginLink(masks: Masks, browser: Browser, loaded: Loaded, typed: string): Promise<Step> {
+export async function requestLoginLink(masks: Masks, browser: Browser, loaded: Loaded, typed: string, reset = false): Promise<Step> {
   const { attempt, client, deviceId } = loaded;
   const identifier = normaliseIdentifier(typed);
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'credentials', attempt, client, deviceId, cookies: [], identifier, problem });
@@ -41,9 +41,9 @@ export async function requestLoginLink(masks: Masks, browser: Browser, loaded: L
   const expiresAt = now + client.settings.login_link_expires_in;
   // Stored either way: a code typed for an address that is no one's is limited like one for someone's.
   const link = { hash: sha256(token), attemptId: attempt.id, actorId: actor && address ? actor.id : null, address: address ?? identifier, purpose: 'sign-in' as const, codeHash: codeHash(masks, 'sign-in', attempt.id, code), expiresAt };
-  await record(masks, attempt.id, now, { linkSent: { link } });
+  await record(masks, attempt.id, now, { linkSent: { link, reset } });
   if (link.actorId) {
-    const message = loginLinkMessage(masks, link.address, new URL(`/sign-in/link/${token}`, masks.config.url).href, code, client.settings.login_link_expires_in);
+    const message = loginLinkMessage(masks, link.address, new URL(`/sign-in/link/${token}`, masks.config.url).href, code, client.settings.login_link_expires_in, reset);
     deliver(masks, message);
   }
   return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies: [] };
@@ -53,7 +53,7 @@ export async function requestLoginLink(masks: Masks, browser: Browser, loaded: L
 export async function resendLoginLink(masks: Masks, browser: Browser, loaded: Loaded): Promise<Step> {
   const pending = await masks.store.signIns.pendingLoginLink(loaded.attempt.id, 'sign-in');
   if (!pending || !loaded.attempt.steps.includes('login-link')) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
-  return requestLoginLink(masks, browser, loaded, pending.address);
+  return requestLoginLink(masks, browser, loaded, pending.address, loaded.attempt.steps.includes('password-reset'));
 }
 
 /** The login-code prompt: the code from the email, counted against the guessing limits. */
@@ -94,9 +94,7 @@ export async function followLoginLink(masks: Masks, browser: Browser, token: str
 }
 
 function passLink(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt, actorId: string, hash: string, now: number, refused: Step): Promise<Step> {
-  const passed = { factor: 'login_link', at: now } as const;
-  // Another actor than the attempt's starts it afresh, as with a password.
-  const after: Attempt = actorId === attempt.actorId ? { ...attempt, passed: [...attempt.passed, passed] } : { ...attempt, actorId, passed: [passed], steps: [] };
+  const after = withFactor(attempt, actorId, 'login_link', now);
   return proceed(masks, browser, loaded, after, { actorId, use: { loginLink: hash }, passed: { factor: 'login_link', device: seen(browser, loaded.deviceId) } }, { refused });
 }
 

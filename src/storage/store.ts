@@ -109,7 +109,9 @@ export interface AttemptChange {
    * A link or code was emailed in this step (replacing the attempt's unused ones of the same
    * purpose). For sign-in, the attempt shows the login-code prompt from now on.
    */
-  linkSent?: { link: NewLoginLink };
+  linkSent?: { link: NewLoginLink; reset?: boolean };
+  /** A new password (hashed) chosen in this step: it replaces the old one and ends the actor's sessions. */
+  newPassword?: string;
   /**
    * A second factor set up in this step, with a new set of backup codes (keyed hashes) when
    * given. `firstOnly`: only while the actor has none (else 'refused', nothing written):

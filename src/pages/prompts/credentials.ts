@@ -32,12 +32,13 @@ export const credentialsPage: PromptPage = {
       masks,
       reply,
       'sign_in',
-      { title: `Sign in to ${client.name}`, client, action: promptAction(attempt.id, 'credentials'), csrf: csrfToken(masks, deviceId, attempt.id), identifier, identifierLabel: identifierLabel(masks), error, links: loginLinksOffered(masks, client) },
+      { title: `Sign in to ${client.name}`, client, action: promptAction(attempt.id, 'credentials'), csrf: csrfToken(masks, deviceId, attempt.id), identifier, identifierLabel: identifierLabel(masks), error, links: loginLinksOffered(masks, client), reset: loginLinksOffered(masks, client) && client.settings.allow_passwords },
       status,
     );
   },
   submit(masks, browser, loaded, form) {
-    if (form.get('via') === 'link') return requestLoginLink(masks, browser, loaded, form.get('identifier') ?? '');
+    const via = form.get('via');
+    if (via === 'link' || via === 'reset') return requestLoginLink(masks, browser, loaded, form.get('identifier') ?? '', via === 'reset');
     // The password is only hashed: any length (over max_chars it never matches).
     return answerCredentials(masks, browser, loaded, { identifier: form.get('identifier') ?? '', password: form.opaque('password') ?? '' });
   },

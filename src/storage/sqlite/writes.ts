@@ -93,6 +93,11 @@ function statements(db: Sqlite.Database) {
        on conflict (actor_id, client_id) do update set scopes = excluded.scopes, granted_at = excluded.granted_at`,
     ),
     setPasswordHash: db.prepare('update actors set password_hash = @hash, updated_at = @now where id = @actorId'),
+    resetPassword: db.prepare('update actors set password_hash = @hash, password_changed_at = @now, updated_at = @now where id = @actorId'),
+    endActorSessions: db.prepare('update sessions set ended_at = @now where actor_id = @actorId and ended_at is null'),
+    endActorInternalTokens: db.prepare(
+      "update tokens set revoked_at = @now where kind = 'internal_token' and revoked_at is null and sid in (select id from sessions where actor_id = @actorId)",
+    ),
     onboard: db.prepare(
       `update actors set name = @name, password_hash = coalesce(password_hash, @passwordHash),
          password_changed_at = case when password_hash is null and @passwordHash is not null then @now else password_changed_at end,
@@ -164,7 +169,11 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
   let actorId = row.actor_id;
   let passed = JSON.parse(row.passed) as Array<{ factor: string; at: number }>;
   let steps = JSON.parse(row.steps) as string[];
-  if (change.actorId !== undefined && change.actorId !== actorId) [actorId, passed, steps] = [change.actorId, [], []];
+  if (change.actorId !== undefined && change.actorId !== actorId) {
+    // Another actor than the one bound starts afresh; binding an attempt that had none keeps its steps (a login link asked for).
+    if (actorId !== null) [passed, steps] = [[], []];
+    actorId = change.actorId;
+  }
   if (actorId !== null) {
     const { use, enrol } = change;
     if (enrol) {
@@ -193,6 +202,13 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
       s.saveConsent.run({ actorId, clientId: row.client_id, scopes: JSON.stringify(scopes), now });
     }
     if (change.rehash) s.setPasswordHash.run({ actorId, hash: change.rehash, now });
+    if (change.newPassword) {
+      // A reset password signs the actor out everywhere: whoever knew the old one is out.
+      s.resetPassword.run({ actorId, hash: change.newPassword, now });
+      s.endActorInternalTokens.run({ actorId, now });
+      s.endActorSessions.run({ actorId, now });
+      steps = [...new Set([...steps, 'password-set'])];
+    }
     if (change.onboard) {
       s.onboard.run({ actorId, name: change.onboard.name, passwordHash: change.onboard.passwordHash ?? null, now });
       steps = [...new Set([...steps, 'onboarded'])];
@@ -201,7 +217,7 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
   if (change.linkSent) {
     // Asking for a link names nobody: the attempt's actor stays as it was until the link or code is used.
     const { link } = change.linkSent;
-    if (link.purpose === 'sign-in') steps = [...new Set([...steps, 'login-link'])];
+    if (link.purpose === 'sign-in') steps = [...new Set([...steps, 'login-link', ...(change.linkSent.reset ? ['password-reset'] : [])])];
     s.dropUnusedLoginLinks.run({ attemptId: id, purpose: link.purpose });
     s.insertLoginLink.run({ ...link, now });
   }
