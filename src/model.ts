@@ -104,7 +104,8 @@ interface TokenCommon {
 
 /** A token as issued, by kind: what each kind carries besides the common columns. */
 export type NewToken =
-  | (TokenCommon & { kind: 'access_token' | 'internal_token' })
+  | (TokenCommon & { kind: 'access_token'; facts?: SignInFacts })
+  | (TokenCommon & { kind: 'internal_token' })
   | (TokenCommon & { kind: 'refresh_token'; facts: SignInFacts })
   | (TokenCommon & { kind: 'authorization_code'; binding: CodeBinding });
 

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Masks } from '../context.js';
 import { authenticateClient } from '../oauth/client_auth.js';
+import { signInClaims } from '../oauth/issue.js';
 import { Params } from '../oauth/params.js';
 import { sendNoStore } from './respond.js';
 
@@ -22,6 +23,7 @@ export function introspectionEndpoint(app: FastifyInstance, masks: Masks) {
       exp: row.expiresAt,
       iat: row.createdAt,
       ...(row.sub ? { sub: row.sub } : {}),
+      ...('facts' in row && row.facts ? signInClaims(row.facts) : {}),
       aud: row.clientId,
       iss: masks.config.url,
       jti: row.id,

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import { conformDescription, OAuthError } from '../oauth/errors.js';
+import { signInClaims } from '../oauth/issue.js';
 import { Params } from '../oauth/params.js';
 import type { Actor } from '../model.js';
 import { sendNoStore } from './respond.js';
@@ -56,7 +57,7 @@ export function userinfoEndpoint(app: FastifyInstance, masks: Masks) {
     if (!scopes.includes('openid')) throw new OAuthError('insufficient_scope', 'the token was not issued with the openid scope', { headers: { 'www-authenticate': 'Bearer realm="masks", error="insufficient_scope", scope="openid"' } });
     const actor = await masks.store.actors.find(row.actorId);
     if (!actor) throw bearerError('invalid_token', 'the access token is invalid, expired or revoked');
-    return sendNoStore(reply, { sub: row.sub, ...claimsFor(actor, scopes, actor.updatedAt) });
+    return sendNoStore(reply, { sub: row.sub, ...claimsFor(actor, scopes, actor.updatedAt), ...('facts' in row && row.facts ? signInClaims(row.facts) : {}) });
   };
   app.get('/userinfo', handler);
   app.post('/userinfo', handler);

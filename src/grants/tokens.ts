@@ -10,7 +10,7 @@ export async function signedInTokens(
   facts: SignInFacts & { grant_expires_at: number },
   nonce?: string,
 ): Promise<{ rows: NewToken[]; response: AccessTokenResponse }> {
-  const access = await accessToken(masks, grantee);
+  const access = await accessToken(masks, grantee, facts);
   const refresh = refreshToken(masks, grantee, facts);
   const response: AccessTokenResponse = { ...access.response, refresh_token: refresh.token };
   if (grantee.scopes.includes('openid')) {

@@ -52,7 +52,11 @@ function common(masks: Masks, grantee: Grantee, value: string, lifetime: number,
 }
 
 /** A new access token and its row. */
-export async function accessToken(masks: Masks, grantee: Grantee): Promise<{ token: string; row: NewToken; response: AccessTokenResponse }> {
+/** How the person signed in, as ID tokens, JWT access tokens, userinfo and introspection say it. */
+export const signInClaims = (facts: Pick<SignInFacts, 'auth_time' | 'amr'>) => ({ auth_time: facts.auth_time, acr: acrOf(facts.amr), amr: facts.amr });
+
+/** An access token; `facts` (how the person signed in) for tokens of a signed-in grant. */
+export async function accessToken(masks: Masks, grantee: Grantee, facts?: SignInFacts): Promise<{ token: string; row: NewToken; response: AccessTokenResponse }> {
   const { client } = grantee;
   const now = masks.clock();
   const lifetime = client.settings.access_token_expires_in;
@@ -61,14 +65,14 @@ export async function accessToken(masks: Masks, grantee: Grantee): Promise<{ tok
   const jwt = client.settings.access_token_format === 'jwt';
   const token = jwt
     ? await masks.keys.sign(
-        { iss: masks.config.url, sub: grantee.sub, aud: client.id, client_id: client.id, iat: now, exp: now + lifetime, jti: id, ...(scope ? { scope } : {}) },
+        { iss: masks.config.url, sub: grantee.sub, aud: client.id, client_id: client.id, iat: now, exp: now + lifetime, jti: id, ...(scope ? { scope } : {}), ...(facts ? signInClaims(facts) : {}) },
         client.settings.signing_alg,
         'at+jwt',
       )
     : randomToken();
   return {
     token,
-    row: { ...common(masks, grantee, token, lifetime, id), kind: 'access_token', format: jwt ? 'jwt' : 'opaque' },
+    row: { ...common(masks, grantee, token, lifetime, id), kind: 'access_token', format: jwt ? 'jwt' : 'opaque', ...(facts ? { facts: { auth_time: facts.auth_time, amr: facts.amr } } : {}) },
     response: { access_token: token, token_type: 'Bearer', expires_in: lifetime, ...(scope ? { scope } : {}) },
   };
 }
@@ -107,11 +111,9 @@ export function idToken(masks: Masks, client: Client, claims: IdTokenClaims): Pr
       aud: client.id,
       exp: now + client.settings.id_token_expires_in,
       iat: now,
-      auth_time: claims.authTime,
+      ...signInClaims({ auth_time: claims.authTime, amr: claims.amr }),
       ...(claims.nonce !== undefined ? { nonce: claims.nonce } : {}),
       ...(claims.accessToken ? { at_hash: atHash(claims.accessToken) } : {}),
-      amr: claims.amr,
-      acr: acrOf(claims.amr),
       ...(claims.sid ? { sid: claims.sid } : {}),
     },
     client.settings.signing_alg,

@@ -93,6 +93,22 @@ t.test('a person with no second factor sets up an authenticator app inside the s
   t.notMatch(again.body, /<code>/);
 });
 
+t.test('ID token, userinfo, introspection and a JWT access token agree on acr, amr and auth_time', async (t) => {
+  const yaml = mfaYaml() as { seeds: { clients: Array<{ id: string }> } };
+  yaml.seeds.clients = yaml.seeds.clients.map((c) => (c.id === MFA.id ? { ...c, access_token_format: 'jwt' } : c));
+  const m = await makeMasks(t, { yaml });
+  const { done } = await enrol(m);
+  const response = (await post(m.app, '/token', { grant_type: 'authorization_code', code: codeOf(done), redirect_uri: MFA.redirect }, basic(MFA.id, MFA.secret))).json();
+  const id = decodeJwt(response.id_token as string);
+  const expected = { acr: 'mfa', amr: ['pwd', 'otp'], auth_time: id.auth_time };
+  t.match(id, expected);
+  t.match(decodeJwt(response.access_token as string), expected, 'the JWT access token (RFC 9068)');
+  t.match((await m.app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${response.access_token}` } })).json(), expected, 'userinfo');
+  t.match((await post(m.app, '/introspect', { token: response.access_token }, basic(MFA.id, MFA.secret))).json(), { active: true, ...expected }, 'introspection of the access token');
+  const refreshed = (await post(m.app, '/token', { grant_type: 'refresh_token', refresh_token: response.refresh_token }, basic(MFA.id, MFA.secret))).json();
+  t.match((await post(m.app, '/introspect', { token: refreshed.access_token }, basic(MFA.id, MFA.secret))).json(), expected, 'and of one from a refresh');
+});
+
 t.test('later sign-ins ask for the code after the password; a code works once', async (t) => {
   const m = await mfaMasks(t);
   const { secret } = await enrol(m);

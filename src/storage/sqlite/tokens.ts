@@ -46,6 +46,8 @@ function recordOf(row: Row): TokenRecord {
       return { ...common, kind: row.kind, binding: row.data as unknown as CodeBinding };
     case 'refresh_token':
       return { ...common, kind: row.kind, facts: row.data as unknown as SignInFacts };
+    case 'access_token':
+      return { ...common, kind: row.kind, ...(row.data ? { facts: row.data as unknown as SignInFacts } : {}) };
     default:
       return { ...common, kind: row.kind };
   }

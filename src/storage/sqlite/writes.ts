@@ -11,7 +11,7 @@ import type { AdvanceResult, AttemptChange, Exchange, ExchangeResult, Sweep } fr
 
 /** A token as its row: the kind's own fields (a code's binding, a refresh token's facts) go to `data`. */
 export function tokenRow(token: NewToken) {
-  const data = token.kind === 'authorization_code' ? token.binding : token.kind === 'refresh_token' ? token.facts : null;
+  const data = token.kind === 'authorization_code' ? token.binding : token.kind === 'refresh_token' || token.kind === 'access_token' ? (token.facts ?? null) : null;
   return {
     id: token.id,
     kind: token.kind,
