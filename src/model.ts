@@ -137,22 +137,38 @@ export interface Session {
   endedAt: number | null;
 }
 
-/** A second factor an actor set up (TOTP authenticators today; passkeys and phones next). */
+/** A second factor an actor set up: an authenticator app (TOTP), or a passkey or security key (WebAuthn). */
 export interface Authenticator {
   id: string;
   actorId: string;
-  kind: 'totp';
+  kind: 'totp' | 'webauthn';
   /** The actor's name for it ("Phone", "Work laptop"). */
   name: string;
-  /** The TOTP secret, sealed (src/security/sealing.ts): never stored in the clear. */
-  secret: string;
-  /** The last TOTP step used: a code at or before it is refused. */
+  /** TOTP: the secret, sealed (src/security/sealing.ts): never stored in the clear. */
+  secret: string | null;
+  /** TOTP: the last step used: a code at or before it is refused. */
   lastStep: number | null;
+  /** WebAuthn: the credential's id (base64url), public key (COSE, base64url) and transports. */
+  credentialId: string | null;
+  publicKey: string | null;
+  /** WebAuthn: the signature counter; when not zero, each use must raise it. */
+  counter: number;
+  transports: string[];
   createdAt: number;
   lastUsedAt: number | null;
 }
 
-export type NewAuthenticator = Pick<Authenticator, 'id' | 'actorId' | 'kind' | 'name' | 'secret'>;
+export type NewAuthenticator = Pick<Authenticator, 'id' | 'actorId' | 'kind' | 'name'> & Partial<Pick<Authenticator, 'secret' | 'credentialId' | 'publicKey' | 'counter' | 'transports'>>;
+
+/** A WebAuthn challenge, made for one attempt and purpose. */
+export interface Challenge {
+  challenge: string;
+  attemptId: string;
+  purpose: 'register' | 'authenticate' | 'passwordless';
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
 
 /** A login link (and its code) emailed for one sign-in attempt. */
 export interface LoginLink {

@@ -89,8 +89,8 @@ t.test('installation defaults', async (t) => {
   t.equal(config.emails.max_for_login, 5);
   t.equal(config.passwords.min_chars, 8);
   t.equal(config.passwords.max_chars, 100);
-  for (const key of ['passkeys', 'phones', 'webauthn'] as const) t.equal(config[key].enabled, false, `${key}.enabled: off until the feature exists`);
-  for (const key of ['totp_codes', 'login_links'] as const) t.equal(config[key].enabled, true, `${key}.enabled: on, as the contract says`);
+  t.equal(config.phones.enabled, false, 'phones.enabled: off until the feature exists');
+  for (const key of ['totp_codes', 'login_links', 'passkeys', 'webauthn'] as const) t.equal(config[key].enabled, true, `${key}.enabled: on, as the contract says`);
   t.equal(config.webauthn.rp_name, 'masks', 'rp_name defaults to the name');
   t.equal(config.backup_codes.total, 10);
   t.equal(config.integration.email, 'log');
@@ -188,7 +188,7 @@ t.test('each kind of config error names the key', async (t) => {
 t.test('features not built yet are off; asking for one is ignored with a warning naming the key', async (t) => {
   t.same(
     NOT_AVAILABLE_YET.map(({ key, value }) => `${key}=${value}`),
-    ['passkeys.enabled=true', 'phones.enabled=true', 'webauthn.enabled=true', 'integration.phone=twilio'],
+    ['phones.enabled=true', 'integration.phone=twilio'],
   );
   const defaults = load(t);
   for (const { key, value } of NOT_AVAILABLE_YET) t.not(get(defaults, key), value, `${key} does not ask for it by default`);
@@ -199,10 +199,10 @@ t.test('features not built yet are off; asking for one is ignored with a warning
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
     return { config: loadConfig({ cwd: dir, env, warn: (line) => warnings.push(line) }), warnings };
   };
-  const fromFile = asked({ 'masks.yml': 'passkeys:\n  enabled: true\nintegration:\n  email: smtp\n' });
-  t.equal(fromFile.config.passkeys.enabled, false, 'still off');
+  const fromFile = asked({ 'masks.yml': 'phones:\n  enabled: true\nintegration:\n  email: smtp\n' });
+  t.equal(fromFile.config.phones.enabled, false, 'still off');
   t.equal(fromFile.config.integration.email, 'smtp', 'a built feature is taken');
-  t.same(fromFile.warnings, ['config key "passkeys.enabled": passkeys are not available yet; true (from masks.yml) is ignored, it stays false']);
+  t.same(fromFile.warnings, ['config key "phones.enabled": SMS codes are not available yet; true (from masks.yml) is ignored, it stays false']);
   const fromEnv = asked({}, { MASKS_PHONES_ENABLED: 'true', MASKS_INTEGRATION_PHONE: 'twilio', MASKS_TOTP_CODES_ENABLED: 'false' });
   t.equal(fromEnv.config.phones.enabled, false);
   t.equal(fromEnv.config.integration.phone, 'log');
@@ -211,10 +211,10 @@ t.test('features not built yet are off; asking for one is ignored with a warning
   t.match(fromEnv.warnings.join('\n'), /config key "integration\.phone": sending SMS through Twilio is not available yet; "twilio" \(from environment variable MASKS_INTEGRATION_PHONE\) is ignored/);
   const everything = asked({ 'masks.yml': 'passkeys: { enabled: true }\nlogin_links: { enabled: true }\ntotp_codes: { enabled: true }\nphones: { enabled: true }\nwebauthn: { enabled: true }\n' });
   t.equal(everything.config.totp_codes.enabled, true);
-  t.equal(everything.warnings.length, 3, 'an older masks.yml with every switch on (the old defaults) boots, saying what is ignored');
+  t.equal(everything.warnings.length, 1, 'an older masks.yml with every switch on (the old defaults) boots, saying what is ignored');
 
-  const off = load(t, { 'masks.yml': 'passkeys:\n  enabled: false\nintegration:\n  email: log\n  phone: log\n' });
-  t.equal(off.passkeys.enabled, false, 'saying "off" out loud is fine');
+  const off = load(t, { 'masks.yml': 'phones:\n  enabled: false\nintegration:\n  email: log\n  phone: log\n' });
+  t.equal(off.phones.enabled, false, 'saying "off" out loud is fine');
   t.equal(off.clients.allow_login_links, true, 'a per-client default stays as the contract says: harmless while there are no login links');
 });
 

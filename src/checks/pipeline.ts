@@ -36,7 +36,7 @@ export function demandedChecks(context: Pick<CheckContext, 'client' | 'attempt'>
   const demanded = new Set(context.client.settings.checks);
   const { request } = context.attempt;
   if (request.prompt.includes('consent')) demanded.add('client-consent');
-  if (request.acr === 'mfa') demanded.add('second-factor');
+  if (request.acr === 'mfa' || request.acr === 'phr') demanded.add('second-factor');
   return demanded;
 }
 

@@ -188,14 +188,14 @@ export const ConfigSchema = Type.Object(
       },
       'Passwords',
     ),
-    passkeys: Section({ enabled: Bool(false, notYet('Passkeys may be used')) }, 'Passkeys'),
+    passkeys: Section({ enabled: Bool(true, 'People may sign in with a passkey alone (discoverable credentials with user verification): "Use a passkey" on the sign-in page') }, 'Passkeys'),
     login_links: Section({ enabled: Bool(true, 'People may sign in with a link or code sent to their email address') }, 'Login links'),
     totp_codes: Section({ enabled: Bool(true, 'Authenticator apps (TOTP codes) may be set up and used as a second factor') }, 'TOTP codes'),
     phones: Section({ enabled: Bool(false, notYet('SMS codes may be used as a second factor')) }, 'Phones'),
     webauthn: Section(
       {
-        enabled: Bool(false, notYet('WebAuthn security keys may be used as a second factor')),
-        rp_name: Str('', notYet('WebAuthn relying party name (blank: the installation name)')),
+        enabled: Bool(true, 'Passkeys and security keys (WebAuthn) may be set up and used as a second factor'),
+        rp_name: Str('', 'WebAuthn relying party name shown by browsers (blank: the installation name)'),
       },
       'WebAuthn',
     ),
@@ -261,9 +261,7 @@ export type Config = StaticDecode<typeof ConfigSchema>;
  * may turn on) when its feature works.
  */
 export const NOT_AVAILABLE_YET: ReadonlyArray<{ key: string; value: unknown; off: unknown; why: string }> = [
-  { key: 'passkeys.enabled', value: true, off: false, why: 'passkeys are not available yet' },
   { key: 'phones.enabled', value: true, off: false, why: 'SMS codes are not available yet' },
-  { key: 'webauthn.enabled', value: true, off: false, why: 'WebAuthn security keys are not available yet' },
   { key: 'integration.phone', value: 'twilio', off: 'log', why: 'sending SMS through Twilio is not available yet' },
 ];
 

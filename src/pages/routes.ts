@@ -26,6 +26,7 @@ import { logoutRoutes } from './logout.js';
 import { signInRoutes } from './sign_in.js';
 
 const CSS = readFileSync(path.join(PACKAGE_ROOT, 'assets', 'masks.css'));
+const WEBAUTHN_JS = readFileSync(path.join(PACKAGE_ROOT, 'assets', 'webauthn.js'));
 
 async function authorize(masks: Masks, request: FastifyRequest, reply: FastifyReply, source: unknown) {
   const { client, request: authRequest } = await parseAuthorizationRequest(masks, new Params(source));
@@ -67,6 +68,7 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
   });
 
   app.get('/assets/masks.css', (_request, reply) => reply.headers({ 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }).send(CSS));
+  app.get('/assets/webauthn.js', (_request, reply) => reply.headers({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }).send(WEBAUTHN_JS));
   app.get<{ Querystring: { client?: string } }>('/assets/theme.css', async (request, reply) => {
     const client = typeof request.query.client === 'string' && request.query.client.length <= 255 ? await masks.store.clients.find(request.query.client) : undefined;
     const { light, dark } = theme(masks, client);

@@ -13,6 +13,7 @@ import { browserOf } from './cookies.js';
 import { csrfOk, csrfToken } from './csrf.js';
 import { renderPage } from './render.js';
 import { followLoginLink, loginLinkAttempt } from '../signin/login_links.js';
+import { ceremonyOptions } from '../signin/webauthn.js';
 import { PROMPT_PAGES } from './prompts/index.js';
 import { isSecondFactorMethod } from './prompts/second_factor.js';
 import { replyWith } from './steps.js';
@@ -39,6 +40,18 @@ export function signInRoutes(pages: FastifyInstance, masks: Masks) {
       throw new PageError('Form expired', 'This form is no longer valid. Open the link from the email again.', 403);
     }
     return replyWith(masks, reply, await followLoginLink(masks, browser, request.params.token));
+  });
+
+  // The options of a passkey ceremony (the page's script asks when its button is pressed): JSON.
+  pages.post<{ Params: { attempt: string } }>('/sign-in/:attempt/webauthn', async (request, reply) => {
+    const browser = browserOf(masks, request);
+    const loaded = await load(masks, browser, request.params.attempt);
+    const form = new Params(request.body);
+    if (!csrfOk(masks, request, loaded.deviceId, loaded.attempt.id, form.get('csrf'))) throw new PageError('Form expired', 'Reload the page and try again.', 403);
+    const purpose = form.get('purpose');
+    const options = purpose === 'register' || purpose === 'authenticate' || purpose === 'passwordless' ? await ceremonyOptions(masks, browser, loaded, purpose) : undefined;
+    if (!options) throw new PageError('Not now', 'This sign-in is not asking for a passkey now. Reload the page.', 409);
+    return reply.headers({ 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' }).send(JSON.stringify(options));
   });
 
   pages.post<{ Params: { attempt: string; prompt: string } }>('/sign-in/:attempt/:prompt', async (request, reply) => {

@@ -48,6 +48,7 @@ export interface SetCookie {
 export type Problem =
   | { reason: 'credentials-mismatch' }
   | { reason: 'code-mismatch' }
+  | { reason: 'passkey-failed' }
   | { reason: 'links-unavailable' }
   | { reason: 'too-many-attempts'; retryAfter: number }
   /** A form field that breaks a rule (onboarding, a new password): what to show again, and why. */
@@ -234,6 +235,7 @@ const DENY_DESCRIPTIONS: Record<DenyReason, string> = {
   'no-credentials': 'the client asks for no credentials',
   'no-second-factor': 'the person has no second factor and none can be set up',
   'no-email': 'the person has no email address to verify',
+  'no-passkey': 'the request asks for a passkey (acr phr) and the person has none',
   'scopes-missing': 'the person lacks a scope the client requires',
   'hint-mismatch': 'the signed-in person is not the one id_token_hint names',
   refused: 'the request was refused',

@@ -2,7 +2,7 @@
  * The one table of factors: how each proves who someone is, its `amr` value (RFC 8176),
  * whether it is a first or a second factor, and the client setting that says how long a
  * pass is remembered on a device. Checks, ID tokens and sessions read it; nothing else
- * spells an amr value. The next factors (passkeys, SMS) are new rows.
+ * spells an amr value. The next factors (SMS) are new rows.
  */
 import type { ClientSettings } from '../config/schema.js';
 
@@ -13,20 +13,29 @@ export interface Factor {
   order: 'first' | 'second';
   /** The client setting (seconds) for which a pass is remembered on a device. */
   remembered: keyof ClientSettings & `${string}_expires_in`;
+  /** A first factor that proves a second one too (a passkey used with user verification). */
+  alsoSecond?: true;
 }
 
 export const FACTORS = {
   password: { amr: 'pwd', order: 'first', remembered: 'password_factor_expires_in' },
   // Not in RFC 8176; the value other providers use for a link or code sent by email.
   login_link: { amr: 'email', order: 'first', remembered: 'login_link_factor_expires_in' },
+  // Passwordless: a discoverable credential with user verification, possession and PIN or biometrics in one.
+  passkey: { amr: 'hwk', order: 'first', remembered: 'password_factor_expires_in', alsoSecond: true },
   totp: { amr: 'otp', order: 'second', remembered: 'second_factor_totp_code_expires_in' },
   backup_code: { amr: 'otp', order: 'second', remembered: 'second_factor_backup_code_expires_in' },
+  webauthn: { amr: 'hwk', order: 'second', remembered: 'second_factor_webauthn_expires_in' },
 } as const satisfies Record<string, Factor>;
 
 export type FactorKind = keyof typeof FACTORS;
 export type SecondFactorKind = { [K in FactorKind]: (typeof FACTORS)[K]['order'] extends 'second' ? K : never }[FactorKind];
 
 export const isSecondFactor = (kind: FactorKind): kind is SecondFactorKind => FACTORS[kind].order === 'second';
+/** Does passing `kind` satisfy the second-factor check? */
+export const provesSecond = (kind: FactorKind): boolean => FACTORS[kind].order === 'second' || (FACTORS[kind] as Factor).alsoSecond === true;
+/** Phishing-resistant factors: WebAuthn, bound to masks' origin. */
+export const isPhishingResistant = (kind: FactorKind): boolean => FACTORS[kind].amr === 'hwk';
 export const FIRST_FACTORS = (Object.keys(FACTORS) as FactorKind[]).filter((kind) => FACTORS[kind].order === 'first');
 
 /** A factor passed during a sign-in, and when. */
@@ -41,15 +50,19 @@ export function amrOf(kinds: Iterable<FactorKind>): string[] {
   return [...new Set((Object.keys(FACTORS) as FactorKind[]).filter((kind) => passed.has(kind)).map((kind) => FACTORS[kind].amr))];
 }
 
-export type Acr = 'pwd' | 'mfa';
+export type Acr = 'pwd' | 'mfa' | 'phr';
 
 const SECOND_FACTOR_AMR = new Set(Object.values(FACTORS as Record<string, Factor>).filter((f) => f.order === 'second').map((f) => f.amr));
 
-/** The levels (ID token `acr`) masks can reach with the factors it has: discovery lists these. */
-export const ACR_VALUES_SUPPORTED: Acr[] = SECOND_FACTOR_AMR.size > 0 ? ['pwd', 'mfa'] : ['pwd'];
+/**
+ * The levels (ID token `acr`) masks can reach: `pwd` one factor, `mfa` two, `phr` a
+ * phishing-resistant one (WebAuthn: a passkey or security key). Discovery lists these.
+ */
+export const ACR_VALUES_SUPPORTED: Acr[] = ['pwd', 'mfa', 'phr'];
 
-/** The level the amr values reach: `mfa` with a second factor, else `pwd`. */
+/** The level the amr values reach. */
 export function acrOf(amr: readonly string[]): Acr {
+  if (amr.includes('hwk')) return 'phr';
   return amr.some((value) => SECOND_FACTOR_AMR.has(value)) ? 'mfa' : 'pwd';
 }
 

@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type { Masks } from '../context.js';
 import { hashBackupCode, newBackupCodes, normaliseBackupCode } from '../factors/backup_codes.js';
 import { matchTotp, newTotpSecret, qrSvg, totpUri } from '../factors/totp.js';
-import type { Actor, Attempt } from '../model.js';
+import type { Actor, Attempt, NewAuthenticator } from '../model.js';
 import type { AttemptChange } from '../storage/store.js';
 import { beginGuess, evaluate, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
 import type { SecondFactorKind } from './factors.js';
+import { answerWithCredential, newCredential } from './webauthn.js';
 
 /** How long a TOTP setup page stays good for. */
 const SETUP_LIFETIME = 900;
@@ -50,6 +51,7 @@ function openSetup(masks: Masks, attemptId: string, actorId: string, sealed: str
 async function totpMatch(masks: Masks, actorId: string, code: string, now: number): Promise<{ authenticatorId: string; step: number } | undefined> {
   let found: { authenticatorId: string; step: number } | undefined;
   for (const authenticator of await masks.store.factors.authenticators(actorId)) {
+    if (authenticator.kind !== 'totp' || authenticator.secret === null) continue;
     const secret = masks.sealer.open('totp', sealedSecret(actorId, authenticator.id), authenticator.secret);
     const step = secret === undefined ? undefined : matchTotp(secret, code, now);
     if (step !== undefined && (authenticator.lastStep === null || step > authenticator.lastStep)) found ??= { authenticatorId: authenticator.id, step };
@@ -57,8 +59,8 @@ async function totpMatch(masks: Masks, actorId: string, code: string, now: numbe
   return found;
 }
 
-/** The second-factor prompt: a TOTP code or a backup code, taken only while the checks ask for one the actor has. */
-export async function answerSecondFactor(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: SecondFactorKind; code: string }): Promise<Step> {
+/** The second-factor prompt: a TOTP code, a passkey or a backup code, taken only while the checks ask for one the actor has. */
+export async function answerSecondFactor(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: SecondFactorKind; code: string; credential: string }): Promise<Step> {
   const { client, deviceId } = loaded;
   const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
   const actor = context.actor;
@@ -66,6 +68,7 @@ export async function answerSecondFactor(masks: Masks, browser: Browser, loaded:
   if (result.kind !== 'prompt' || result.prompt !== 'second-factor' || !actor || !result.offer?.includes(answer.method)) return { kind: 'go', location, cookies: [] };
   const attempt = context.attempt;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor', attempt, client, deviceId, cookies: [], actor, offer: result.offer, chosen: answer.method, problem });
+  if (answer.method === 'webauthn') return answerWithCredential(masks, browser, loaded, { actor, attempt }, answer.credential, again);
   const guess = await beginGuess(masks, browser, deviceId, actor.id, '', 'code');
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const now = masks.clock();
@@ -93,14 +96,15 @@ export async function answerSecondFactor(masks: Masks, browser: Browser, loaded:
  * The setup prompt, for an actor with no second factor: the code from the new authenticator
  * confirms it. The first one comes with a new set of backup codes, shown once.
  */
-export async function answerSecondFactorSetup(masks: Masks, browser: Browser, loaded: Loaded, answer: { setup: string; code: string; name: string }): Promise<Step> {
+export async function answerSecondFactorSetup(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: 'totp' | 'webauthn'; setup: string; code: string; name: string; credential: string }): Promise<Step> {
   const { client, deviceId } = loaded;
   const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
   const actor = context.actor;
   const location = `/sign-in/${loaded.attempt.id}`;
   if (result.kind !== 'prompt' || result.prompt !== 'second-factor-setup' || !actor) return { kind: 'go', location, cookies: [] };
   const attempt = context.attempt;
-  const setup = openSetup(masks, attempt.id, actor.id, answer.setup);
+  if (answer.method === 'webauthn' && masks.config.webauthn.enabled) return addPasskey(masks, browser, loaded, { actor, attempt }, answer);
+  const setup = masks.config.totp_codes.enabled ? openSetup(masks, attempt.id, actor.id, answer.setup) : undefined;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor-setup', attempt, client, deviceId, cookies: [], actor, problem, ...(setup ? { setup: answer.setup } : {}) });
   if (!setup) return again({ reason: 'code-mismatch' });
   const guess = await beginGuess(masks, browser, deviceId, actor.id, '', 'code');
@@ -109,19 +113,37 @@ export async function answerSecondFactorSetup(masks: Masks, browser: Browser, lo
   const step = matchTotp(setup.secret, answer.code, now);
   guess.settle(step !== undefined);
   if (step === undefined) return again({ reason: 'code-mismatch' });
+  const authenticator = { id: setup.id, actorId: actor.id, kind: 'totp' as const, name: nameOf(answer.name, 'Authenticator app'), secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) };
+  return enrolFirst(masks, browser, loaded, actor, authenticator, { totpStep: { authenticatorId: setup.id, step } }, 'totp');
+}
+
+const nameOf = (typed: string, fallback: string) => typed.normalize('NFC').replace(/\p{Cc}/gu, '').trim().slice(0, 64) || fallback;
+
+/** "Add a passkey" at setup: the new credential, verified against this attempt's challenge. */
+async function addPasskey(masks: Masks, browser: Browser, loaded: Loaded, signing: { actor: Actor; attempt: Attempt }, answer: { name: string; credential: string }): Promise<Step> {
+  const { actor, attempt } = signing;
+  const credential = await newCredential(masks, loaded, answer.credential);
+  if (!credential) return { kind: 'prompt', prompt: 'second-factor-setup', attempt, client: loaded.client, deviceId: loaded.deviceId, cookies: [], actor, problem: { reason: 'passkey-failed' } };
+  const { challenge, ...stored } = credential;
+  const authenticator = { id: randomUUID(), actorId: actor.id, kind: 'webauthn' as const, name: nameOf(answer.name, 'Passkey'), ...stored };
+  return enrolFirst(masks, browser, loaded, actor, authenticator, { challenge }, 'webauthn');
+}
+
+/**
+ * Set up the actor's first second factor, passed in the same step, with a new set of backup
+ * codes shown once. Refused when one was set up meanwhile (another tab): then this sign-in
+ * asks for that one.
+ */
+async function enrolFirst(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, authenticator: NewAuthenticator, use: NonNullable<AttemptChange['use']>, factor: 'totp' | 'webauthn'): Promise<Step> {
+  const { attempt, client, deviceId } = loaded;
+  const location = `/sign-in/${attempt.id}`;
   const codes = newBackupCodes(masks.config.backup_codes.total);
-  const name = answer.name.trim().slice(0, 64) || 'Authenticator app';
   const change: Omit<AttemptChange, 'attemptId' | 'now'> = {
     actorId: actor.id,
-    enrol: {
-      authenticator: { id: setup.id, actorId: actor.id, kind: 'totp', name, secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) },
-      backupCodes: codes.map((code) => hashBackupCode(masks.keyed, code)),
-      firstOnly: true,
-    },
-    use: { totpStep: { authenticatorId: setup.id, step } },
-    passed: { factor: 'totp', device: seen(browser, deviceId) },
+    enrol: { authenticator, backupCodes: codes.map((code) => hashBackupCode(masks.keyed, code)), firstOnly: true },
+    use,
+    passed: { factor, device: seen(browser, deviceId) },
   };
-  // Refused: a second factor was set up meanwhile (another tab), so this sign-in now asks for it.
-  if ((await record(masks, attempt.id, now, change)) === 'refused') return { kind: 'go', location, cookies: [] };
+  if ((await record(masks, attempt.id, masks.clock(), change)) === 'refused') return { kind: 'go', location, cookies: [] };
   return { kind: 'notice', notice: { about: 'backup-codes', codes }, next: location, client, cookies: [] };
 }

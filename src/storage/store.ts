@@ -7,7 +7,7 @@
  *
  * test/storage/contract.ts is the suite any implementation must pass.
  */
-import type { Actor, Attempt, Authenticator, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
+import type { Actor, Attempt, Authenticator, Challenge, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
 
 export interface ClientStore {
   /** Cached briefly; a change made through this store is seen at once. */
@@ -104,7 +104,15 @@ export interface AttemptChange {
    * What this step's factor uses up: a TOTP step (later than the authenticator's last) or a
    * backup code (by its keyed hash, unused). Already used: 'refused', nothing written.
    */
-  use?: { totpStep: { authenticatorId: string; step: number } } | { backupCode: string } | { loginLink: string } | { verification: string };
+  use?:
+    | { totpStep: { authenticatorId: string; step: number } }
+    | { backupCode: string }
+    | { loginLink: string }
+    | { verification: string }
+    /** A WebAuthn challenge of the attempt, and the credential's new signature counter (which must grow when not zero). */
+    | { challenge: string; webauthn?: { authenticatorId: string; counter: number } };
+  /** A WebAuthn challenge made in this step (the attempt's older unused ones of its purpose go). */
+  challenge?: Omit<Challenge, 'attemptId' | 'createdAt' | 'usedAt'>;
   /**
    * A link or code was emailed in this step (replacing the attempt's unused ones of the same
    * purpose). For sign-in, the attempt shows the login-code prompt from now on.
@@ -140,6 +148,8 @@ export interface SignInStore {
   consentedScopes(actorId: string, clientId: string): Promise<string[]>;
   /** A login link by the SHA-256 of its token. */
   loginLink(hash: string): Promise<LoginLink | undefined>;
+  /** A WebAuthn challenge by its value. */
+  challenge(value: string): Promise<Challenge | undefined>;
   /** The attempt's newest unused login link (or verification code), if any. */
   pendingLoginLink(attemptId: string, purpose: LoginLink['purpose']): Promise<LoginLink | undefined>;
   /**
@@ -158,6 +168,8 @@ export interface SignInStore {
 /** Second factors an actor set up, and their backup codes. */
 export interface FactorStore {
   authenticators(actorId: string): Promise<Authenticator[]>;
+  /** A WebAuthn credential by its id, whoever it belongs to (passwordless sign-in). */
+  byCredentialId(credentialId: string): Promise<Authenticator | undefined>;
   /** How many of the actor's backup codes are unused. */
   backupCodesLeft(actorId: string): Promise<number>;
 }

@@ -50,7 +50,7 @@ t.test('a person signs in to a confidential client: code, tokens, ID token, user
 
   const userinfo = await app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${tokens.access_token}` } });
   t.equal(userinfo.statusCode, 200);
-  t.same(userinfo.json(), { sub: payload.sub, nickname: 'alice', preferred_username: 'alice', updated_at: userinfo.json().updated_at, email: ALICE.email, email_verified: true });
+  t.same(userinfo.json(), { sub: payload.sub, nickname: 'alice', preferred_username: 'alice', updated_at: userinfo.json().updated_at, email: ALICE.email, email_verified: true, auth_time: payload.auth_time, acr: 'pwd', amr: ['pwd'] });
   const viaPost = await app.inject({ method: 'POST', url: '/userinfo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `access_token=${tokens.access_token}` });
   t.equal(viaPost.json().sub, payload.sub, 'userinfo by POST body');
 });

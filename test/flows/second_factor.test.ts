@@ -320,7 +320,7 @@ t.test('step-up: acr_values=mfa runs the missing second factor over single sign-
   const { secret, browser } = await enrol(m);
   m.clock.advance(11 * 60);
   const discovery = (await m.app.inject({ url: '/.well-known/openid-configuration' })).json();
-  t.same(discovery.acr_values_supported, ['pwd', 'mfa']);
+  t.same(discovery.acr_values_supported, ['pwd', 'mfa', 'phr']);
 
   const plain = await open(browser, authorizeUrl(OTHER, { acr_values: 'pwd' }));
   const plainClaims = await exchange(m.app, codeOf(plain), OTHER);
@@ -342,8 +342,14 @@ t.test('step-up: acr_values=mfa runs the missing second factor over single sign-
   t.equal(new URL(silent.headers.location as string).searchParams.get('error'), 'login_required');
 });
 
-t.test('turned off (totp_codes.enabled: false), a client that demands a second factor says so instead of setting one up', async (t) => {
-  const m = await mfaMasks(t, { totp_codes: { enabled: false } });
+t.test('with authenticator apps off, setup offers passkeys only; with passkeys off too, a client that demands a second factor says so', async (t) => {
+  const onlyPasskeys = await mfaMasks(t, { totp_codes: { enabled: false } });
+  const passkeyBrowser = new InjectBrowser(onlyPasskeys.app);
+  const setup = await submitPassword(passkeyBrowser, await open(passkeyBrowser, authorizeUrl(MFA)));
+  t.equal(headingOf(setup.body), 'Add a passkey');
+  t.notMatch(setup.body, /otpauth:|Authentication code/);
+  t.match(setup.body, /<button type="button" class="" data-webauthn="register" data-options="[^"]+">Add a passkey<\/button>/);
+  const m = await mfaMasks(t, { totp_codes: { enabled: false }, webauthn: { enabled: false } });
   const browser = new InjectBrowser(m.app);
   const page = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
   t.equal(page.statusCode, 403);

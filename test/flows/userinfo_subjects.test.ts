@@ -66,9 +66,9 @@ t.test('userinfo: claims only for granted scopes; bad tokens are 401 invalid_tok
   const browser = new InjectBrowser(app);
   const onlyOpenid = await tokensFor(app, browser, 'c', 'openid');
   const claims = (await app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${onlyOpenid.access_token}` } })).json();
-  t.same(Object.keys(claims), ['sub'], 'openid alone: sub only');
+  t.same(Object.keys(claims), ['sub', 'auth_time', 'acr', 'amr'], 'openid alone: sub only, and how the person signed in');
   const full = await tokensFor(app, browser, 'c', 'openid profile email');
-  t.same(Object.keys((await app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${full.access_token}` } })).json()).sort(), ['email', 'email_verified', 'nickname', 'preferred_username', 'sub', 'updated_at']);
+  t.same(Object.keys((await app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${full.access_token}` } })).json()).sort(), ['acr', 'amr', 'auth_time', 'email', 'email_verified', 'nickname', 'preferred_username', 'sub', 'updated_at']);
 
   const invalid = (response: { statusCode: number; headers: Record<string, unknown> }, name: string) => {
     t.equal(response.statusCode, 401, name);

@@ -18,14 +18,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Start masks on 127.0.0.1 with `issuer` = its own URL; stop it when the test ends. */
-export async function listen(t: { teardown(fn: () => unknown): void }, dir: string, yaml: Record<string, unknown>): Promise<Running> {
+/**
+ * Start masks on 127.0.0.1 with `issuer` = its own URL; stop it when the test ends.
+ * `hostname` names it in that URL: WebAuthn needs a domain (localhost), not an IP address.
+ */
+export async function listen(t: { teardown(fn: () => unknown): void }, dir: string, yaml: Record<string, unknown>, hostname = '127.0.0.1'): Promise<Running> {
   const port = await freePort();
   const ymlPath = path.join(dir, 'masks.yml');
   writeFileSync(ymlPath, YAML.stringify(yaml));
   const config = loadConfig({
     cwd: dir,
-    env: { MASKS_YML: ymlPath, MASKS_URL: `http://127.0.0.1:${port}`, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'silent' },
+    env: { MASKS_YML: ymlPath, MASKS_URL: `http://${hostname}:${port}`, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'silent' },
   });
   const running = await startServer(config, { announce: () => {}, logger: false });
   t.teardown(() => running.stop());

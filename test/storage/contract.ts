@@ -196,6 +196,31 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(await backup(`${winner}-b2`), 'refused', 'the old set is void');
   });
 
+  t.test('WebAuthn: a challenge is used once, by its attempt; a signature counter must grow unless it stays at zero', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'alice' });
+    const request = { clientId: 'web', redirectUri: 'https://web.example/cb', scope: ['openid'], prompt: [] };
+    const start = (id: string) => store.signIns.advanceAttempt({ attemptId: id, now: T0, create: { id, clientId: 'web', deviceId: 'dev', actorId: alice.id, request, createdAt: T0, expiresAt: T0 + 3600 } });
+    await start('w1');
+    await start('w2');
+    const key = { id: 'key-1', actorId: alice.id, kind: 'webauthn' as const, name: 'Key', credentialId: 'cred-1', publicKey: 'pk', counter: 5, transports: ['usb'] };
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'w1', now: T0, actorId: alice.id, enrol: { authenticator: key, firstOnly: true } }), 'ok');
+    t.match(await store.factors.byCredentialId('cred-1'), { id: 'key-1', actorId: alice.id, counter: 5, transports: ['usb'], secret: null });
+    const challenge = (attemptId: string, value: string) => store.signIns.advanceAttempt({ attemptId, now: T0, challenge: { challenge: value, purpose: 'authenticate', expiresAt: T0 + 300 } });
+    const use = (attemptId: string, value: string, counter: number, now = T0 + 1) =>
+      store.signIns.advanceAttempt({ attemptId, now, actorId: alice.id, use: { challenge: value, webauthn: { authenticatorId: 'key-1', counter } } });
+    t.equal(await challenge('w1', 'c1'), 'ok');
+    t.match(await store.signIns.challenge('c1'), { attemptId: 'w1', purpose: 'authenticate', usedAt: null });
+    t.equal(await use('w2', 'c1', 6), 'refused', 'another attempt cannot use it');
+    t.equal(await use('w1', 'c1', 5), 'refused', 'a counter that did not grow');
+    t.equal(await use('w1', 'c1', 6), 'ok');
+    t.equal(await use('w1', 'c1', 7), 'refused', 'a challenge once');
+    t.equal(await challenge('w1', 'c2'), 'ok');
+    t.equal(await use('w1', 'c2', 3), 'refused', 'a counter gone backwards (a cloned key)');
+    t.equal(await use('w1', 'c2', 9, T0 + 400), 'refused', 'an expired challenge');
+    t.equal((await store.factors.byCredentialId('cred-1'))!.counter, 6);
+  });
+
   t.test('sessions end with the internal cookies issued in them; devices can be blocked', async (t) => {
     const { store } = await open(t);
     const alice = await store.actors.create({ nickname: 'alice' });

@@ -13,7 +13,7 @@ t.test('migrations on an empty file create every table, with the pragmas set', a
   t.ok(existsSync(file));
   t.equal(statSync(file).mode & 0o777, 0o600, 'the database file is private');
   const tables = db.sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name").pluck().all();
-  t.same(tables, ['actors', 'attempts', 'authenticators', 'backup_codes', 'clients', 'consents', 'devices', 'emails', 'factors', 'login_links', 'sessions', 'settings', 'signing_keys', 'tokens']);
+  t.same(tables, ['actors', 'attempts', 'authenticators', 'backup_codes', 'challenges', 'clients', 'consents', 'devices', 'emails', 'factors', 'login_links', 'sessions', 'settings', 'signing_keys', 'tokens']);
   t.equal(db.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(db.sqlite.pragma('foreign_keys', { simple: true }), 1);
   t.equal(db.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');

@@ -6,9 +6,10 @@ import type { Problem } from '../../signin/core.js';
 import type { FastifyReply } from 'fastify';
 import { csrfToken } from '../csrf.js';
 import { renderPage } from '../render.js';
+import { passkeyForm } from './passkey.js';
 import { promptAction, type PromptPage } from './prompt.js';
 
-const METHODS: readonly SecondFactorKind[] = ['totp', 'backup_code'];
+const METHODS: readonly SecondFactorKind[] = ['totp', 'webauthn', 'backup_code'];
 export const isSecondFactorMethod = (value: string | undefined): value is SecondFactorKind => (METHODS as readonly string[]).includes(value ?? '');
 
 /** The words and status for a wrong, used or too frequent code (shared by the setup page). */
@@ -18,6 +19,7 @@ export function codeProblem(reply: FastifyReply, problem: Problem | undefined): 
     reply.header('retry-after', String(problem.retryAfter));
     return { error: `Too many attempts. Wait ${problem.retryAfter} seconds and try again.`, status: 429 };
   }
+  if (problem.reason === 'passkey-failed') return { error: 'That passkey did not work here. Try again, or use another way.', status: 401 };
   return { error: 'That code is not right, or was used already. Try the newest code.', status: 401 };
 }
 
@@ -26,18 +28,21 @@ export const secondFactorPage: PromptPage = {
     const { attempt, client, deviceId, offer = [], actor } = step;
     const method = step.chosen && offer.includes(step.chosen) ? step.chosen : offer[0]!;
     const other =
-      method === 'totp' && offer.includes('backup_code')
+      method !== 'backup_code' && offer.includes('backup_code')
         ? { href: `/sign-in/${attempt.id}?with=backup_code`, label: 'Use a backup code' }
         : method === 'backup_code' && offer.includes('totp')
-          ? { href: `/sign-in/${attempt.id}`, label: 'Use your authenticator app' }
+          ? { href: `/sign-in/${attempt.id}?with=totp`, label: 'Use your authenticator app' }
           : undefined;
+    const csrf = csrfToken(masks, deviceId, attempt.id);
+    const action = promptAction(attempt.id, 'second-factor');
+    const passkey = offer.includes('webauthn') ? passkeyForm(attempt.id, { action, csrf, fields: { method: 'webauthn' }, purpose: 'authenticate', label: 'Use a passkey', secondary: method !== 'webauthn' }) : undefined;
     const { error, status } = codeProblem(reply, step.problem);
     const account = actor?.nickname ?? actor?.emails[0]?.address ?? '';
-    return renderPage(masks, reply, 'second_factor', { title: 'Confirm it is you', client, action: promptAction(attempt.id, 'second-factor'), csrf: csrfToken(masks, deviceId, attempt.id), method, other, account, error }, status);
+    return renderPage(masks, reply, 'second_factor', { title: 'Confirm it is you', client, action, csrf, method, other, account, error, passkey, webauthn: passkey !== undefined }, status);
   },
   submit(masks, browser, loaded, form) {
     const method = form.get('method');
     if (!isSecondFactorMethod(method)) throw new PageError('Bad request', 'Enter the code and try again.');
-    return answerSecondFactor(masks, browser, loaded, { method, code: form.get('code') ?? '' });
+    return answerSecondFactor(masks, browser, loaded, { method, code: form.get('code') ?? '', credential: form.opaque('credential') ?? '' });
   },
 };

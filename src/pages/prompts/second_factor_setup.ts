@@ -1,36 +1,48 @@
-/** Setting up a second factor inside the sign-in: a QR code and otpauth:// link, then an Authentication code to confirm. */
+/**
+ * Setting up a second factor inside the sign-in: an authenticator app (a QR code and
+ * otpauth:// link, then an Authentication code to confirm), or Add a passkey.
+ */
 import { answerSecondFactorSetup, totpSetup } from '../../signin/second_factor.js';
 import { PageError } from '../../errors.js';
 import { csrfToken } from '../csrf.js';
 import { renderPage } from '../render.js';
 import { promptAction, type PromptPage } from './prompt.js';
+import { passkeyForm } from './passkey.js';
 import { codeProblem } from './second_factor.js';
 
 export const secondFactorSetupPage: PromptPage = {
   render(masks, reply, step) {
     const { attempt, client, deviceId, actor } = step;
     if (!actor) throw new PageError('Sign-in expired', 'Go back to the application and sign in again.');
-    const setup = totpSetup(masks, attempt.id, actor, step.setup);
+    const setup = masks.config.totp_codes.enabled ? totpSetup(masks, attempt.id, actor, step.setup) : undefined;
     const { error, status } = codeProblem(reply, step.problem);
+    const action = promptAction(attempt.id, 'second-factor-setup');
+    const csrf = csrfToken(masks, deviceId, attempt.id);
+    const passkey = masks.config.webauthn.enabled ? passkeyForm(attempt.id, { action, csrf, fields: { method: 'webauthn' }, purpose: 'register', label: 'Add a passkey', secondary: setup !== undefined }) : undefined;
     return renderPage(
       masks,
       reply,
       'second_factor_setup',
       {
-        title: 'Set up an authenticator app',
+        title: setup ? 'Set up an authenticator app' : 'Add a passkey',
         client,
-        action: promptAction(attempt.id, 'second-factor-setup'),
-        csrf: csrfToken(masks, deviceId, attempt.id),
-        setup: setup.sealed,
-        uri: setup.uri,
-        secret: setup.secret.match(/.{1,4}/g)!.join(' '),
-        qr: `data:image/svg+xml;base64,${Buffer.from(setup.qr).toString('base64')}`,
+        action,
+        csrf,
+        passkey,
+        webauthn: passkey !== undefined,
+        totp: setup && {
+          setup: setup.sealed,
+          uri: setup.uri,
+          secret: setup.secret.match(/.{1,4}/g)!.join(' '),
+          qr: `data:image/svg+xml;base64,${Buffer.from(setup.qr).toString('base64')}`,
+        },
         error,
       },
       status,
     );
   },
   submit(masks, browser, loaded, form) {
-    return answerSecondFactorSetup(masks, browser, loaded, { setup: form.get('setup') ?? '', code: form.get('code') ?? '', name: form.get('name') ?? '' });
+    const method = form.get('method') === 'webauthn' ? 'webauthn' : 'totp';
+    return answerSecondFactorSetup(masks, browser, loaded, { method, setup: form.get('setup') ?? '', code: form.get('code') ?? '', name: form.get('name') ?? '', credential: form.opaque('credential') ?? '' });
   },
 };

@@ -108,7 +108,8 @@ export class DurableWriter {
     if (message.type === 'closed') return;
     const batch = this.inFlight.get(message.seq);
     this.inFlight.delete(message.seq);
-    if (this.inFlight.size === 0) this.thread?.unref();
+    // Idle, the writer does not keep the process alive; while closing it must, until it says it closed.
+    if (this.inFlight.size === 0 && !this.closed) this.thread?.unref();
     if (!batch) return;
     if (message.type === 'failed') this.settleBatch(batch, { error: new Error(message.message) });
     else this.settleBatch(batch, { outcomes: message.outcomes });

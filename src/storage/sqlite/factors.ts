@@ -12,12 +12,17 @@ export class SqliteFactors implements FactorStore {
     const p = (name: string) => sql.placeholder(name);
     this.reads = {
       authenticators: db.orm.select().from(authenticators).where(eq(authenticators.actorId, p('actorId'))).orderBy(asc(authenticators.createdAt), asc(authenticators.id)).prepare(),
+      byCredentialId: db.orm.select().from(authenticators).where(eq(authenticators.credentialId, p('credentialId'))).prepare(),
       backupCodesLeft: db.orm.select({ left: count() }).from(backupCodes).where(and(eq(backupCodes.actorId, p('actorId')), isNull(backupCodes.usedAt))).prepare(),
     };
   }
 
   async authenticators(actorId: string): Promise<Authenticator[]> {
     return this.reads.authenticators.all({ actorId });
+  }
+
+  async byCredentialId(credentialId: string): Promise<Authenticator | undefined> {
+    return this.reads.byCredentialId.get({ credentialId });
   }
 
   async backupCodesLeft(actorId: string): Promise<number> {

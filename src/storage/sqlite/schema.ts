@@ -183,18 +183,24 @@ export const consents = sqliteTable(
 );
 
 /**
- * Second factors an actor set up: TOTP authenticators today. `secret` is sealed (AES-256-GCM,
- * src/security/sealing.ts); `lastStep` is the last TOTP step used, so a code works once.
+ * Second factors an actor set up: TOTP authenticators (`secret` sealed with AES-256-GCM,
+ * src/security/sealing.ts; `lastStep` the last step used, so a code works once) and
+ * WebAuthn credentials, passkeys and security keys (`credentialId`, `publicKey` as COSE
+ * base64url, `counter`, the signature counter that must grow when not zero).
  */
 export const authenticators = sqliteTable(
   'authenticators',
   {
     id: text('id').primaryKey(),
     actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['totp'] }).notNull(),
+    kind: text('kind', { enum: ['totp', 'webauthn'] }).notNull(),
     name: text('name').notNull(),
-    secret: text('secret').notNull(),
+    secret: text('secret'),
     lastStep: integer('last_step'),
+    credentialId: text('credential_id').unique(),
+    publicKey: text('public_key'),
+    counter: integer('counter').notNull().default(0),
+    transports: text('transports', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
   },
@@ -234,4 +240,18 @@ export const loginLinks = sqliteTable(
     usedAt: integer('used_at'),
   },
   (t) => [index('login_links_attempt_id').on(t.attemptId)],
+);
+
+/** WebAuthn challenges: made for one attempt and purpose, short-lived, each used once. */
+export const challenges = sqliteTable(
+  'challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    attemptId: text('attempt_id').notNull().references(() => attempts.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['register', 'authenticate', 'passwordless'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('challenges_attempt_id').on(t.attemptId)],
 );

@@ -1,10 +1,10 @@
 /** Devices, sign-in attempts, sessions, remembered factors and consents in SQLite. */
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Attempt, AttemptStep, Device, LoginLink, Session } from '../../model.js';
+import type { Attempt, AttemptStep, Challenge, Device, LoginLink, Session } from '../../model.js';
 import type { PassedFactor } from '../../signin/factors.js';
 import type { AdvanceResult, AttemptChange, SignInStore } from '../store.js';
 import type { Database } from './db.js';
-import { attempts, consents, devices, factors, loginLinks, sessions } from './schema.js';
+import { attempts, challenges, consents, devices, factors, loginLinks, sessions } from './schema.js';
 
 /** Every read of a sign-in, prepared once (building a query per call costs more than running it). */
 function reads(db: Database) {
@@ -22,6 +22,7 @@ function reads(db: Database) {
       .prepare(),
     consent: db.orm.select({ scopes: consents.scopes }).from(consents).where(and(eq(consents.actorId, p('actorId')), eq(consents.clientId, p('clientId')))).prepare(),
     loginLink: db.orm.select().from(loginLinks).where(eq(loginLinks.hash, p('hash'))).prepare(),
+    challenge: db.orm.select().from(challenges).where(eq(challenges.challenge, p('challenge'))).prepare(),
     pendingLoginLink: db.orm
       .select()
       .from(loginLinks)
@@ -64,6 +65,10 @@ export class SqliteSignIns implements SignInStore {
 
   async consentedScopes(actorId: string, clientId: string): Promise<string[]> {
     return this.reads.consent.get({ actorId, clientId })?.scopes ?? [];
+  }
+
+  async challenge(value: string): Promise<Challenge | undefined> {
+    return this.reads.challenge.get({ challenge: value });
   }
 
   async loginLink(hash: string): Promise<LoginLink | undefined> {

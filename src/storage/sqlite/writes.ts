@@ -110,8 +110,15 @@ function statements(db: Sqlite.Database) {
     useBackupCode: db.prepare('update backup_codes set used_at = @now where actor_id = @actorId and hash = @hash and used_at is null'),
     hasAuthenticator: db.prepare('select 1 from authenticators where actor_id = ? limit 1'),
     insertAuthenticator: db.prepare(
-      `insert into authenticators (id, actor_id, kind, name, secret, last_step, created_at, last_used_at)
-       values (@id, @actorId, @kind, @name, @secret, @lastStep, @now, @now)`,
+      `insert into authenticators (id, actor_id, kind, name, secret, last_step, credential_id, public_key, counter, transports, created_at, last_used_at)
+       values (@id, @actorId, @kind, @name, @secret, @lastStep, @credentialId, @publicKey, @counter, @transports, @now, @now)`,
+    ),
+    insertChallenge: db.prepare('insert into challenges (challenge, attempt_id, purpose, created_at, expires_at) values (@challenge, @attemptId, @purpose, @now, @expiresAt)'),
+    dropUnusedChallenges: db.prepare('delete from challenges where attempt_id = @attemptId and purpose = @purpose and used_at is null'),
+    useChallenge: db.prepare('update challenges set used_at = @now where challenge = @challenge and attempt_id = @attemptId and used_at is null and expires_at > @now'),
+    /** The counter must grow, unless the authenticator keeps none (0 then and now). */
+    useCredential: db.prepare(
+      'update authenticators set counter = @counter, last_used_at = @now where id = @authenticatorId and actor_id = @actorId and (counter < @counter or (counter = 0 and @counter = 0))',
     ),
     deleteBackupCodes: db.prepare('delete from backup_codes where actor_id = ?'),
     useLoginLink: db.prepare(
@@ -178,7 +185,18 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
     const { use, enrol } = change;
     if (enrol) {
       if (enrol.firstOnly && s.hasAuthenticator.get(actorId)) return 'refused';
-      s.insertAuthenticator.run({ ...enrol.authenticator, actorId, lastStep: null, now });
+      const { authenticator } = enrol;
+      s.insertAuthenticator.run({
+        ...authenticator,
+        actorId,
+        secret: authenticator.secret ?? null,
+        lastStep: null,
+        credentialId: authenticator.credentialId ?? null,
+        publicKey: authenticator.publicKey ?? null,
+        counter: authenticator.counter ?? 0,
+        transports: JSON.stringify(authenticator.transports ?? []),
+        now,
+      });
       if (enrol.backupCodes) {
         s.deleteBackupCodes.run(actorId);
         for (const hash of enrol.backupCodes) s.insertBackupCode.run({ actorId, hash, now });
@@ -187,6 +205,10 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
     // After enrolment: the code that confirms a new authenticator uses up its step.
     if (use && 'totpStep' in use && s.useTotpStep.run({ ...use.totpStep, actorId, now }).changes === 0) return 'refused';
     if (use && 'backupCode' in use && s.useBackupCode.run({ actorId, hash: use.backupCode, now }).changes === 0) return 'refused';
+    if (use && 'challenge' in use) {
+      if (s.useChallenge.run({ challenge: use.challenge, attemptId: id, now }).changes === 0) return 'refused';
+      if (use.webauthn && s.useCredential.run({ ...use.webauthn, actorId, now }).changes === 0) return 'refused';
+    }
     if (use && ('loginLink' in use || 'verification' in use)) {
       const [hash, purpose] = 'loginLink' in use ? [use.loginLink, 'sign-in'] : [use.verification, 'verify'];
       const used = s.useLoginLink.get({ actorId, hash, purpose, now }) as { address: string } | undefined;
@@ -213,6 +235,10 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
       s.onboard.run({ actorId, name: change.onboard.name, passwordHash: change.onboard.passwordHash ?? null, now });
       steps = [...new Set([...steps, 'onboarded'])];
     }
+  }
+  if (change.challenge) {
+    s.dropUnusedChallenges.run({ attemptId: id, purpose: change.challenge.purpose });
+    s.insertChallenge.run({ ...change.challenge, attemptId: id, now });
   }
   if (change.linkSent) {
     // Asking for a link names nobody: the attempt's actor stays as it was until the link or code is used.
