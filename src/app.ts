@@ -48,7 +48,8 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
             ...(options.logStream ? { stream: options.logStream } : {}),
             // Never log query strings (codes, id_token_hint) or bodies (secrets, tokens).
             serializers: {
-              req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+              // A login link's token is a secret until used: its path is logged without it.
+              req: (req) => ({ method: req.method, url: req.url.split('?')[0]!.replace(/^\/sign-in\/link\/[^/]*/, '/sign-in/link/…'), remoteAddress: req.ip }),
             },
           },
   });

@@ -8,7 +8,7 @@
  * may carry it on.
  */
 import { subjectFor } from '../oauth/subjects.js';
-import { amrOf, FACTORS, FIRST_FACTORS } from '../signin/factors.js';
+import { amrOf, FACTORS, FIRST_FACTORS, type FactorKind } from '../signin/factors.js';
 import { pass, prompt, type CheckContext, type ConfiguredCheck } from './check.js';
 
 const ask = prompt('credentials', 'login_required');
@@ -16,7 +16,8 @@ const askCode = prompt('login-code', 'login_required');
 const askNewPassword = prompt('new-password', 'login_required');
 
 /** Whether the live session may stand in for the password on this attempt. */
-async function sessionCovers({ masks, client, attempt, session, now }: CheckContext): Promise<boolean> {
+async function sessionCovers(context: CheckContext): Promise<boolean> {
+  const { masks, client, attempt, session, now } = context;
   if (!session) return false;
   if (attempt.actorId !== null && session.actorId !== attempt.actorId) return false;
   const { request } = attempt;
@@ -28,18 +29,26 @@ async function sessionCovers({ masks, client, attempt, session, now }: CheckCont
   // max_age=0 means "sign in again": a session exactly max_age old is too old.
   if (request.maxAge !== undefined && now - session.authTime >= request.maxAge) return false;
   const settings = client.settings;
-  for (const kind of FIRST_FACTORS) {
+  for (const kind of FIRST_FACTORS.filter((kind) => allows(context, kind))) {
     const factor = await masks.store.signIns.lastFactor(session.actorId, session.deviceId, kind, now - settings[FACTORS[kind].remembered]);
     if (factor && (factor.clientId === client.id || now - factor.passedAt <= settings.sso_factor_expires_in)) return true;
   }
   return false;
 }
 
+/** Does this client take this first factor (a client without login links takes no sign-in by email, even by SSO)? */
+function allows({ masks, client }: CheckContext, kind: FactorKind): boolean {
+  if (kind === 'password') return client.settings.allow_passwords;
+  if (kind === 'login_link') return client.settings.allow_login_links && masks.config.login_links.enabled;
+  if (kind === 'passkey') return masks.config.passkeys.enabled;
+  return true;
+}
+
 export const credentialsCheck: ConfiguredCheck = {
   name: 'credentials',
   async evaluate(context) {
     const { attempt, session } = context;
-    const first = attempt.actorId ? attempt.passed.filter((p) => FACTORS[p.factor].order === 'first') : [];
+    const first = attempt.actorId ? attempt.passed.filter((p) => FACTORS[p.factor].order === 'first' && allows(context, p.factor)) : [];
     // "Forgot your password?": once the emailed link or code is passed, a new password before anything else.
     const resetting = attempt.steps.includes('password-reset') && !attempt.steps.includes('password-set') && first.some((p) => p.factor === 'login_link');
     if (resetting) return askNewPassword;

@@ -30,8 +30,11 @@ async function signedIn(masks: Masks, request: FastifyRequest): Promise<Signed |
   return { actor, client, sub: row.sub, expiresAt: row.expiresAt };
 }
 
-/** A header value with no CR, LF or other control characters (nothing a caller chose can split a header). */
-const headerSafe = (value: string) => value.replace(/[\u0000-\u001f\u007f]/g, '');
+/**
+ * A header value: no control or format characters (nothing a person chose can split a
+ * header), sent as UTF-8 bytes (what proxies pass on; Node takes header strings as Latin-1).
+ */
+const headerSafe = (value: string) => Buffer.from(value.replace(/[\p{Cc}\p{Cf}]/gu, ''), 'utf8').toString('latin1');
 
 export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
   app.get('/session', async (request, reply) => {

@@ -26,7 +26,7 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
   pages.get('/logout', async (request, reply) => {
     const params = new Params(request.query);
     const asked = { idTokenHint: params.get('id_token_hint'), postLogoutRedirectUri: params.get('post_logout_redirect_uri'), state: params.get('state'), clientId: params.get('client_id') };
-    const step = await requestLogout(masks, sessionCookie(request), asked);
+    const step = await requestLogout(masks, { sessionCookie: sessionCookie(request), deviceId: deviceIdFromCookie(masks, request) }, asked);
     if (step.kind === 'signed-out') return signedOut(masks, reply, step);
     const deviceId = deviceIdFromCookie(masks, request);
     if (!deviceId) return signedOut(masks, reply, await logoutWithoutConfirmation(masks, sessionCookie(request)));
@@ -44,7 +44,7 @@ export function logoutRoutes(pages: FastifyInstance, masks: Masks) {
     if (!csrfOk(masks, request, deviceIdFromCookie(masks, request), 'logout', params.get('csrf'))) {
       return renderMessage(masks, reply, 'Form expired', 'This sign-out form is no longer valid. Reload the page and try again.', 403);
     }
-    const step = await confirmLogout(masks, sessionCookie(request), { postLogoutRedirectUri: params.get('post_logout_redirect_uri'), state: params.get('state'), clientId: params.get('client_id') });
+    const step = await confirmLogout(masks, { sessionCookie: sessionCookie(request), deviceId: deviceIdFromCookie(masks, request) }, { postLogoutRedirectUri: params.get('post_logout_redirect_uri'), state: params.get('state'), clientId: params.get('client_id') });
     return signedOut(masks, reply, step);
   });
 }

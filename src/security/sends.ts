@@ -11,9 +11,9 @@ export class SendLimits {
   private readonly networks: FailureLimiter;
 
   constructor(clock: () => number) {
-    // Three sends to one recipient (twenty from one network) within the hour, then waits that double.
-    this.recipients = new FailureLimiter({ free: 2, baseDelay: 60, maxDelay: 3600, window: 3600 }, clock);
-    this.networks = new FailureLimiter({ free: 19, baseDelay: 60, maxDelay: 3600, window: 3600 }, clock);
+    // At most three sends to one recipient, and twenty from one network, within an hour of the last.
+    this.recipients = new FailureLimiter({ free: 3, baseDelay: 3600, maxDelay: 3600, window: 3600, maxFailures: 3 }, clock);
+    this.networks = new FailureLimiter({ free: 20, baseDelay: 3600, maxDelay: 3600, window: 3600, maxFailures: 20 }, clock);
   }
 
   /** Seconds to wait before sending to `recipient` from `ip`; 0 means go ahead (and the send is counted). */

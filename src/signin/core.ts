@@ -201,7 +201,7 @@ export async function answerOnboarding(masks: Masks, browser: Browser, loaded: L
   const actor = context.actor;
   if (result.kind !== 'prompt' || result.prompt !== 'onboarding' || !actor) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
   const again = (field: string, message: string): Step => ({ kind: 'prompt', prompt: 'onboarding', attempt: context.attempt, client, deviceId, cookies: [], actor, problem: { reason: 'input', field, message, values: { name: answer.name } } });
-  const name = answer.name.normalize('NFC').trim().replace(/\s+/g, ' ');
+  const name = answer.name.normalize('NFC').replace(/\p{Cf}/gu, '').trim().replace(/\s+/g, ' ');
   if (name.length === 0 || name.length > 200 || /\p{Cc}/u.test(name)) return again('name', 'Enter your name (up to 200 characters).');
   const needsPassword = actor.passwordHash === null && client.settings.allow_passwords;
   if (needsPassword) {

@@ -30,11 +30,12 @@ export async function requestLoginLink(masks: Masks, browser: Browser, loaded: L
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'credentials', attempt, client, deviceId, cookies: [], identifier, problem });
   if (!loginLinksOffered(masks, client)) return again({ reason: 'links-unavailable' });
   if (!identifier) return again({ reason: 'credentials-mismatch' });
-  const wait = masks.sends.take(identifier, browser.ip);
-  if (wait > 0) return again({ reason: 'too-many-attempts', retryAfter: wait });
   const usable = identifier.includes('@') ? masks.config.emails.enabled : masks.config.nicknames.enabled;
   const actor = usable ? await masks.store.actors.findByIdentifier(identifier) : undefined;
   const address = identifier.includes('@') ? identifier : actor?.emails[0]?.address;
+  // Counted by where the mail would go (a nickname and its address are one inbox).
+  const wait = masks.sends.take(address ?? identifier, browser.ip);
+  if (wait > 0) return again({ reason: 'too-many-attempts', retryAfter: wait });
   const now = masks.clock();
   const token = randomToken();
   const code = newCode();
@@ -42,10 +43,8 @@ export async function requestLoginLink(masks: Masks, browser: Browser, loaded: L
   // Stored either way: a code typed for an address that is no one's is limited like one for someone's.
   const link = { hash: sha256(token), attemptId: attempt.id, actorId: actor && address ? actor.id : null, address: address ?? identifier, purpose: 'sign-in' as const, codeHash: codeHash(masks, 'sign-in', attempt.id, code), expiresAt };
   await record(masks, attempt.id, now, { linkSent: { link, reset } });
-  if (link.actorId) {
-    const message = loginLinkMessage(masks, link.address, new URL(`/sign-in/link/${token}`, masks.config.url).href, code, client.settings.login_link_expires_in, reset);
-    deliver(masks, message);
-  }
+  // Built and sent after the reply: a known address is answered as fast as an unknown one.
+  if (link.actorId) setImmediate(() => deliver(masks, loginLinkMessage(masks, link.address, new URL(`/sign-in/link/${token}`, masks.config.url).href, code, client.settings.login_link_expires_in, reset)));
   return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies: [] };
 }
 
@@ -63,7 +62,8 @@ export async function answerLoginCode(masks: Masks, browser: Browser, loaded: Lo
   const now = masks.clock();
   const link = await masks.store.signIns.pendingLoginLink(attempt.id, 'sign-in');
   const live = link && link.expiresAt > now ? link : undefined;
-  const guess = await beginGuess(masks, browser, deviceId, live?.actorId ?? undefined, live?.address ?? `login-code ${attempt.id}`, 'code');
+  // A login code is a first factor: counted like a password (a stranger's wrong codes never hold up the person's second factor).
+  const guess = await beginGuess(masks, browser, deviceId, live?.actorId ?? undefined, live?.address ?? `login-code ${attempt.id}`);
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const code = typed.replace(/\s+/g, '');
   const matches = codeMatches(masks, live, 'sign-in', attempt.id, code);

@@ -61,19 +61,31 @@ function returnUrl(client: Client | undefined, uri: string | undefined, state: s
   return url.toString();
 }
 
-/** End the session a cookie points at (and the internal cookies issued in it), if it is live. */
-async function endSession(masks: Masks, sessionCookie: string | undefined): Promise<void> {
-  const session = await liveSession(masks, sessionCookie, undefined, masks.clock());
-  if (session) await masks.store.signIns.endSession(session.hash, session.id, masks.clock());
+/** Who is signing out: the browser's session cookie and its device. */
+export interface LeavingBrowser {
+  sessionCookie: string | undefined;
+  deviceId: string | undefined;
+}
+
+/**
+ * Sign this browser out: the session its cookie points at, and (by its device, even when
+ * the session cookie is gone, as after a browser restart) every session on the device, the
+ * internal cookies issued in them, and the factors remembered there.
+ */
+async function endSession(masks: Masks, browser: LeavingBrowser): Promise<void> {
+  const now = masks.clock();
+  const session = await liveSession(masks, browser.sessionCookie, undefined, now);
+  if (session) await masks.store.signIns.endSession(session.hash, session.id, now);
+  if (browser.deviceId) await masks.store.signIns.signOutDevice(browser.deviceId, now);
 }
 
 /** GET /logout: sign out at once (a hint naming this session, or nothing to sign out of), or ask. */
-export async function requestLogout(masks: Masks, sessionCookie: string | undefined, request: LogoutRequest): Promise<LogoutStep> {
+export async function requestLogout(masks: Masks, browser: LeavingBrowser, request: LogoutRequest): Promise<LogoutStep> {
   const hint = await verifiedHint(masks, request.idTokenHint);
   const target = returnUrl(hint?.client, request.postLogoutRedirectUri, request.state);
-  const session = await liveSession(masks, sessionCookie, undefined, masks.clock());
+  const session = await liveSession(masks, browser.sessionCookie, undefined, masks.clock());
   if (hint && target && (!session || (await namesSession(masks, hint, session)))) {
-    await endSession(masks, sessionCookie);
+    await endSession(masks, browser);
     return { kind: 'signed-out', location: target };
   }
   return { kind: 'confirm', clientId: request.clientId ?? hint?.client.id };
@@ -81,13 +93,13 @@ export async function requestLogout(masks: Masks, sessionCookie: string | undefi
 
 /** GET /logout from a browser with nothing to confirm with (no device cookie): sign out, return nowhere. */
 export async function logoutWithoutConfirmation(masks: Masks, sessionCookie: string | undefined): Promise<SignedOut> {
-  await endSession(masks, sessionCookie);
+  await endSession(masks, { sessionCookie, deviceId: undefined });
   return { kind: 'signed-out', location: undefined };
 }
 
 /** The confirmed POST /logout: sign out, and return to the named client's registered URI if any. */
-export async function confirmLogout(masks: Masks, sessionCookie: string | undefined, request: Omit<LogoutRequest, 'idTokenHint'>): Promise<SignedOut> {
-  await endSession(masks, sessionCookie);
+export async function confirmLogout(masks: Masks, browser: LeavingBrowser, request: Omit<LogoutRequest, 'idTokenHint'>): Promise<SignedOut> {
+  await endSession(masks, browser);
   const client = request.clientId && request.clientId.length <= 255 ? await masks.store.clients.find(request.clientId) : undefined;
   return { kind: 'signed-out', location: returnUrl(client, request.postLogoutRedirectUri, request.state) };
 }

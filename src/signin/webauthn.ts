@@ -73,7 +73,8 @@ export async function answerWithPasskey(masks: Masks, browser: Browser, loaded: 
   const { attempt, deviceId } = loaded;
   const parsed = parseAnswer(text);
   const owner = parsed ? await masks.store.factors.byCredentialId(parsed.credentialId) : undefined;
-  const guess = await beginGuess(masks, browser, deviceId, owner?.actorId, `passkey ${parsed?.credentialId ?? ''}`, 'code');
+  // A first factor: counted like a password (credential ids are not secret; a stranger's forged answers must not hold up the person's codes).
+  const guess = await beginGuess(masks, browser, deviceId, owner?.actorId, `passkey ${parsed?.credentialId ?? ''}`);
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const answer = await answerFor(masks, loaded, 'passwordless', text);
   const counter = answer && owner?.kind === 'webauthn' ? await verifyAuthentication(masks.config, answer.json, answer.challenge, owner, true) : undefined;

@@ -162,6 +162,8 @@ export interface SignInStore {
    * the factors its actor passed on its device (the next sign-in there proves them again).
    */
   endSession(hash: string, sid: string, now: number): Promise<void>;
+  /** Sign a device out: end every session on it with the internal cookies issued in them, and forget the factors remembered there. */
+  signOutDevice(deviceId: string, now: number): Promise<void>;
   blockDevice(id: string, now: number): Promise<void>;
 }
 

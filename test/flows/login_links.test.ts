@@ -132,6 +132,35 @@ t.test('expiry, a newer link voiding the older, send limits, and clients without
   t.match(forced.body, /not available here/);
 });
 
+t.test('three mails an hour to one inbox, whether asked for by address or nickname', async (t) => {
+  const m = await makeMasks(t, { yaml: flowYaml({ trust_proxy: ['127.0.0.1'] }) });
+  const statuses: number[] = [];
+  for (const [i, identifier] of [ALICE.email, ALICE.nickname, ALICE.email, ALICE.nickname, 'ALICE@example.com'].entries()) {
+    const browser = new InjectBrowser(m.app);
+    const page = await open(browser, authorizeUrl(OTHER));
+    statuses.push((await browser.post(formOf(page.body).action, { ...formOf(page.body).fields, identifier, via: 'link' }, { 'x-forwarded-for': `198.51.100.${i}` })).statusCode);
+  }
+  t.same(statuses, [303, 303, 303, 429, 429]);
+  m.clock.advance(3601);
+  const later = new InjectBrowser(m.app);
+  const page = await open(later, authorizeUrl(OTHER));
+  t.equal((await later.post(formOf(page.body).action, { ...formOf(page.body).fields, identifier: ALICE.nickname, via: 'link' })).statusCode, 303, 'an hour later, again');
+});
+
+t.test('a client that takes no login links takes no session signed in by one', async (t) => {
+  const yaml = flowYaml() as { seeds: { clients: Array<Record<string, unknown>> } };
+  yaml.seeds.clients = yaml.seeds.clients.map((c) => (c.id === 'intranet' ? { ...c, allow_login_links: false } : c));
+  const m = await makeMasks(t, { yaml });
+  const browser = new InjectBrowser(m.app);
+  const page = await askForLink(browser);
+  const { code } = await mail(m, 1);
+  t.ok(codeOf(await follow(browser, await browser.submit(page, { code }))));
+  const intranet = await open(browser, '/authorize/intranet?rd=https://wiki.example.com/');
+  t.equal(intranet.statusCode, 200, 'the password form, not single sign-on');
+  t.match(intranet.body, /name="password"/);
+  t.equal((await browser.get('/verify?client_id=intranet')).statusCode, 401);
+});
+
 t.test('a passed login link is remembered on the device for login_link_factor_expires_in', async (t) => {
   const m = await makeMasks(t, { yaml: flowYaml() });
   const browser = new InjectBrowser(m.app);

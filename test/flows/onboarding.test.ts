@@ -42,6 +42,20 @@ t.test('a person with a password gives a name at the first sign-in, and is not a
   t.ok(codeOf(again), 'the next sign-in goes straight through');
 });
 
+t.test('a name in any script reaches forward-auth as UTF-8; invisible format characters are dropped', async (t) => {
+  const yaml = flowYaml() as { seeds: { clients: Array<Record<string, unknown>> } };
+  yaml.seeds.clients = yaml.seeds.clients.map((c) => (c.id === 'intranet' ? { ...c, checks: ['device', 'credentials', 'onboarded'] } : c));
+  const m = await makeMasks(t, { yaml });
+  const browser = new InjectBrowser(m.app);
+  const page = await follow(browser, await browser.submit(await open(browser, '/authorize/intranet?rd=https://wiki.example.com/'), { identifier: ALICE.nickname, password: ALICE.password }));
+  const done = await browser.submit(page, { name: 'Łukasz \u202e李 🦊\u200b' });
+  t.equal(done.headers.location, 'https://wiki.example.com/');
+  t.equal(m.db.prepare('select name from actors where nickname = ?').pluck().get('alice'), 'Łukasz 李 🦊');
+  const verify = await browser.get('/verify');
+  t.equal(verify.statusCode, 200);
+  t.equal(Buffer.from(verify.headers['remote-name'] as string, 'latin1').toString('utf8'), 'Łukasz 李 🦊');
+});
+
 t.test('someone without a password signs in by email and chooses a name and a password', async (t) => {
   const m = await makeMasks(t, { yaml: yaml() });
   const browser = new InjectBrowser(m.app);

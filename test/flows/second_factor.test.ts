@@ -211,6 +211,43 @@ t.test('typing the password again gives no fresh code guesses (an attacker who k
   t.equal(m.db.prepare("select count(*) from factors where kind = 'password'").pluck().get(), 1, 'half-finished sign-ins make no device known: only the enrolling one counts');
 });
 
+t.test('a stranger typing wrong login codes for someone never holds up that person on their own device', async (t) => {
+  const m = await mfaMasks(t, { trust_proxy: ['127.0.0.1'] });
+  const { browser: own, secret } = await enrol(m);
+  const stranger = new InjectBrowser(m.app);
+  const start = await open(stranger, authorizeUrl(OTHER));
+  const codePage = await follow(stranger, await stranger.post(formOf(start.body).action, { ...formOf(start.body).fields, identifier: ALICE.email, via: 'link' }, { 'x-forwarded-for': '203.0.113.9' }));
+  for (let i = 0; i < 12; i++) {
+    await stranger.post(formOf(codePage.body).action, { ...formOf(codePage.body).fields, code: String(100000 + i) }, { 'x-forwarded-for': `203.0.113.${10 + i}` });
+    m.clock.advance(901);
+  }
+  const bye = await own.get('/logout');
+  await own.submit(bye, {});
+  const ask = await submitPassword(own, await open(own, authorizeUrl(MFA)));
+  t.match(ask.body, /Authentication code/, 'the password works on her own device');
+  const done = await follow(own, await own.submit(ask, { code: totpCode(secret, m.clock.now) }));
+  t.ok(codeOf(done), 'and so does her code');
+});
+
+t.test('signing out forgets the device’s factors and ends its sessions even when the session cookie is gone (a browser restart)', async (t) => {
+  const yaml = mfaYaml() as { seeds: { clients: unknown[] } };
+  yaml.seeds.clients.push({ id: 'intra', name: 'Intra', client_type: 'internal', redirect_uris: ['https://intra.example.com/'], checks: ['device', 'credentials', 'second-factor'] });
+  const m = await makeMasks(t, { yaml });
+  const { browser, secret } = await enrol(m);
+  m.clock.advance(TOTP_PERIOD);
+  const intra = await open(browser, '/authorize/intra?rd=https://intra.example.com/');
+  const done = await follow(browser, intra.statusCode === 200 ? await browser.submit(intra, { code: totpCode(secret, m.clock.now) }) : intra);
+  t.equal(done.headers.location, 'https://intra.example.com/');
+  const internal = browser.cookies.get('masks_internal')!;
+  browser.cookies.delete('masks_session');
+  const bye = await browser.get('/logout');
+  await browser.submit(bye, {});
+  const again = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
+  t.match(again.body, /Authentication code/, 'the remembered code is forgotten');
+  browser.cookies.set('masks_internal', internal);
+  t.equal((await browser.get('/verify?client_id=intra')).statusCode, 401, 'the internal cookie issued on the device is revoked too');
+});
+
 t.test('forward-auth: a cookie from a password-only internal sign-in does not open an internal client that demands a second factor', async (t) => {
   const yaml = mfaYaml() as { seeds: { clients: unknown[] } };
   yaml.seeds.clients.push({ id: 'intra', name: 'Intra', client_type: 'internal', redirect_uris: ['https://intra.example.com/'], checks: ['device', 'credentials', 'second-factor'] });

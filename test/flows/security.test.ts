@@ -133,12 +133,18 @@ t.test('a login link is noted in the log, its link and code only at debug level'
     const mail = (await simpleParser(readFileSync(path.join(outbox, readdirSync(outbox)[0]!)))).text ?? '';
     const code = /code on the sign-in page: (\d{6})/.exec(mail)![1]!;
     const token = /\/sign-in\/link\/([A-Za-z0-9_-]+)/.exec(mail)![1]!;
+    if (level === 'info') {
+      const linkApp = buildApp({ ...base.masks, config: { ...base.config, log_level: level } }, { logStream });
+      await new InjectBrowser(linkApp).get(`/sign-in/link/${token}`);
+      await linkApp.close();
+    }
     const log = lines.join('');
     t.match(log, /"msg":"email written to the outbox"/, `${level}: the mail is noted`);
     t.match(log, ALICE.email);
     if (level === 'info') {
       t.notMatch(log, code, 'info: no code');
-      t.notMatch(log, token, 'info: no link');
+      t.notMatch(log, token, 'info: no link, not even in the request log of its page');
+      t.match(log, /"url":"\/sign-in\/link\/…"/);
     } else {
       t.match(log, token, 'debug: the link, for development');
     }

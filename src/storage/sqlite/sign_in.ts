@@ -87,6 +87,10 @@ export class SqliteSignIns implements SignInStore {
     await this.db.durable.run('signOut', { hash, sid, now });
   }
 
+  async signOutDevice(deviceId: string, now: number): Promise<void> {
+    await this.db.durable.run('signOutDevice', { deviceId, now });
+  }
+
   async blockDevice(id: string, now: number): Promise<void> {
     await this.db.durable.run('blockDevice', { id, now });
   }

@@ -64,6 +64,11 @@ function statements(db: Sqlite.Database) {
     touchSession: db.prepare('update sessions set last_seen_at = @now where hash = @hash and ended_at is null'),
     endSession: db.prepare('update sessions set ended_at = @now where hash = @hash and ended_at is null'),
     endSessionTokens: db.prepare("update tokens set revoked_at = @now where sid = @sid and kind = 'internal_token' and revoked_at is null"),
+    forgetDeviceFactors: db.prepare('delete from factors where device_id = @deviceId'),
+    revokeDeviceInternalTokens: db.prepare(
+      "update tokens set revoked_at = @now where kind = 'internal_token' and revoked_at is null and sid in (select id from sessions where device_id = @deviceId and ended_at is null)",
+    ),
+    endDeviceSessions: db.prepare('update sessions set ended_at = @now where device_id = @deviceId and ended_at is null'),
     forgetSessionFactors: db.prepare('delete from factors where (actor_id, device_id) in (select actor_id, device_id from sessions where hash = @hash)'),
     blockDevice: db.prepare('update devices set blocked_at = @now where id = @id'),
     saveClient: db.prepare(
@@ -315,6 +320,13 @@ export const WRITES = {
   signOut(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
     on(db).forgetSessionFactors.run({ hash: args.hash });
     WRITES.endSession(db, args);
+  },
+  /** Sign a device out: its sessions and their internal cookies end, its remembered factors are forgotten. */
+  signOutDevice(db: Sqlite.Database, args: { deviceId: string; now: number }): void {
+    const s = on(db);
+    s.forgetDeviceFactors.run(args);
+    s.revokeDeviceInternalTokens.run(args);
+    s.endDeviceSessions.run(args);
   },
   /** End a session and the internal-client cookies it issued (a fresh sign-in replacing it). */
   endSession(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
