@@ -12,7 +12,8 @@ import { FailureLimiter } from './security/rate_limit.js';
 import { Keyed, loadInstallationSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
 import { openMailer } from './delivery/mailer.js';
-import { silentLog, unavailable, type Log, type Mailer, type SmsSender } from './ports.js';
+import { openSmsSender } from './delivery/sms.js';
+import { silentLog, type Log, type Mailer, type SmsSender } from './ports.js';
 import { openStore } from './storage/index.js';
 import type { Store } from './storage/store.js';
 
@@ -23,7 +24,7 @@ export interface Masks {
   keys: KeyStore;
   /** Sends email (login links and codes, verification codes). */
   mailer: Mailer;
-  /** Sends text messages (SMS codes); not yet. */
+  /** Sends text messages (SMS codes). */
   sms: SmsSender;
   /** Where services note what they did (the app's logger once it is built; silent before). */
   log: Log;
@@ -65,7 +66,7 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       store,
       keys,
       mailer: openMailer(config),
-      sms: unavailable('text messages'),
+      sms: openSmsSender(config),
       log: silentLog,
       keyed: new Keyed(secret),
       sealer: new Sealer(secret),

@@ -137,14 +137,14 @@ export interface Session {
   endedAt: number | null;
 }
 
-/** A second factor an actor set up: an authenticator app (TOTP), or a passkey or security key (WebAuthn). */
+/** A second factor an actor set up: an authenticator app (TOTP), a passkey or security key (WebAuthn), or a phone (SMS). */
 export interface Authenticator {
   id: string;
   actorId: string;
-  kind: 'totp' | 'webauthn';
+  kind: 'totp' | 'webauthn' | 'phone';
   /** The actor's name for it ("Phone", "Work laptop"). */
   name: string;
-  /** TOTP: the secret, sealed (src/security/sealing.ts): never stored in the clear. */
+  /** TOTP: the secret; phone: the number (E.164). Sealed (src/security/sealing.ts), never stored in the clear. */
   secret: string | null;
   /** TOTP: the last step used: a code at or before it is refused. */
   lastStep: number | null;
@@ -178,8 +178,8 @@ export interface LoginLink {
   /** Null when the address is no one's (nothing was sent). */
   actorId: string | null;
   address: string;
-  /** sign-in: a login link and code; verify: a code proving the address. */
-  purpose: 'sign-in' | 'verify';
+  /** sign-in: a login link and code; verify: a code proving the address; sms: a code by text message (`address`: the sealed number). */
+  purpose: 'sign-in' | 'verify' | 'sms';
   /** Keyed hash of the code. */
   codeHash: string;
   createdAt: number;

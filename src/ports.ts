@@ -1,7 +1,7 @@
 /**
  * Ports for side effects of the sign-in core: sending email (login links and codes,
  * verification) and text messages (SMS codes), and the log they note them in.
- * Implementations: src/delivery/ (SMTP or the outbox; SMS next).
+ * Implementations: src/delivery/ (SMTP or the outbox; Twilio or the outbox).
  */
 
 export interface MailMessage {
@@ -22,10 +22,13 @@ export interface SmsMessage {
   /** E.164 phone number. */
   to: string;
   text: string;
+  /** The code it carries (logged at debug level only). */
+  secret: string;
 }
 
 export interface SmsSender {
-  send(message: SmsMessage): Promise<void>;
+  /** Resolves once the message is handed over: to Twilio, or written to `outbox` (a file). */
+  send(message: SmsMessage): Promise<{ outbox?: string }>;
 }
 
 /** The part of a pino logger masks' services use (Fastify's logger once the app is built). */
@@ -36,10 +39,3 @@ export interface Log {
 }
 
 export const silentLog: Log = { info: () => {}, debug: () => {}, error: () => {} };
-
-/** A port for something this installation cannot send yet: every send fails, saying so. */
-export function unavailable(what: string): SmsSender {
-  return {
-    send: () => Promise.reject(new Error(`masks cannot send ${what} yet`)),
-  };
-}

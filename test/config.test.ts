@@ -5,7 +5,6 @@ import YAML from 'yaml';
 import { renderExampleConfig } from '../src/config/example.js';
 import { loadConfig, redact, schemaLeaves } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
-import { NOT_AVAILABLE_YET } from '../src/config/schema.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { tempDir } from './helpers/app.js';
 
@@ -89,8 +88,7 @@ t.test('installation defaults', async (t) => {
   t.equal(config.emails.max_for_login, 5);
   t.equal(config.passwords.min_chars, 8);
   t.equal(config.passwords.max_chars, 100);
-  t.equal(config.phones.enabled, false, 'phones.enabled: off until the feature exists');
-  for (const key of ['totp_codes', 'login_links', 'passkeys', 'webauthn'] as const) t.equal(config[key].enabled, true, `${key}.enabled: on, as the contract says`);
+  for (const key of ['totp_codes', 'login_links', 'passkeys', 'webauthn', 'phones'] as const) t.equal(config[key].enabled, true, `${key}.enabled: on, as the contract says`);
   t.equal(config.webauthn.rp_name, 'masks', 'rp_name defaults to the name');
   t.equal(config.backup_codes.total, 10);
   t.equal(config.integration.email, 'log');
@@ -185,37 +183,19 @@ t.test('each kind of config error names the key', async (t) => {
   t.match(loadError(t, { 'masks.yml': 'db_url: postgres://db/masks\n' }), /config key "db_url": only SQLite/);
 });
 
-t.test('features not built yet are off; asking for one is ignored with a warning naming the key', async (t) => {
-  t.same(
-    NOT_AVAILABLE_YET.map(({ key, value }) => `${key}=${value}`),
-    ['phones.enabled=true', 'integration.phone=twilio'],
-  );
-  const defaults = load(t);
-  for (const { key, value } of NOT_AVAILABLE_YET) t.not(get(defaults, key), value, `${key} does not ask for it by default`);
-
+t.test('every feature switch can be turned on or off, from the file or the environment, without a warning', async (t) => {
   const asked = (files: Record<string, string>, env: Record<string, string> = {}) => {
     const warnings: string[] = [];
     const dir = tempDir(t);
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
     return { config: loadConfig({ cwd: dir, env, warn: (line) => warnings.push(line) }), warnings };
   };
-  const fromFile = asked({ 'masks.yml': 'phones:\n  enabled: true\nintegration:\n  email: smtp\n' });
-  t.equal(fromFile.config.phones.enabled, false, 'still off');
-  t.equal(fromFile.config.integration.email, 'smtp', 'a built feature is taken');
-  t.same(fromFile.warnings, ['config key "phones.enabled": SMS codes are not available yet; true (from masks.yml) is ignored, it stays false']);
-  const fromEnv = asked({}, { MASKS_PHONES_ENABLED: 'true', MASKS_INTEGRATION_PHONE: 'twilio', MASKS_TOTP_CODES_ENABLED: 'false' });
-  t.equal(fromEnv.config.phones.enabled, false);
-  t.equal(fromEnv.config.integration.phone, 'log');
-  t.equal(fromEnv.config.totp_codes.enabled, false, 'a built feature can be turned off');
-  t.match(fromEnv.warnings.join('\n'), /config key "phones\.enabled": SMS codes are not available yet; true \(from environment variable MASKS_PHONES_ENABLED\) is ignored/);
-  t.match(fromEnv.warnings.join('\n'), /config key "integration\.phone": sending SMS through Twilio is not available yet; "twilio" \(from environment variable MASKS_INTEGRATION_PHONE\) is ignored/);
-  const everything = asked({ 'masks.yml': 'passkeys: { enabled: true }\nlogin_links: { enabled: true }\ntotp_codes: { enabled: true }\nphones: { enabled: true }\nwebauthn: { enabled: true }\n' });
-  t.equal(everything.config.totp_codes.enabled, true);
-  t.equal(everything.warnings.length, 1, 'an older masks.yml with every switch on (the old defaults) boots, saying what is ignored');
-
-  const off = load(t, { 'masks.yml': 'phones:\n  enabled: false\nintegration:\n  email: log\n  phone: log\n' });
-  t.equal(off.phones.enabled, false, 'saying "off" out loud is fine');
-  t.equal(off.clients.allow_login_links, true, 'a per-client default stays as the contract says: harmless while there are no login links');
+  const on = asked({ 'masks.yml': 'passkeys: { enabled: true }\nlogin_links: { enabled: true }\ntotp_codes: { enabled: true }\nphones: { enabled: true }\nwebauthn: { enabled: true }\nintegration: { email: smtp, phone: twilio }\n' });
+  t.same(on.warnings, []);
+  t.same([on.config.integration.email, on.config.integration.phone], ['smtp', 'twilio']);
+  const off = asked({}, { MASKS_PASSKEYS_ENABLED: 'false', MASKS_LOGIN_LINKS_ENABLED: 'false', MASKS_TOTP_CODES_ENABLED: 'false', MASKS_PHONES_ENABLED: 'false', MASKS_WEBAUTHN_ENABLED: 'false' });
+  t.same([off.config.passkeys.enabled, off.config.login_links.enabled, off.config.totp_codes.enabled, off.config.phones.enabled, off.config.webauthn.enabled], [false, false, false, false, false]);
+  t.same(off.warnings, []);
 });
 
 t.test('seed clients inherit defaults: only what they set is kept', async (t) => {

@@ -1,6 +1,6 @@
 /**
  * second-factor: after the credentials, the actor confirms with a second factor they set
- * up: a TOTP code, a passkey or security key (WebAuthn), or a backup code; a passkey used
+ * up: a TOTP code, a passkey or security key (WebAuthn), an SMS code, or a backup code; a passkey used
  * to sign in without a password (with user verification) counts already. A pass is
  * remembered on the device for the client's lifetime of that factor
  * (second_factor_*_expires_in), unless the request says prompt=login or a max_age it is
@@ -17,12 +17,13 @@ export async function secondFactorsOf(masks: Masks, actorId: string): Promise<Se
   const kinds: SecondFactorKind[] = [];
   if (masks.config.totp_codes.enabled && authenticators.some((a) => a.kind === 'totp')) kinds.push('totp');
   if (masks.config.webauthn.enabled && authenticators.some((a) => a.kind === 'webauthn')) kinds.push('webauthn');
+  if (masks.config.phones.enabled && authenticators.some((a) => a.kind === 'phone')) kinds.push('sms');
   if ((await masks.store.factors.backupCodesLeft(actorId)) > 0) kinds.push('backup_code');
   return kinds;
 }
 
 /** Can an actor with no second factor set one up here? */
-const canSetUp = (masks: Masks) => masks.config.totp_codes.enabled || masks.config.webauthn.enabled;
+const canSetUp = (masks: Masks) => masks.config.totp_codes.enabled || masks.config.webauthn.enabled || masks.config.phones.enabled;
 
 export const secondFactorCheck: ConfiguredCheck = {
   name: 'second-factor',

@@ -9,7 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import YAML from 'yaml';
 import { ConfigError } from '../errors.js';
-import { ConfigSchema, NOT_AVAILABLE_YET, SECRET_KEYS, type Config } from './schema.js';
+import { ConfigSchema, SECRET_KEYS, type Config } from './schema.js';
 
 
 export interface LoadOptions {
@@ -202,23 +202,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const firstError = Value.Errors(ConfigSchema, withDefaults).First();
   if (firstError) throw new ConfigError(describeError(firstError, sources));
   const config = Value.Decode(ConfigSchema, withDefaults);
-  ignoreUnavailable(config, sources, options.warn ?? stderrWarn);
   return resolvePaths(config, cwd);
-}
-
-/**
- * A value that asks for a feature masks does not have yet (NOT_AVAILABLE_YET) is turned
- * off, with a warning naming the key: nothing is promised that does not exist, and a
- * masks.yml written from an older example (where these read true) still boots.
- */
-function ignoreUnavailable(config: Config, sources: Map<string, string>, warn: (message: string) => void): void {
-  for (const { key, value, off, why } of NOT_AVAILABLE_YET) {
-    const parts = key.split('.');
-    const parent = parts.slice(0, -1).reduce<Json>((node, part) => (isObj(node) ? node[part] : undefined), config);
-    if (!isObj(parent) || parent[parts.at(-1)!] !== value) continue;
-    parent[parts.at(-1)!] = off;
-    warn(`config key "${key}": ${why}; ${JSON.stringify(value)} (from ${sources.get(key) ?? 'masks.yml'}) is ignored, it stays ${JSON.stringify(off)}`);
-  }
 }
 
 function resolvePaths(config: Config, cwd: string): Config {

@@ -31,8 +31,6 @@ const Bool = (def: boolean, description: string) => Type.Boolean({ default: def,
 const Int = (def: number, description: string, min = 0) => Type.Integer({ default: def, description, minimum: min });
 const Section = <T extends Record<string, TSchema>>(properties: T, description: string) =>
   Type.Object(properties, { default: {}, description, additionalProperties: false });
-/** The description of a key whose feature is not built yet (off by default; see NOT_AVAILABLE_YET). */
-const notYet = (description: string) => `${description} (not available yet)`;
 
 /** Names of the checks a sign-in runs, in the order they may appear. */
 export const CHECK_NAMES = ['device', 'credentials', 'second-factor', 'client-consent', 'onboarded', 'verified-email'] as const;
@@ -82,9 +80,9 @@ function clientSettingsProperties(withDefaults: boolean) {
     refresh_token_expires_in: dur('1 month', 'Absolute lifetime of a refresh token grant'),
     password_factor_expires_in: dur('1 day', 'How long a passed password counts on a device'),
     second_factor_backup_code_expires_in: dur('1 hour', 'How long a used backup code counts as a passed factor on a device'),
-    second_factor_phone_expires_in: dur('10 minutes', notYet('How long a passed SMS code counts as a factor')),
+    second_factor_phone_expires_in: dur('10 minutes', 'How long a passed SMS code counts as a factor on a device'),
     second_factor_totp_code_expires_in: dur('10 minutes', 'How long a passed TOTP code counts as a factor on a device'),
-    second_factor_webauthn_expires_in: dur('10 minutes', notYet('How long a passed passkey counts as a factor')),
+    second_factor_webauthn_expires_in: dur('10 minutes', 'How long a passed passkey or security key counts as a factor on a device'),
     email_verification_expires_in: dur('1 year', 'How long a verified email address counts (the verified-email check)'),
     access_token_format: OneOf(ACCESS_TOKEN_FORMATS, { ...d('opaque'), description: 'opaque access tokens, or JWT access tokens (RFC 9068)' }),
     signing_alg: OneOf(SIGNING_ALGS, { ...d('RS256'), description: 'Signature algorithm of ID tokens and JWT access tokens' }),
@@ -191,7 +189,7 @@ export const ConfigSchema = Type.Object(
     passkeys: Section({ enabled: Bool(true, 'People may sign in with a passkey alone (discoverable credentials with user verification): "Use a passkey" on the sign-in page') }, 'Passkeys'),
     login_links: Section({ enabled: Bool(true, 'People may sign in with a link or code sent to their email address') }, 'Login links'),
     totp_codes: Section({ enabled: Bool(true, 'Authenticator apps (TOTP codes) may be set up and used as a second factor') }, 'TOTP codes'),
-    phones: Section({ enabled: Bool(false, notYet('SMS codes may be used as a second factor')) }, 'Phones'),
+    phones: Section({ enabled: Bool(true, 'Phones (codes by SMS) may be set up and used as a second factor') }, 'Phones'),
     webauthn: Section(
       {
         enabled: Bool(true, 'Passkeys and security keys (WebAuthn) may be set up and used as a second factor'),
@@ -220,14 +218,15 @@ export const ConfigSchema = Type.Object(
           },
           'SMTP settings (integration.email: smtp)',
         ),
-        phone: Type.Union([Type.Literal('twilio'), Type.Literal('log')], { default: 'log', description: notYet('How SMS are sent: twilio, or log (written to the log)') }),
+        phone: Type.Union([Type.Literal('twilio'), Type.Literal('log')], { default: 'log', description: 'How SMS are sent: twilio (its Messages API), or log (one .txt file each under <data>/outbox/, noted in the log)' }),
         twilio: Section(
           {
             account_sid: Str('', 'Twilio account SID'),
             auth_token: Str('', 'Twilio auth token'),
-            from: Str('', 'Twilio sender number'),
+            from: Str('', 'Twilio sender number (E.164) or messaging service SID'),
+            api_url: Str('https://api.twilio.com', 'Twilio API base URL (a proxy, or a test server)'),
           },
-          notYet('Twilio settings'),
+          'Twilio settings (integration.phone: twilio)',
         ),
       },
       'Outgoing email and SMS',
@@ -254,16 +253,6 @@ export const ConfigSchema = Type.Object(
 
 /** The resolved configuration: durations in seconds, paths filled in. */
 export type Config = StaticDecode<typeof ConfigSchema>;
-
-/**
- * Values that ask for a feature masks does not have yet: each stops the boot with a message
- * naming the key, rather than promising what does not exist. An entry goes (and its default
- * may turn on) when its feature works.
- */
-export const NOT_AVAILABLE_YET: ReadonlyArray<{ key: string; value: unknown; off: unknown; why: string }> = [
-  { key: 'phones.enabled', value: true, off: false, why: 'SMS codes are not available yet' },
-  { key: 'integration.phone', value: 'twilio', off: 'log', why: 'sending SMS through Twilio is not available yet' },
-];
 
 /** Configuration keys whose values are secrets, redacted by `masks config`. */
 export const SECRET_KEYS = ['manager.password', 'integration.smtp.password', 'integration.twilio.auth_token', 'seeds.clients.*.secret', 'seeds.actors.*.password'];

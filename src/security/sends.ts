@@ -16,10 +16,10 @@ export class SendLimits {
     this.networks = new FailureLimiter({ free: 20, baseDelay: 3600, maxDelay: 3600, window: 3600, maxFailures: 20 }, clock);
   }
 
-  /** Seconds to wait before sending to `recipient` from `ip`; 0 means go ahead (and the send is counted). */
-  take(recipient: string, ip: string): number {
+  /** Seconds to wait before sending to `recipients` (an address; a number and its owner) from `ip`; 0 means go ahead (and the send is counted). */
+  take(recipients: string | string[], ip: string): number {
     const keys: Array<[FailureLimiter, string]> = [
-      [this.recipients, sha256(recipient)],
+      ...[recipients].flat().map((recipient): [FailureLimiter, string] => [this.recipients, sha256(recipient)]),
       [this.networks, addressKey(ip)],
     ];
     const wait = Math.max(...keys.map(([limiter, key]) => limiter.retryAfter(key)));

@@ -26,6 +26,7 @@ import type { Attempt } from '../model.js';
 import { isFactorKind, type FactorKind, type SecondFactorKind } from './factors.js';
 import { liveSession, planSession } from './sessions.js';
 import { sendVerification } from './login_links.js';
+import { sendSignInCode } from './sms.js';
 
 /** What the core knows of the browser behind a request (the pages read its cookies). */
 export interface Browser {
@@ -73,7 +74,7 @@ export type Step =
       chosen?: SecondFactorKind | undefined;
       /** A TOTP setup in progress (sealed), shown again after a wrong code. */
       setup?: string | undefined;
-      /** Where a verification code was sent (undefined: sending must wait). */
+      /** Where a verification or SMS code was sent, as shown (undefined: sending must wait). */
       address?: string | undefined;
       identifier?: string;
       problem?: Problem;
@@ -122,8 +123,9 @@ export function begin(masks: Masks, browser: Browser, client: Client, request: A
 /** GET /sign-in/:attempt: the prompt the checks ask for now (or, when none is left, the end of the sign-in). */
 export async function show(masks: Masks, browser: Browser, loaded: Loaded, chosen?: SecondFactorKind): Promise<Step> {
   const step = await proceed(masks, browser, loaded, loaded.attempt, {}, { show: true, chosen });
-  // The verified-email prompt is shown with its code on the way (sent once per attempt unless asked again).
+  // The verified-email prompt, and the second-factor prompt with SMS chosen, are shown with their code on the way (once per attempt unless asked again).
   if (step.kind === 'prompt' && step.prompt === 'verify-email' && step.actor) return { ...step, address: await sendVerification(masks, browser, { ...loaded, attempt: step.attempt }, step.actor) };
+  if (step.kind === 'prompt' && step.prompt === 'second-factor' && step.actor && chosenMethod(step) === 'sms') return { ...step, address: await sendSignInCode(masks, browser, { ...loaded, attempt: step.attempt }, step.actor) };
   return step;
 }
 
@@ -162,6 +164,10 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
   const after = withFactor(attempt, actor.id, 'password', now);
   return proceed(masks, browser, loaded, after, { actorId: actor.id, passed: { factor: 'password', device: seen(browser, deviceId) }, ...(rehash ? { rehash } : {}) });
 }
+
+/** The second factor a prompt asks with: the one chosen if it is offered, else the first offered. */
+export const chosenMethod = (step: { offer?: SecondFactorKind[] | undefined; chosen?: SecondFactorKind | undefined }): SecondFactorKind | undefined =>
+  step.chosen && step.offer?.includes(step.chosen) ? step.chosen : step.offer?.[0];
 
 /**
  * The attempt once `actorId` passed `factor`: appended for the actor it belongs to, bound

@@ -2,7 +2,7 @@
  * The one table of factors: how each proves who someone is, its `amr` value (RFC 8176),
  * whether it is a first or a second factor, and the client setting that says how long a
  * pass is remembered on a device. Checks, ID tokens and sessions read it; nothing else
- * spells an amr value. The next factors (SMS) are new rows.
+ * spells an amr value. A new factor is a new row.
  */
 import type { ClientSettings } from '../config/schema.js';
 
@@ -26,6 +26,7 @@ export const FACTORS = {
   totp: { amr: 'otp', order: 'second', remembered: 'second_factor_totp_code_expires_in' },
   backup_code: { amr: 'otp', order: 'second', remembered: 'second_factor_backup_code_expires_in' },
   webauthn: { amr: 'hwk', order: 'second', remembered: 'second_factor_webauthn_expires_in' },
+  sms: { amr: 'sms', order: 'second', remembered: 'second_factor_phone_expires_in' },
 } as const satisfies Record<string, Factor>;
 
 export type FactorKind = keyof typeof FACTORS;

@@ -10,18 +10,15 @@ import type { Masks } from '../context.js';
 import { deliver } from '../delivery/mailer.js';
 import { loginLinkMessage, verificationMessage } from '../delivery/messages.js';
 import { SignInError } from '../errors.js';
-import type { Actor, Attempt, Client, LoginLink } from '../model.js';
-import { constantTimeEqual, randomToken, sha256 } from '../security/secrets.js';
+import type { Actor, Attempt, Client } from '../model.js';
+import { randomToken, sha256 } from '../security/secrets.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
+import { codeHash, codeMatches, newCode } from './codes.js';
 import { beginGuess, evaluate, load, proceed, record, seen, withFactor, type Browser, type Loaded, type Problem, type Step } from './core.js';
-import { randomInt } from 'node:crypto';
 
 /** Whether this client's sign-in offers login links. */
 export const loginLinksOffered = (masks: Masks, client: Client): boolean => masks.config.login_links.enabled && masks.config.emails.enabled && client.settings.allow_login_links;
 
-/** Six digits, easy to type from a phone's mail app. */
-const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
-const codeHash = (masks: Masks, purpose: LoginLink['purpose'], attemptId: string, code: string) => masks.keyed.hash(`${attemptId}\0${code}`, `${purpose}-code`);
 
 /** The credentials prompt's "Email me a sign-in link": a link and a code for this attempt, sent when the identifier is someone's. */
 export async function requestLoginLink(masks: Masks, browser: Browser, loaded: Loaded, typed: string, reset = false): Promise<Step> {
@@ -96,12 +93,6 @@ export async function followLoginLink(masks: Masks, browser: Browser, token: str
 function passLink(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt, actorId: string, hash: string, now: number, refused: Step): Promise<Step> {
   const after = withFactor(attempt, actorId, 'login_link', now);
   return proceed(masks, browser, loaded, after, { actorId, use: { loginLink: hash }, passed: { factor: 'login_link', device: seen(browser, loaded.deviceId) } }, { refused });
-}
-
-/** Does the typed code match the pending link's? Constant time, also when there is none. */
-function codeMatches(masks: Masks, pending: LoginLink | undefined, purpose: LoginLink['purpose'], attemptId: string, code: string): boolean {
-  const typed = codeHash(masks, purpose, attemptId, code.replace(/\s+/g, ''));
-  return constantTimeEqual(typed, pending?.codeHash ?? codeHash(masks, purpose, attemptId, '\0none')) && pending !== undefined;
 }
 
 /**

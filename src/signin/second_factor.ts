@@ -13,6 +13,7 @@ import type { AttemptChange } from '../storage/store.js';
 import { beginGuess, evaluate, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
 import type { SecondFactorKind } from './factors.js';
 import { answerWithCredential, newCredential } from './webauthn.js';
+import { answerSmsCode, confirmSetupCode, sendSetupCode, sendSignInCode } from './sms.js';
 
 /** How long a TOTP setup page stays good for. */
 const SETUP_LIFETIME = 900;
@@ -60,7 +61,7 @@ async function totpMatch(masks: Masks, actorId: string, code: string, now: numbe
 }
 
 /** The second-factor prompt: a TOTP code, a passkey or a backup code, taken only while the checks ask for one the actor has. */
-export async function answerSecondFactor(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: SecondFactorKind; code: string; credential: string }): Promise<Step> {
+export async function answerSecondFactor(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: SecondFactorKind; code: string; credential: string; resend?: boolean }): Promise<Step> {
   const { client, deviceId } = loaded;
   const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
   const actor = context.actor;
@@ -69,6 +70,11 @@ export async function answerSecondFactor(masks: Masks, browser: Browser, loaded:
   const attempt = context.attempt;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor', attempt, client, deviceId, cookies: [], actor, offer: result.offer, chosen: answer.method, problem });
   if (answer.method === 'webauthn') return answerWithCredential(masks, browser, loaded, { actor, attempt }, answer.credential, again);
+  if (answer.method === 'sms') {
+    if (!answer.resend) return answerSmsCode(masks, browser, loaded, { actor, attempt }, answer.code, again);
+    const sentTo = await sendSignInCode(masks, browser, loaded, actor, true);
+    return sentTo ? { kind: 'go', location: `${location}?with=sms`, cookies: [] } : again({ reason: 'too-many-attempts', retryAfter: 3600 });
+  }
   const guess = await beginGuess(masks, browser, deviceId, actor.id, '', 'code');
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const now = masks.clock();
@@ -96,7 +102,12 @@ export async function answerSecondFactor(masks: Masks, browser: Browser, loaded:
  * The setup prompt, for an actor with no second factor: the code from the new authenticator
  * confirms it. The first one comes with a new set of backup codes, shown once.
  */
-export async function answerSecondFactorSetup(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: 'totp' | 'webauthn'; setup: string; code: string; name: string; credential: string }): Promise<Step> {
+export async function answerSecondFactorSetup(
+  masks: Masks,
+  browser: Browser,
+  loaded: Loaded,
+  answer: { method: 'totp' | 'webauthn' | 'phone' | 'phone-code'; setup: string; code: string; name: string; credential: string; phone: string },
+): Promise<Step> {
   const { client, deviceId } = loaded;
   const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
   const actor = context.actor;
@@ -104,6 +115,8 @@ export async function answerSecondFactorSetup(masks: Masks, browser: Browser, lo
   if (result.kind !== 'prompt' || result.prompt !== 'second-factor-setup' || !actor) return { kind: 'go', location, cookies: [] };
   const attempt = context.attempt;
   if (answer.method === 'webauthn' && masks.config.webauthn.enabled) return addPasskey(masks, browser, loaded, { actor, attempt }, answer);
+  if (answer.method === 'phone' && masks.config.phones.enabled) return sendSetupCode(masks, browser, loaded, { actor, attempt }, answer.phone);
+  if (answer.method === 'phone-code' && masks.config.phones.enabled) return confirmSetupCode(masks, browser, loaded, { actor, attempt }, answer.code);
   const setup = masks.config.totp_codes.enabled ? openSetup(masks, attempt.id, actor.id, answer.setup) : undefined;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor-setup', attempt, client, deviceId, cookies: [], actor, problem, ...(setup ? { setup: answer.setup } : {}) });
   if (!setup) return again({ reason: 'code-mismatch' });
@@ -134,7 +147,7 @@ async function addPasskey(masks: Masks, browser: Browser, loaded: Loaded, signin
  * codes shown once. Refused when one was set up meanwhile (another tab): then this sign-in
  * asks for that one.
  */
-async function enrolFirst(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, authenticator: NewAuthenticator, use: NonNullable<AttemptChange['use']>, factor: 'totp' | 'webauthn'): Promise<Step> {
+export async function enrolFirst(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, authenticator: NewAuthenticator, use: NonNullable<AttemptChange['use']>, factor: 'totp' | 'webauthn' | 'sms'): Promise<Step> {
   const { attempt, client, deviceId } = loaded;
   const location = `/sign-in/${attempt.id}`;
   const codes = newBackupCodes(masks.config.backup_codes.total);

@@ -109,6 +109,7 @@ export interface AttemptChange {
     | { backupCode: string }
     | { loginLink: string }
     | { verification: string }
+    | { smsCode: string }
     /** A WebAuthn challenge of the attempt, and the credential's new signature counter (which must grow when not zero). */
     | { challenge: string; webauthn?: { authenticatorId: string; counter: number } };
   /** A WebAuthn challenge made in this step (the attempt's older unused ones of its purpose go). */

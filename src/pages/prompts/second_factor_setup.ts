@@ -16,6 +16,8 @@ export const secondFactorSetupPage: PromptPage = {
     if (!actor) throw new PageError('Sign-in expired', 'Go back to the application and sign in again.');
     const setup = masks.config.totp_codes.enabled ? totpSetup(masks, attempt.id, actor, step.setup) : undefined;
     const { error, status } = codeProblem(reply, step.problem);
+    // A phone being set up: the code sent to it (step.address is the number as shown).
+    const phone = masks.config.phones.enabled ? { sentTo: step.address, typed: step.problem?.reason === 'input' ? step.problem.values.phone : '' } : undefined;
     const action = promptAction(attempt.id, 'second-factor-setup');
     const csrf = csrfToken(masks, deviceId, attempt.id);
     const passkey = masks.config.webauthn.enabled ? passkeyForm(attempt.id, { action, csrf, fields: { method: 'webauthn' }, purpose: 'register', label: 'Add a passkey', secondary: setup !== undefined }) : undefined;
@@ -24,11 +26,12 @@ export const secondFactorSetupPage: PromptPage = {
       reply,
       'second_factor_setup',
       {
-        title: setup ? 'Set up an authenticator app' : 'Add a passkey',
+        title: setup ? 'Set up an authenticator app' : passkey ? 'Add a passkey' : 'Set up your phone',
         client,
         action,
         csrf,
         passkey,
+        phone,
         webauthn: passkey !== undefined,
         totp: setup && {
           setup: setup.sealed,
@@ -42,7 +45,8 @@ export const secondFactorSetupPage: PromptPage = {
     );
   },
   submit(masks, browser, loaded, form) {
-    const method = form.get('method') === 'webauthn' ? 'webauthn' : 'totp';
-    return answerSecondFactorSetup(masks, browser, loaded, { method, setup: form.get('setup') ?? '', code: form.get('code') ?? '', name: form.get('name') ?? '', credential: form.opaque('credential') ?? '' });
+    const asked = form.get('method');
+    const method = asked === 'webauthn' || asked === 'phone' || asked === 'phone-code' ? asked : 'totp';
+    return answerSecondFactorSetup(masks, browser, loaded, { method, setup: form.get('setup') ?? '', code: form.get('code') ?? '', name: form.get('name') ?? '', credential: form.opaque('credential') ?? '', phone: form.get('phone') ?? '' });
   },
 };

@@ -193,7 +193,7 @@ export const authenticators = sqliteTable(
   {
     id: text('id').primaryKey(),
     actorId: text('actor_id').notNull().references(() => actors.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['totp', 'webauthn'] }).notNull(),
+    kind: text('kind', { enum: ['totp', 'webauthn', 'phone'] }).notNull(),
     name: text('name').notNull(),
     secret: text('secret'),
     lastStep: integer('last_step'),
@@ -233,7 +233,7 @@ export const loginLinks = sqliteTable(
     /** Where it was sent (or, for no one, what was typed). */
     address: text('address').notNull(),
     /** sign-in: a login link and code; verify: a code proving the address (the verified-email check). */
-    purpose: text('purpose', { enum: ['sign-in', 'verify'] }).notNull().default('sign-in'),
+    purpose: text('purpose', { enum: ['sign-in', 'verify', 'sms'] }).notNull().default('sign-in'),
     codeHash: text('code_hash').notNull(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),

@@ -214,11 +214,11 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
       if (s.useChallenge.run({ challenge: use.challenge, attemptId: id, now }).changes === 0) return 'refused';
       if (use.webauthn && s.useCredential.run({ ...use.webauthn, actorId, now }).changes === 0) return 'refused';
     }
-    if (use && ('loginLink' in use || 'verification' in use)) {
-      const [hash, purpose] = 'loginLink' in use ? [use.loginLink, 'sign-in'] : [use.verification, 'verify'];
+    if (use && ('loginLink' in use || 'verification' in use || 'smsCode' in use)) {
+      const [hash, purpose] = 'loginLink' in use ? [use.loginLink, 'sign-in'] : 'verification' in use ? [use.verification, 'verify'] : [use.smsCode, 'sms'];
       const used = s.useLoginLink.get({ actorId, hash, purpose, now }) as { address: string } | undefined;
       if (!used) return 'refused';
-      s.verifyEmail.run({ actorId, address: used.address, now });
+      if (purpose !== 'sms') s.verifyEmail.run({ actorId, address: used.address, now });
       if (purpose === 'verify') steps = [...new Set([...steps, 'email-verified'])];
     }
     if (change.passed) passed = [...passed, { factor: change.passed.factor, at: now }];
