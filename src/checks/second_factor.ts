@@ -35,15 +35,21 @@ export const secondFactorCheck: ConfiguredCheck = {
     const passed = attempt.passed.filter((p) => counts(p.factor));
     if (passed.length > 0) return pass({ actorId: actor.id, amr: amrOf(passed.map((p) => p.factor)), authTime: Math.max(...passed.map((p) => p.at)) });
     const all = await secondFactorsOf(masks, actor.id);
-    if (all.length === 0) return canSetUp(masks) ? prompt('second-factor-setup', 'interaction_required') : deny('no-second-factor');
+    if (all.length === 0) {
+      if (phishingResistant) return masks.config.webauthn.enabled ? prompt('second-factor-setup', 'interaction_required', ['webauthn']) : deny('no-passkey');
+      return canSetUp(masks) ? prompt('second-factor-setup', 'interaction_required') : deny('no-second-factor');
+    }
     const kinds = all.filter(counts);
     if (kinds.length === 0) return deny('no-passkey');
     // prompt=login asks for every factor afresh; max_age bounds how old a remembered one may be.
     const remembers = !request.prompt.includes('login');
     for (const kind of remembers ? kinds : []) {
       const since = Math.max(now - client.settings[FACTORS[kind].remembered], request.maxAge === undefined ? 0 : now - request.maxAge);
-      const remembered = await masks.store.signIns.lastFactor(actor.id, attempt.deviceId, kind, since);
-      if (remembered) return pass({ actorId: actor.id, amr: [FACTORS[kind].amr], authTime: remembered.passedAt });
+      // A passkey that signed the person in (user verified) counts as a WebAuthn second factor passed then.
+      for (const stored of kind === 'webauthn' ? (['webauthn', 'passkey'] as const) : [kind]) {
+        const remembered = await masks.store.signIns.lastFactor(actor.id, attempt.deviceId, stored, since);
+        if (remembered) return pass({ actorId: actor.id, amr: [FACTORS[kind].amr], authTime: remembered.passedAt });
+      }
     }
     return prompt('second-factor', 'interaction_required', kinds);
   },

@@ -21,6 +21,9 @@ import type { Actor, Authenticator } from '../model.js';
 const TIMEOUT_MS = 300_000;
 /** The largest ceremony answer taken (an attestation with certificates stays far below). */
 const MAX_ANSWER_CHARS = 32_768;
+/** WebAuthn Level 3 7.1 step 23: credential ids longer than 1023 bytes are refused. */
+const MAX_CREDENTIAL_ID_BYTES = 1023;
+const TRANSPORTS = new Set(['usb', 'nfc', 'ble', 'smart-card', 'hybrid', 'internal', 'cable']);
 
 export const relyingParty = (config: Config) => {
   const url = new URL(config.url);
@@ -78,7 +81,10 @@ export async function verifyRegistration(config: Config, answer: Record<string, 
     const result = await verifyRegistrationResponse({ response: answer as unknown as RegistrationResponseJSON, expectedChallenge: challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
     if (!result.verified) return undefined;
     const { credential } = result.registrationInfo;
-    return { credentialId: credential.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'), counter: credential.counter, transports: credential.transports ?? [] };
+    if (Buffer.from(credential.id, 'base64url').length > MAX_CREDENTIAL_ID_BYTES) return undefined;
+    // Transports come from the browser as sent: only known ones are kept (they go back in allowCredentials).
+    const transports = [...new Set((Array.isArray(credential.transports) ? credential.transports : []).filter((t): t is string => typeof t === 'string' && TRANSPORTS.has(t)))];
+    return { credentialId: credential.id, publicKey: Buffer.from(credential.publicKey).toString('base64url'), counter: credential.counter, transports };
   } catch {
     return undefined;
   }

@@ -23,7 +23,7 @@ import type { Client } from '../model.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
 import type { AdvanceResult, AttemptChange, DeviceSeen } from '../storage/store.js';
 import type { Attempt } from '../model.js';
-import { isFactorKind, type FactorKind, type SecondFactorKind } from './factors.js';
+import { FIRST_FACTORS, isFactorKind, type FactorKind, type SecondFactorKind } from './factors.js';
 import { liveSession, planSession } from './sessions.js';
 import { sendVerification } from './login_links.js';
 import { sendSignInCode } from './sms.js';
@@ -169,6 +169,12 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
 export const chosenMethod = (step: { offer?: SecondFactorKind[] | undefined; chosen?: SecondFactorKind | undefined }): SecondFactorKind | undefined =>
   step.chosen && step.offer?.includes(step.chosen) ? step.chosen : step.offer?.[0];
 
+/** Has the actor finished a sign-in on this device before, with any first factor (a password, a login link, a passkey)? */
+async function signedInBefore(masks: Masks, actorId: string, deviceId: string): Promise<boolean> {
+  for (const kind of FIRST_FACTORS) if (await masks.store.signIns.lastFactor(actorId, deviceId, kind, 0)) return true;
+  return false;
+}
+
 /**
  * The attempt once `actorId` passed `factor`: appended for the actor it belongs to, bound
  * if it had none; a different person starts it afresh (nothing another actor passed or
@@ -185,7 +191,7 @@ export function withFactor(attempt: Attempt, actorId: string, factor: FactorKind
  * it is checked. A device where the actor signed in before is judged by its own failures.
  */
 export async function beginGuess(masks: Masks, browser: Browser, deviceId: string, actorId: string | undefined, identifier: string, secret: Secret = 'password') {
-  const knownDevice = actorId && (await masks.store.signIns.lastFactor(actorId, deviceId, 'password', 0)) ? deviceId : undefined;
+  const knownDevice = actorId && (await signedInBefore(masks, actorId, deviceId)) ? deviceId : undefined;
   return masks.guesses.begin({ ip: browser.ip, actorId, identifier, knownDevice }, secret);
 }
 

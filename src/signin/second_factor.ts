@@ -115,6 +115,8 @@ export async function answerSecondFactorSetup(
   if (result.kind !== 'prompt' || result.prompt !== 'second-factor-setup' || !actor) return { kind: 'go', location, cookies: [] };
   const attempt = context.attempt;
   if (answer.method === 'webauthn' && masks.config.webauthn.enabled) return addPasskey(masks, browser, loaded, { actor, attempt }, answer);
+  // The setup asks for a passkey only (acr_values=phr): nothing else is taken.
+  if (result.offer) return { kind: 'go', location, cookies: [] };
   if (answer.method === 'phone' && masks.config.phones.enabled) return sendSetupCode(masks, browser, loaded, { actor, attempt }, answer.phone);
   if (answer.method === 'phone-code' && masks.config.phones.enabled) return confirmSetupCode(masks, browser, loaded, { actor, attempt }, answer.code);
   const setup = masks.config.totp_codes.enabled ? openSetup(masks, attempt.id, actor.id, answer.setup) : undefined;
@@ -135,7 +137,9 @@ const nameOf = (typed: string, fallback: string) => typed.normalize('NFC').repla
 /** "Add a passkey" at setup: the new credential, verified against this attempt's challenge. */
 async function addPasskey(masks: Masks, browser: Browser, loaded: Loaded, signing: { actor: Actor; attempt: Attempt }, answer: { name: string; credential: string }): Promise<Step> {
   const { actor, attempt } = signing;
-  const credential = await newCredential(masks, loaded, answer.credential);
+  const fresh = await newCredential(masks, loaded, answer.credential);
+  // A credential id masks knows already (someone's key) is never taken for another.
+  const credential = fresh && !(await masks.store.factors.byCredentialId(fresh.credentialId)) ? fresh : undefined;
   if (!credential) return { kind: 'prompt', prompt: 'second-factor-setup', attempt, client: loaded.client, deviceId: loaded.deviceId, cookies: [], actor, problem: { reason: 'passkey-failed' } };
   const { challenge, ...stored } = credential;
   const authenticator = { id: randomUUID(), actorId: actor.id, kind: 'webauthn' as const, name: nameOf(answer.name, 'Passkey'), ...stored };

@@ -112,4 +112,21 @@ t.test('passkeys: added at setup, then a second factor on a new device, then alo
   await keyPage.locator('[role=alert]').waitFor();
   t.match(await keyPage.locator('[role=alert]').textContent(), /passkey/i, 'but not alone: it cannot verify the person');
   t.match(keyPage.url(), /localhost/, 'still on the sign-in page');
+
+  // A stranger guessing alice's password does not hold her up on the device where she signs in with her passkey.
+  const stranger = await (await browser.newContext()).newPage();
+  for (let i = 0; i < 7; i++) {
+    await stranger.goto(`${vault.url}/login`);
+    await stranger.getByLabel('Email or nickname').fill('alice');
+    await stranger.getByLabel('Password').fill(`wrong-${i}`);
+    await stranger.getByLabel('Password').press('Enter');
+  }
+  t.match(await stranger.locator('[role=alert]').textContent(), /Too many attempts/, 'the stranger is slowed down');
+  // (last: the stranger's failures slow down this test's one address for everything after)
+  await context.clearCookies({ name: 'masks_session' });
+  await page.goto(`${vault.url}/login`);
+  await page.getByRole('button', { name: 'Use a passkey' }).click();
+  await page.waitForURL(`${vault.url}/cb**`);
+  t.equal(await page.locator('h1').textContent(), 'Hello alice', 'alice is not');
+
 });

@@ -379,14 +379,14 @@ t.test('step-up: acr_values=mfa runs the missing second factor over single sign-
   t.equal(new URL(silent.headers.location as string).searchParams.get('error'), 'login_required');
 });
 
-t.test('with authenticator apps off, setup offers passkeys only; with passkeys off too, a client that demands a second factor says so', async (t) => {
-  const onlyPasskeys = await mfaMasks(t, { totp_codes: { enabled: false } });
+t.test('with authenticator apps and phones off, setup offers passkeys only; with passkeys off too, a client that demands a second factor says so', async (t) => {
+  const onlyPasskeys = await mfaMasks(t, { totp_codes: { enabled: false }, phones: { enabled: false } });
   const passkeyBrowser = new InjectBrowser(onlyPasskeys.app);
   const setup = await submitPassword(passkeyBrowser, await open(passkeyBrowser, authorizeUrl(MFA)));
   t.equal(headingOf(setup.body), 'Add a passkey');
   t.notMatch(setup.body, /otpauth:|Authentication code/);
   t.match(setup.body, /<button type="button" class="" data-webauthn="register" data-options="[^"]+">Add a passkey<\/button>/);
-  const m = await mfaMasks(t, { totp_codes: { enabled: false }, webauthn: { enabled: false } });
+  const m = await mfaMasks(t, { totp_codes: { enabled: false }, webauthn: { enabled: false }, phones: { enabled: false } });
   const browser = new InjectBrowser(m.app);
   const page = await submitPassword(browser, await open(browser, authorizeUrl(MFA)));
   t.equal(page.statusCode, 403);

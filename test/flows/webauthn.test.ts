@@ -4,8 +4,8 @@
  */
 import t from 'tap';
 import { makeMasks } from '../helpers/app.js';
-import { formOf, InjectBrowser } from '../helpers/browser.js';
-import { authorizeUrl, flowYaml, open, OTHER } from './setup.js';
+import { formOf, headingOf, InjectBrowser } from '../helpers/browser.js';
+import { ALICE, authorizeUrl, flowYaml, follow, open, OTHER } from './setup.js';
 
 t.test('options come only for a ceremony the sign-in asks for now, with the CSRF token, from masks as relying party', async (t) => {
   const m = await makeMasks(t, { yaml: flowYaml({ name: 'Acme' }) });
@@ -40,6 +40,19 @@ t.test('options come only for a ceremony the sign-in asks for now, with the CSRF
     const response = await browser.post(passkeyForm[1]!, { csrf: passkeyForm[2]!, via: 'passkey', credential: junk });
     t.equal(response.statusCode, 401, `junk answer (${junk.length} characters): a page, not a 500`);
   }
+});
+
+t.test('acr_values=phr for someone with no second factor: only a passkey may be set up', async (t) => {
+  const m = await makeMasks(t, { yaml: flowYaml() });
+  const browser = new InjectBrowser(m.app);
+  const page = await open(browser, authorizeUrl(OTHER, { acr_values: 'phr' }));
+  const setup = await follow(browser, await browser.submit(page, { identifier: ALICE.nickname, password: ALICE.password }));
+  t.equal(headingOf(setup.body), 'Add a passkey');
+  t.notMatch(setup.body, /otpauth:|Phone number|Authentication code/);
+  const csrf = formOf(setup.body).fields.csrf!;
+  const forced = await browser.post(formOf(setup.body).action, { csrf, method: 'phone', phone: '+447700900123' });
+  t.equal(forced.statusCode, 303, 'a phone posted anyway is not taken');
+  t.equal(m.db.prepare('select count(*) from login_links').pluck().get(), 0, 'and nothing is sent');
 });
 
 t.test('turned off, no passkey button and no options', async (t) => {

@@ -219,6 +219,11 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(await use('w1', 'c2', 3), 'refused', 'a counter gone backwards (a cloned key)');
     t.equal(await use('w1', 'c2', 9, T0 + 400), 'refused', 'an expired challenge');
     t.equal((await store.factors.byCredentialId('cred-1'))!.counter, 6);
+    const bob = await store.actors.create({ nickname: 'bob' });
+    await store.signIns.advanceAttempt({ attemptId: 'w3', now: T0, create: { id: 'w3', clientId: 'web', deviceId: 'dev', actorId: bob.id, request, createdAt: T0, expiresAt: T0 + 3600 } });
+    const stolen = { ...key, id: 'key-2', actorId: bob.id };
+    t.equal(await store.signIns.advanceAttempt({ attemptId: 'w3', now: T0, actorId: bob.id, enrol: { authenticator: stolen, firstOnly: true } }), 'refused', "someone else's credential id is never taken");
+    t.equal((await store.factors.authenticators(bob.id)).length, 0);
   });
 
   t.test('sessions end with the internal cookies issued in them; devices can be blocked', async (t) => {

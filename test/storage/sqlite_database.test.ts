@@ -134,3 +134,28 @@ t.test('upgrading an installation keeps every row: table rebuilds do not cascade
   t.equal(upgraded.sqlite.pragma('foreign_keys', { simple: true }), 1, 'foreign keys on again');
   t.equal(upgraded.sqlite.pragma('integrity_check', { simple: true }), 'ok');
 });
+
+t.test('upgrading to WebAuthn keeps the authenticators set up before (their table is rebuilt)', async (t) => {
+  const { cpSync, writeFileSync } = await import('node:fs');
+  const dir = tempDir(t);
+  const older = path.join(dir, 'migrations');
+  cpSync(path.join(PACKAGE_ROOT, 'db'), older, { recursive: true });
+  const journal = JSON.parse(readFileSync(path.join(older, 'meta', '_journal.json'), 'utf8'));
+  const before = journal.entries.findIndex((e: { tag: string }) => e.tag === '0009_webauthn');
+  t.ok(before > 0);
+  writeFileSync(path.join(older, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, before) }));
+  const file = path.join(dir, 'old.sqlite3');
+  const old = openDatabase(file, { migrationsFolder: older });
+  old.sqlite.exec(`
+    insert into actors (id, public_uuid, nickname, created_at, updated_at) values ('a1', 'u1', 'alice', 1, 1);
+    insert into authenticators (id, actor_id, kind, name, secret, last_step, created_at) values ('au1', 'a1', 'totp', 'Phone', 'v1.sealed', 42, 1);
+    insert into backup_codes (actor_id, hash, created_at) values ('a1', 'h1', 1);
+  `);
+  await old.close();
+  const upgraded = openDatabase(file);
+  t.teardown(() => upgraded.close());
+  t.match(upgraded.sqlite.prepare("select * from authenticators where id = 'au1'").get(), { kind: 'totp', name: 'Phone', secret: 'v1.sealed', last_step: 42, credential_id: null, counter: 0, transports: '[]' });
+  t.equal(upgraded.sqlite.prepare('select count(*) from backup_codes').pluck().get(), 1, 'backup codes kept');
+  t.equal(upgraded.sqlite.pragma('integrity_check', { simple: true }), 'ok');
+  t.same(upgraded.sqlite.pragma('foreign_key_check'), []);
+});

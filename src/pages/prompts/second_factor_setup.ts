@@ -14,10 +14,12 @@ export const secondFactorSetupPage: PromptPage = {
   render(masks, reply, step) {
     const { attempt, client, deviceId, actor } = step;
     if (!actor) throw new PageError('Sign-in expired', 'Go back to the application and sign in again.');
-    const setup = masks.config.totp_codes.enabled ? totpSetup(masks, attempt.id, actor, step.setup) : undefined;
+    // acr_values=phr: only a passkey or security key will do.
+    const only = step.offer;
+    const setup = masks.config.totp_codes.enabled && !only ? totpSetup(masks, attempt.id, actor, step.setup) : undefined;
     const { error, status } = codeProblem(reply, step.problem);
     // A phone being set up: the code sent to it (step.address is the number as shown).
-    const phone = masks.config.phones.enabled ? { sentTo: step.address, typed: step.problem?.reason === 'input' ? step.problem.values.phone : '' } : undefined;
+    const phone = masks.config.phones.enabled && !only ? { sentTo: step.address, typed: step.problem?.reason === 'input' ? step.problem.values.phone : '' } : undefined;
     const action = promptAction(attempt.id, 'second-factor-setup');
     const csrf = csrfToken(masks, deviceId, attempt.id);
     const passkey = masks.config.webauthn.enabled ? passkeyForm(attempt.id, { action, csrf, fields: { method: 'webauthn' }, purpose: 'register', label: 'Add a passkey', secondary: setup !== undefined }) : undefined;

@@ -114,6 +114,7 @@ function statements(db: Sqlite.Database) {
     ),
     useBackupCode: db.prepare('update backup_codes set used_at = @now where actor_id = @actorId and hash = @hash and used_at is null'),
     hasAuthenticator: db.prepare('select 1 from authenticators where actor_id = ? limit 1'),
+    credentialTaken: db.prepare('select 1 from authenticators where credential_id = ?'),
     insertAuthenticator: db.prepare(
       `insert into authenticators (id, actor_id, kind, name, secret, last_step, credential_id, public_key, counter, transports, created_at, last_used_at)
        values (@id, @actorId, @kind, @name, @secret, @lastStep, @credentialId, @publicKey, @counter, @transports, @now, @now)`,
@@ -191,6 +192,7 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
     if (enrol) {
       if (enrol.firstOnly && s.hasAuthenticator.get(actorId)) return 'refused';
       const { authenticator } = enrol;
+      if (authenticator.credentialId && s.credentialTaken.get(authenticator.credentialId)) return 'refused';
       s.insertAuthenticator.run({
         ...authenticator,
         actorId,
