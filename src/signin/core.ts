@@ -1,9 +1,11 @@
 /**
  * The sign-in core: an attempt from /authorize to the client, with no HTTP in it. Each
- * entry point (begin, show, answerCredentials, answerConsent) runs the checks pipeline on
- * the attempt as this step leaves it and returns a Step: a prompt to show, a place to send
- * the browser, or a deny, with the cookies to set. Everything a step changes is written by
- * one command (advanceAttempt): one request, one transaction.
+ * entry point (begin, show, answerCredentials, answerConsent here; the factors' answers in
+ * second_factor.ts, webauthn.ts, sms.ts, login_links.ts and account_steps.ts) runs the
+ * checks pipeline on the attempt as its step leaves it and returns a Step: a prompt to
+ * show, a notice, a place to send the browser, or a deny, with the cookies to set.
+ * Everything a step changes is written by one command (advanceAttempt): one request, one
+ * transaction.
  */
 import { randomUUID } from 'node:crypto';
 import { runChecks, type PipelineResult } from '../checks/pipeline.js';
@@ -11,7 +13,7 @@ import type { CheckContext, DenyReason, PromptName } from '../checks/check.js';
 import type { Masks } from '../context.js';
 import { SignInError } from '../errors.js';
 import { hashPassword, needsRehash, verifyPassword } from '../factors/password.js';
-import { passwordLength, passwordProblem } from '../accounts/passwords.js';
+import { passwordLength } from '../accounts/passwords.js';
 import { clientRedirect, type AuthorizationRequest } from '../oauth/authorization_request.js';
 import type { OAuthErrorCode } from '../oauth/errors.js';
 import { authorizationCode, internalToken } from '../oauth/issue.js';
@@ -204,40 +206,6 @@ export async function answerConsent(masks: Masks, browser: Browser, loaded: Load
   if (decision === 'deny') return endWithError(masks, loaded, context.attempt, { actorId: actor.id }, 'access_denied', 'the person denied the request');
   const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'consent'] };
   return proceed(masks, browser, loaded, after, { actorId: actor.id, consent: { scopes: attempt.request.scope } });
-}
-
-/** Onboarding: a name, and a password when the actor has none and the client allows passwords. */
-export async function answerOnboarding(masks: Masks, browser: Browser, loaded: Loaded, answer: { name: string; password: string }): Promise<Step> {
-  const { client, deviceId } = loaded;
-  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
-  const actor = context.actor;
-  if (result.kind !== 'prompt' || result.prompt !== 'onboarding' || !actor) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
-  const again = (field: string, message: string): Step => ({ kind: 'prompt', prompt: 'onboarding', attempt: context.attempt, client, deviceId, cookies: [], actor, problem: { reason: 'input', field, message, values: { name: answer.name } } });
-  const name = answer.name.normalize('NFC').replace(/\p{Cf}/gu, '').trim().replace(/\s+/g, ' ');
-  if (name.length === 0 || name.length > 200 || /\p{Cc}/u.test(name)) return again('name', 'Enter your name (up to 200 characters).');
-  const needsPassword = actor.passwordHash === null && client.settings.allow_passwords;
-  if (needsPassword) {
-    const problem = passwordProblem(masks.config.passwords, answer.password);
-    if (problem) return again('password', `Choose another password: ${problem}.`);
-  }
-  const passwordHash = needsPassword ? await hashPassword(answer.password) : undefined;
-  const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'onboarded'] };
-  return proceed(masks, browser, loaded, after, { actorId: actor.id, onboard: { name, ...(passwordHash ? { passwordHash } : {}) } });
-}
-
-/** A new password after "Forgot your password?" and the emailed link or code: by the one password rule, typed twice. */
-export async function answerNewPassword(masks: Masks, browser: Browser, loaded: Loaded, answer: { password: string; confirm: string }): Promise<Step> {
-  const { client, deviceId } = loaded;
-  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
-  const actor = context.actor;
-  if (result.kind !== 'prompt' || result.prompt !== 'new-password' || !actor) return { kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] };
-  const again = (message: string): Step => ({ kind: 'prompt', prompt: 'new-password', attempt: context.attempt, client, deviceId, cookies: [], actor, problem: { reason: 'input', field: 'password', message, values: {} } });
-  const problem = passwordProblem(masks.config.passwords, answer.password);
-  if (problem) return again(`Choose another password: ${problem}.`);
-  if (answer.password !== answer.confirm) return again('The two passwords are not the same. Type the new password twice.');
-  const hash = await hashPassword(answer.password);
-  const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'password-set'] };
-  return proceed(masks, browser, loaded, after, { actorId: actor.id, newPassword: hash });
 }
 
 /** What the client is told (error_description) when a deny goes back to it as an OAuth error. */

@@ -1,5 +1,5 @@
 /** After "Forgot your password?" and the emailed link or code: New password and Confirm new password. */
-import { answerNewPassword } from '../../signin/core.js';
+import { answerNewPassword } from '../../signin/account_steps.js';
 import { csrfToken } from '../csrf.js';
 import { renderPage } from '../render.js';
 import { promptAction, type PromptPage } from './prompt.js';

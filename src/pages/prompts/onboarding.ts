@@ -1,5 +1,5 @@
 /** The onboarding prompt: inputs Name (and Password when the actor has none), button Continue. */
-import { answerOnboarding } from '../../signin/core.js';
+import { answerOnboarding } from '../../signin/account_steps.js';
 import { csrfToken } from '../csrf.js';
 import { renderPage } from '../render.js';
 import { promptAction, type PromptPage } from './prompt.js';
