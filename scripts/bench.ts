@@ -272,7 +272,8 @@ async function signedInPerson(server: Server): Promise<Person> {
       response = await person.request(location);
       continue;
     }
-    const page = response.text;
+    // The page's first form (a sign-in page has a passkey form after it).
+    const page = /<form[\s\S]*?<\/form>/.exec(response.text)?.[0] ?? response.text;
     const action = /action="([^"]+)"/.exec(page)![1]!;
     const fields: Record<string, string> = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
     const body = page.includes('name="identifier"') ? { ...fields, identifier: PERSON.nickname, password: PERSON.password } : page.includes('name="login"') ? { ...fields, login: PERSON.nickname, password: 'x' } : fields;
