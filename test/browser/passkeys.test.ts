@@ -34,14 +34,17 @@ const signedInAs = async (page: Page) => JSON.parse((await page.locator('#sign-i
 
 t.test('passkeys: added at setup, then a second factor on a new device, then alone; a security key as a second factor only', async (t) => {
   if (!chromiumAvailable(t)) return;
-  const vaultPort = await freePort();
+  const [vaultPort, plainPort] = [await freePort(), await freePort()];
   const running = await listen(
     t,
     tempDir(t),
     {
       manager: { password: 'manager-password' },
       seeds: {
-        clients: [{ id: 'vault', name: 'Vault', client_type: 'confidential', secret: VAULT_SECRET, redirect_uris: [`http://127.0.0.1:${vaultPort}/cb`], checks: ['device', 'credentials', 'second-factor'], scopes: { allowed: ['openid', 'profile'] } }],
+        clients: [
+          { id: 'vault', name: 'Vault', client_type: 'confidential', secret: VAULT_SECRET, redirect_uris: [`http://127.0.0.1:${vaultPort}/cb`], checks: ['device', 'credentials', 'second-factor'], scopes: { allowed: ['openid', 'profile'] } },
+          { id: 'plain', name: 'Plain', client_type: 'confidential', secret: VAULT_SECRET, redirect_uris: [`http://127.0.0.1:${plainPort}/cb`], scopes: { allowed: ['openid', 'profile'] } },
+        ],
         actors: [
           { nickname: 'alice', password: 'alice-password' },
           { nickname: 'bob', password: 'bob-password' },
@@ -52,6 +55,7 @@ t.test('passkeys: added at setup, then a second factor on a new device, then alo
   );
   const issuer = `http://localhost:${new URL(running.url).port}`;
   const vault = await startRelyingParty(t, { port: vaultPort, issuer, clientId: 'vault', secret: VAULT_SECRET });
+  const plain = await startRelyingParty(t, { port: plainPort, issuer, clientId: 'plain', secret: VAULT_SECRET });
   const browser = await launchChromium(t);
 
   const context = await browser.newContext();
@@ -89,6 +93,15 @@ t.test('passkeys: added at setup, then a second factor on a new device, then alo
   await page.waitForURL(`${vault.url}/cb**`);
   t.equal(await page.locator('h1').textContent(), 'Hello alice');
   t.match(await signedInAs(page), { acr: 'phr', amr: ['hwk'] }, 'no password, and no second step: the passkey verified the person');
+
+  // Passwordless at a client that asks no second factor, then one that does: the passkey counts for both.
+  await context.clearCookies();
+  await page.goto(`${plain.url}/login`);
+  await page.getByRole('button', { name: 'Use a passkey' }).click();
+  await page.waitForURL(`${plain.url}/cb**`);
+  await page.goto(`${vault.url}/login`);
+  await page.waitForURL(`${vault.url}/cb**`);
+  t.match(await signedInAs(page), { acr: 'phr', amr: ['hwk'] }, 'single sign-on: the remembered passkey is the second factor too');
 
   // Bob's security key: no user verification, not discoverable.
   const keyContext = await browser.newContext();
