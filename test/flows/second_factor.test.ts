@@ -295,6 +295,7 @@ t.test('a remembered code does not outlive sign-out, nor count under prompt=logi
   m.clock.advance(TOTP_PERIOD);
   const afterLogin = await follow(browser, await browser.submit(login, { code: totpCode(secret, m.clock.now) }));
   t.equal((await exchange(m.app, codeOf(afterLogin))).acr, 'mfa');
+  t.same(m.db.prepare('select kind, count(*) as n from factors group by kind order by kind').all(), [{ kind: 'password', n: 1 }, { kind: 'totp', n: 1 }], 'a second sign-in on the device keeps one row per factor: the newest');
   m.clock.advance(60);
   const maxAge = await submitPassword(browser, await open(browser, authorizeUrl(MFA, { max_age: '30' })));
   t.match(maxAge.body, /Authentication code/, 'a code passed longer ago than max_age is asked again');

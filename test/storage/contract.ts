@@ -146,6 +146,15 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.ok(await store.signIns.device(device.id), 'a finished sign-in records the device');
     t.same(await store.signIns.lastFactor(alice.id, device.id, 'password', 0), { passedAt: T0 + 4, clientId: 'web' }, 'and the factors it passed, each when it was passed');
     t.equal(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), undefined, 'not those of the actor it no longer belongs to');
+    // Another sign-in on the device: the newest pass is what counts, and for which client.
+    const again = (id: string, at: number, clientId: string) =>
+      store.signIns.advanceAttempt({ attemptId: id, now: at, create: { id, clientId, deviceId: device.id, actorId: alice.id, request, createdAt: at, expiresAt: at + 3600 }, passed: { factor: 'password', device }, finish: { device, token: token({ kind: 'internal_token', actorId: alice.id }) } });
+    await store.clients.save({ id: 'other', name: 'Other', secretHash: null, redirectUris: ['https://other.example/cb'], postLogoutRedirectUris: [], overrides: { client_type: 'confidential' }, seeded: false });
+    t.equal(await again('a3', T0 + 20, 'other'), 'ok');
+    t.same(await store.signIns.lastFactor(alice.id, device.id, 'password', 0), { passedAt: T0 + 20, clientId: 'other' });
+    t.equal(await again('a4', T0 + 30, 'web'), 'ok');
+    t.same(await store.signIns.lastFactor(alice.id, device.id, 'password', 0), { passedAt: T0 + 30, clientId: 'web' });
+    t.equal(await store.signIns.lastFactor(alice.id, device.id, 'password', T0 + 30), undefined, 'nothing newer than the newest');
     t.match(await store.signIns.session('session-hash'), { id: 'sid-9', actorId: alice.id, authTime: T0 + 3, amr: ['pwd'], endedAt: null });
     t.ok(await store.tokens.findByHash(code.hash), 'what the client gets is stored with it');
     t.equal(await store.signIns.advanceAttempt({ attemptId: 'unknown', now: T0, actorId: alice.id }), 'finished');

@@ -134,7 +134,7 @@ export const sessions = sqliteTable(
   (t) => [index('sessions_actor_id').on(t.actorId)],
 );
 
-/** Factors an actor passed on a device, remembered for the client's *_factor_expires_in. */
+/** The newest pass of each factor by an actor on a device (one row each), remembered for the client's *_expires_in. */
 export const factors = sqliteTable(
   'factors',
   {

@@ -56,7 +56,15 @@ function statements(db: Sqlite.Database) {
     updateAttempt: db.prepare('update attempts set actor_id = @actorId, passed = @passed, steps = @steps where id = @id'),
     completeAttempt: db.prepare('update attempts set completed_at = @now where id = @id and completed_at is null'),
     consentedScopes: db.prepare('select scopes from consents where actor_id = ? and client_id = ?'),
-    recordFactor: db.prepare('insert into factors (actor_id, device_id, kind, client_id, passed_at) values (@actorId, @deviceId, @kind, @clientId, @now)'),
+    /**
+     * Only the newest pass of a factor by an actor on a device is ever read (lastFactor), so
+     * each (actor, device, kind) keeps one row: the table grows with devices, not sign-ins.
+     */
+    dropOlderFactor: db.prepare('delete from factors where actor_id = @actorId and device_id = @deviceId and kind = @kind and passed_at <= @now'),
+    recordFactor: db.prepare(
+      `insert into factors (actor_id, device_id, kind, client_id, passed_at) select @actorId, @deviceId, @kind, @clientId, @now
+       where not exists (select 1 from factors where actor_id = @actorId and device_id = @deviceId and kind = @kind)`,
+    ),
     createSession: db.prepare(
       `insert into sessions (hash, id, actor_id, device_id, auth_time, amr, created_at, last_seen_at, expires_at)
        values (@hash, @id, @actorId, @deviceId, @authTime, @amr, @now, @now, @expiresAt)`,
@@ -261,7 +269,11 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
     if (finish !== 'denied') {
       s.upsertDevice.run({ ...finish.device, now });
       // The factors count on the device (known device, remembered factors) once the sign-in is finished, not before.
-      if (actorId !== null) for (const factor of passed) s.recordFactor.run({ actorId, deviceId: finish.device.id, kind: factor.factor, clientId: row.client_id, now: factor.at });
+      for (const factor of actorId === null ? [] : passed) {
+        const pass = { actorId, deviceId: finish.device.id, kind: factor.factor, clientId: row.client_id, now: factor.at };
+        s.dropOlderFactor.run(pass);
+        s.recordFactor.run(pass);
+      }
       if (finish.touch) s.touchSession.run({ hash: finish.touch, now });
       if (finish.end) WRITES.endSession(db, { ...finish.end, now });
       if (finish.create) s.createSession.run({ ...finish.create, amr: JSON.stringify(finish.create.amr), now });
