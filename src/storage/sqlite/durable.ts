@@ -13,6 +13,9 @@ interface Waiter {
 }
 type Queued = Waiter & { request: WriteRequest };
 
+/** How long closing waits for the writer thread to say it closed before stopping it. */
+const CLOSE_WAIT_MS = 10_000;
+
 /**
  * Durable writes with group commit. The writes requested in one turn of the event loop go
  * to the writer thread as one batch; it commits every batch that arrived while it was
@@ -133,9 +136,16 @@ export class DurableWriter {
       const worker = this.thread;
       if (!worker) return;
       worker.ref();
+      // The writer says it closed (or exits); one that does not answer within CLOSE_WAIT_MS is
+      // stopped all the same, so a shutdown never hangs (what it still had in flight is rejected).
       await new Promise<void>((resolve) => {
-        worker.on('message', (message: FromWriter) => message.type === 'closed' && resolve());
-        worker.once('exit', () => resolve());
+        const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        worker.on('message', (message: FromWriter) => message.type === 'closed' && done());
+        worker.once('exit', done);
         worker.postMessage({ type: 'close' } satisfies ToWriter);
       });
       await worker.terminate();
