@@ -85,8 +85,8 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
 /** Expired tokens and sessions are kept a day (so replays are still recognised), then deleted. */
 const KEEP_EXPIRED_FOR = 86_400;
 
-/** Delete what has expired: attempts at once, tokens and sessions after a day, devices whose cookie has expired. */
+/** Delete what has expired: attempts at once, tokens and sessions after a day, devices whose cookie has expired, events after their retention. */
 export function sweep(masks: Masks): Promise<number> {
   const now = masks.clock();
-  return masks.store.sweep({ now, before: now - KEEP_EXPIRED_FOR, devicesBefore: now - masks.config.lifetimes.device });
+  return masks.store.sweep({ now, before: now - KEEP_EXPIRED_FOR, devicesBefore: now - masks.config.lifetimes.device, eventsBefore: now - masks.config.events.retention });
 }

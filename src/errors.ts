@@ -57,10 +57,18 @@ export class InputError extends Error {
   }
 }
 
+/** A write that named the revision it was based on (If-Match) found a newer one: nothing was written. */
+export class StaleError extends Error {
+  override name = 'StaleError';
+  constructor() {
+    super('it was changed since it was read');
+  }
+}
+
 /** A configuration problem; its message names the key and is meant for the operator. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /** The whole family. */
-export type MasksError = OAuthError | PageError | RedirectError | SignInError | Busy | InputError | ConfigError;
+export type MasksError = OAuthError | PageError | RedirectError | SignInError | Busy | InputError | StaleError | ConfigError;

@@ -22,6 +22,11 @@ export interface Client {
   settings: ClientSettings;
   /** Declared by masks.yml seeds (each boot makes it match the file). */
   seeded: boolean;
+  /** After a secret rotation with an overlap: the old secret's keyed hash, accepted until previousSecretExpiresAt. */
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: number | null;
+  /** Raised by every change (the management API's ETag). */
+  revision: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -35,6 +40,8 @@ export interface ClientRecord {
   postLogoutRedirectUris: string[];
   overrides: ClientOverrides;
   seeded: boolean;
+  previousSecretHash?: string | null;
+  previousSecretExpiresAt?: number | null;
 }
 
 export interface Actor {
@@ -49,8 +56,23 @@ export interface Actor {
   onboardedAt: number | null;
   scopes: string[];
   emails: Array<{ address: string; verifiedAt: number | null }>;
+  /** A disabled actor cannot sign in; null while enabled. */
+  disabledAt: number | null;
+  /** Raised by every change (the management API's ETag). */
+  revision: number;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A change to an actor; what is left out stays as it is. Identifiers already normalised and checked. */
+export interface ActorChange {
+  nickname?: string | null;
+  /** The actor's address (replacing the ones they had; kept verified when it is one of them). */
+  email?: string | null;
+  name?: string | null;
+  scopes?: string[];
+  /** true: disabled, signed out everywhere and every token revoked, in the same command. */
+  disabled?: boolean;
 }
 
 /** A new actor: identifiers already normalised, the password already hashed. */
@@ -216,3 +238,28 @@ export interface SigningKeyRecord {
   retiredAt: number | null;
   publishUntil: number | null;
 }
+
+/** Scopes an actor allowed a client. */
+export interface Consent {
+  clientId: string;
+  scopes: string[];
+  grantedAt: number;
+}
+
+/** One entry of the audit trail. Never holds a secret. */
+export interface AuditEvent {
+  id: number;
+  /** Unix seconds. */
+  at: number;
+  /** What happened, e.g. `sign-in`, `sign-in.failed`, `client.changed` (src/audit/events.ts lists them). */
+  type: string;
+  /** The actor it is about, if any. */
+  actorId: string | null;
+  clientId: string | null;
+  /** Who acted: `actor:<id>`, `client:<id>` or `masks`. */
+  by: string;
+  ip: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type NewEvent = Omit<AuditEvent, 'id'>;

@@ -239,6 +239,7 @@ export const ConfigSchema = Type.Object(
       },
       'The first manager',
     ),
+    events: Section({ retention: Duration('90 days', 'How long audit events are kept') }, 'The audit trail'),
     clients: ClientSettingsSchema,
     seeds: Section(
       {

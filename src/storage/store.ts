@@ -7,15 +7,19 @@
  *
  * test/storage/contract.ts is the suite any implementation must pass.
  */
-import type { Actor, Attempt, Authenticator, Challenge, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
+import type { Actor, ActorChange, Attempt, AuditEvent, Consent, NewEvent, Authenticator, Challenge, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
 
 export interface ClientStore {
   /** Cached briefly; a change made through this store is seen at once. */
   find(id: string): Promise<Client | undefined>;
   list(): Promise<Client[]>;
-  /** Insert or replace; returns the stored client. */
-  save(record: ClientRecord): Promise<Client>;
-  delete(id: string): Promise<void>;
+  /**
+   * Insert or replace; returns the stored client. With `expectRevision`, only if the stored
+   * client is still at that revision (else StaleError, nothing written; a missing one: undefined).
+   */
+  save(record: ClientRecord, expectRevision?: number): Promise<Client>;
+  /** Returns whether there was one. Its tokens, consents and attempts go with it. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface ActorStore {
@@ -23,11 +27,34 @@ export interface ActorStore {
   /** By nickname or email address (normalised by the caller). */
   findByIdentifier(identifier: string): Promise<Actor | undefined>;
   list(): Promise<Actor[]>;
+  /** A page of actors, oldest first, whose nickname, email address or name contains `text` (case-insensitive). */
+  search(query: ActorQuery): Promise<{ actors: Actor[]; total: number }>;
   /** Does any actor hold this scope? */
   hasScope(scope: string): Promise<boolean>;
+  /** How many enabled actors hold this scope. */
+  countWithScope(scope: string): Promise<number>;
   /** Throws when a nickname or email is taken. */
   create(actor: NewActor): Promise<Actor>;
+  /**
+   * Change an actor in one command (disabling signs them out everywhere and revokes every
+   * token at once). With `expectRevision`, only if still at that revision (else StaleError).
+   * Undefined when there is no such actor.
+   */
+  update(id: string, change: ActorChange, now: number, expectRevision?: number): Promise<Actor | undefined>;
+  /** Returns whether there was one; everything of theirs goes with them (events stay). */
+  delete(id: string): Promise<boolean>;
+  /** A new password (hashed) chosen by the actor: every other session of theirs ends (`keepSession`: the sid that stays). */
+  setPassword(id: string, passwordHash: string, now: number, keepSession?: string): Promise<void>;
 }
+
+export interface ActorQuery {
+  text?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** A live session with the device it is on. */
+export type SessionOnDevice = Session & { device: Device | undefined };
 
 /** ok; used: presented before (its grant is now revoked); invalid: unknown, another client's, revoked or expired. */
 export type ExchangeResult = 'ok' | 'used' | 'invalid';
@@ -166,6 +193,14 @@ export interface SignInStore {
   /** Sign a device out: end every session on it with the internal cookies issued in them, and forget the factors remembered there. */
   signOutDevice(deviceId: string, now: number): Promise<void>;
   blockDevice(id: string, now: number): Promise<void>;
+  /** A session by its id (OIDC sid). */
+  sessionById(id: string): Promise<Session | undefined>;
+  /** The actor's sessions still live at `now`, newest first. */
+  sessionsOf(actorId: string, now: number): Promise<SessionOnDevice[]>;
+  /** The apps an actor consented to, and to what. */
+  consentsOf(actorId: string): Promise<Consent[]>;
+  /** Withdraw consent: the next sign-in asks again, and the tokens the client holds for the actor are revoked. Returns whether there was one. */
+  withdrawConsent(actorId: string, clientId: string, now: number): Promise<boolean>;
 }
 
 /** Second factors an actor set up, and their backup codes. */
@@ -175,6 +210,29 @@ export interface FactorStore {
   byCredentialId(credentialId: string): Promise<Authenticator | undefined>;
   /** How many of the actor's backup codes are unused. */
   backupCodesLeft(actorId: string): Promise<number>;
+  /** Remove one of the actor's authenticators (the last one takes the backup codes with it). Returns whether there was one. */
+  removeAuthenticator(actorId: string, id: string): Promise<boolean>;
+  /** A new set of backup codes (keyed hashes) replacing the old one. */
+  replaceBackupCodes(actorId: string, hashes: string[], now: number): Promise<void>;
+}
+
+export interface EventQuery {
+  /** Events about this actor or done by them. */
+  actorId?: string | undefined;
+  clientId?: string | undefined;
+  /** A type, or a family with a trailing `.*` (`client.*`). */
+  type?: string | undefined;
+  /** At or after (unix seconds). */
+  since?: number | undefined;
+  /** Older than this event id (the next page). */
+  before?: number | undefined;
+  limit: number;
+}
+
+/** The audit trail: appended to, read newest first, swept after events.retention. */
+export interface EventStore {
+  append(event: NewEvent): Promise<void>;
+  list(query: EventQuery): Promise<AuditEvent[]>;
 }
 
 export interface SigningKeyStore {
@@ -195,6 +253,8 @@ export interface Sweep {
   before: number;
   /** Unblocked devices not seen since this go. */
   devicesBefore: number;
+  /** Audit events older than this go. */
+  eventsBefore: number;
 }
 
 export interface Store {
@@ -205,6 +265,7 @@ export interface Store {
   factors: FactorStore;
   signingKeys: SigningKeyStore;
   settings: SettingStore;
+  events: EventStore;
   /** Delete what has expired (attempts at once, tokens and sessions after `before`); returns how many tokens went. */
   sweep(args: Sweep): Promise<number>;
   /** Resolves while the database answers (readiness). */

@@ -252,6 +252,139 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal((await store.signIns.device(device.id))?.blockedAt, T0 + 6);
   });
 
+  t.test('clients: a save naming a stale revision writes nothing; secret overlap is kept', async (t) => {
+    const { store } = await open(t);
+    const web = (await store.clients.find('web'))!;
+    t.equal(web.revision, 1);
+    const saved = await store.clients.save({ ...web, name: 'Web 2', previousSecretHash: 'old', previousSecretExpiresAt: T0 + 60 }, 1);
+    t.equal(saved.revision, 2, 'every change raises the revision');
+    t.match(saved, { previousSecretHash: 'old', previousSecretExpiresAt: T0 + 60 });
+    await t.rejects(store.clients.save({ ...web, name: 'Lost update' }, 1), { name: 'StaleError' });
+    t.equal((await store.clients.find('web'))!.name, 'Web 2', 'the stale write changed nothing');
+    await t.rejects(store.clients.save({ ...web, id: 'missing' }, 1), { name: 'StaleError' }, 'a guarded save of a missing client creates nothing');
+    t.equal(await store.clients.find('missing'), undefined);
+    t.equal(await store.clients.delete('web'), true);
+    t.equal(await store.clients.delete('web'), false);
+  });
+
+  t.test('actors: search and page, change, disable (signed out, tokens revoked), password change ends other sessions, delete', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'alice', email: 'alice@example.com', name: 'Alice Liddell', emailVerified: true, scopes: ['masks:manage'] });
+    now += 1;
+    const bob = await store.actors.create({ nickname: 'bob', email: 'bob@example.org' });
+    now += 1;
+    await store.actors.create({ nickname: 'under_score' });
+    t.same((await store.actors.search({ limit: 10, offset: 0 })).total, 3);
+    t.same((await store.actors.search({ text: 'LIDDELL', limit: 10, offset: 0 })).actors.map((a) => a.id), [alice.id], 'by name, any case');
+    t.same((await store.actors.search({ text: 'example.org', limit: 10, offset: 0 })).actors.map((a) => a.id), [bob.id], 'by email address');
+    t.same((await store.actors.search({ text: '_', limit: 10, offset: 0 })).actors.map((a) => a.nickname), ['under_score'], 'LIKE wildcards are matched as typed');
+    const page = await store.actors.search({ limit: 1, offset: 1 });
+    t.same([page.total, page.actors.map((a) => a.id)], [3, [bob.id]], 'paging');
+    t.equal(await store.actors.countWithScope('masks:manage'), 1);
+
+    now += 5;
+    const changed = (await store.actors.update(alice.id, { name: 'Alice', scopes: ['masks:manage', 'staff'], email: 'alice@example.com' }, now, alice.revision))!;
+    t.match(changed, { name: 'Alice', scopes: ['masks:manage', 'staff'], revision: 2, updatedAt: now, nickname: 'alice' });
+    t.same(changed.emails, [{ address: 'alice@example.com', verifiedAt: T0 }], 'the same address stays verified');
+    await t.rejects(store.actors.update(alice.id, { name: 'Lost' }, now, 1), { name: 'StaleError' });
+    t.equal((await store.actors.find(alice.id))!.name, 'Alice');
+    const moved = (await store.actors.update(alice.id, { email: 'a@example.net', nickname: null }, now))!;
+    t.same([moved.nickname, moved.emails], [null, [{ address: 'a@example.net', verifiedAt: null }]], 'a new address is unverified; a nickname can go');
+    t.equal(await store.actors.update('missing', { name: 'x' }, now), undefined);
+    await t.rejects(store.actors.update(bob.id, { email: 'a@example.net' }, now), "another actor's address is refused");
+
+    const device = { id: 'dev-d', userAgent: 'ua', ip: '::1' };
+    const signIn = async (id: string, sid: string) => {
+      const internal = token({ kind: 'internal_token', actorId: bob.id, sid });
+      await store.signIns.advanceAttempt({ attemptId: id, now, create: { id, clientId: 'web', deviceId: device.id, actorId: bob.id, request: { clientId: 'web', redirectUri: '/', scope: [], prompt: [] }, createdAt: now, expiresAt: now + 60 }, passed: { factor: 'password', device }, finish: { device, create: { hash: `h-${sid}`, id: sid, actorId: bob.id, deviceId: device.id, authTime: now, amr: ['pwd'], expiresAt: now + 100 }, token: internal } });
+      return internal;
+    };
+    const first = await signIn('b1', 'sid-b1');
+    const second = await signIn('b2', 'sid-b2');
+    t.same((await store.signIns.sessionsOf(bob.id, now)).map((s) => [s.id, s.device?.userAgent]).sort(), [['sid-b1', 'ua'], ['sid-b2', 'ua']], "an actor's live sessions, with their device");
+    t.equal((await store.signIns.sessionById('sid-b1'))?.hash, 'h-sid-b1');
+    await store.actors.setPassword(bob.id, 'new-hash', now + 1, 'sid-b2');
+    t.equal((await store.actors.find(bob.id))!.passwordHash, 'new-hash');
+    t.same((await store.signIns.sessionsOf(bob.id, now + 1)).map((s) => s.id), ['sid-b2'], 'a new password ends every other session');
+    t.equal((await store.tokens.findByHash(first.hash))?.revokedAt, now + 1, "and the other session's internal cookie");
+    t.equal((await store.tokens.findByHash(second.hash))?.revokedAt, null, 'not the one that changed it');
+
+    const access = token({ kind: 'access_token', actorId: bob.id });
+    await store.tokens.insert(access);
+    const disabled = (await store.actors.update(bob.id, { disabled: true }, now + 2))!;
+    t.equal(disabled.disabledAt, now + 2);
+    t.same(await store.signIns.sessionsOf(bob.id, now + 2), [], 'disabling signs them out everywhere');
+    t.equal((await store.tokens.findByHash(access.hash))?.revokedAt, now + 2, 'and revokes every token');
+    t.equal(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), undefined, 'and forgets remembered factors');
+    t.equal(await store.actors.countWithScope('masks:manage'), 1);
+    t.equal((await store.actors.update(bob.id, { disabled: true }, now + 9))!.disabledAt, now + 2, 'disabling again keeps when');
+    t.equal((await store.actors.update(bob.id, { disabled: false }, now + 3))!.disabledAt, null);
+    t.equal(await store.actors.delete(bob.id), true);
+    t.equal(await store.actors.find(bob.id), undefined);
+    t.equal(await store.tokens.findByHash(access.hash), undefined, 'their tokens go with them');
+    t.equal(await store.actors.delete(bob.id), false);
+  });
+
+  t.test('consents: listed per actor; withdrawing one revokes what the client holds for the actor', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'alice' });
+    const device = { id: 'dev-c', userAgent: 'ua', ip: '::1' };
+    await store.signIns.advanceAttempt({ attemptId: 'c1', now: T0, create: { id: 'c1', clientId: 'web', deviceId: device.id, actorId: alice.id, request: { clientId: 'web', redirectUri: '/', scope: [], prompt: [] }, createdAt: T0, expiresAt: T0 + 60 }, consent: { scopes: ['openid', 'email'] } });
+    t.same(await store.signIns.consentsOf(alice.id), [{ clientId: 'web', scopes: ['openid', 'email'], grantedAt: T0 }]);
+    const refresh = token({ kind: 'refresh_token', actorId: alice.id, facts: { auth_time: T0, amr: ['pwd'] } });
+    const elsewhere = token({ kind: 'internal_token', actorId: alice.id });
+    await store.tokens.insert(refresh);
+    await store.tokens.insert(elsewhere);
+    t.equal(await store.signIns.withdrawConsent(alice.id, 'web', T0 + 1), true);
+    t.same(await store.signIns.consentsOf(alice.id), []);
+    t.equal(await store.signIns.consentedScopes(alice.id, 'web').then((s) => s.length), 0);
+    t.equal((await store.tokens.findByHash(refresh.hash))?.revokedAt, T0 + 1, "the client's refresh token is revoked");
+    t.equal((await store.tokens.findByHash(elsewhere.hash))?.revokedAt, null, 'a session cookie is not a consent');
+    t.equal(await store.signIns.withdrawConsent(alice.id, 'web', T0 + 2), false);
+  });
+
+  t.test('authenticators: one removed; the last takes the backup codes; a new set of codes replaces the old', async (t) => {
+    const { store } = await open(t);
+    const alice = await store.actors.create({ nickname: 'alice' });
+    const bob = await store.actors.create({ nickname: 'bob' });
+    const enrol = (attemptId: string, id: string, firstOnly: boolean, backupCodes?: string[]) =>
+      store.signIns.advanceAttempt({ attemptId, now: T0, create: { id: attemptId, clientId: 'web', deviceId: 'd', actorId: alice.id, request: { clientId: 'web', redirectUri: '/', scope: [], prompt: [] }, createdAt: T0, expiresAt: T0 + 60 }, enrol: { authenticator: { id, actorId: alice.id, kind: 'totp', name: id, secret: 's' }, firstOnly, ...(backupCodes ? { backupCodes } : {}) } });
+    await enrol('e1', 'auth-1', true, ['c1', 'c2']);
+    await enrol('e2', 'auth-2', false);
+    t.equal(await store.factors.backupCodesLeft(alice.id), 2);
+    t.equal(await store.factors.removeAuthenticator(bob.id, 'auth-1'), false, "nobody removes another actor's");
+    t.equal(await store.factors.removeAuthenticator(alice.id, 'auth-1'), true);
+    t.same((await store.factors.authenticators(alice.id)).map((a) => a.id), ['auth-2']);
+    t.equal(await store.factors.backupCodesLeft(alice.id), 2, 'codes stay while a second factor does');
+    await store.factors.replaceBackupCodes(alice.id, ['c3', 'c4', 'c5'], T0 + 1);
+    t.equal(await store.factors.backupCodesLeft(alice.id), 3);
+    t.equal(await store.factors.removeAuthenticator(alice.id, 'auth-2'), true);
+    t.equal(await store.factors.backupCodesLeft(alice.id), 0, 'the last one takes the codes with it');
+  });
+
+  t.test('events: appended, newest first, filtered by actor (about or by), client, type or family, since, and paged', async (t) => {
+    const { store } = await open(t);
+    const add = (at: number, type: string, extra: Partial<{ actorId: string; clientId: string; by: string }> = {}) =>
+      store.events.append({ at, type, actorId: extra.actorId ?? null, clientId: extra.clientId ?? null, by: extra.by ?? 'masks', ip: '127.0.0.1', detail: { n: at } });
+    await add(T0, 'sign-in', { actorId: 'a', clientId: 'web' });
+    await add(T0 + 1, 'sign-in.failed', { actorId: 'b', clientId: 'web' });
+    await add(T0 + 2, 'client.changed', { clientId: 'web', by: 'actor:a' });
+    await add(T0 + 3, 'client.created', { clientId: 'api', by: 'client:ops' });
+    const all = await store.events.list({ limit: 10 });
+    t.same(all.map((e) => e.type), ['client.created', 'client.changed', 'sign-in.failed', 'sign-in'], 'newest first');
+    t.same(all[3], { id: all[3]!.id, at: T0, type: 'sign-in', actorId: 'a', clientId: 'web', by: 'masks', ip: '127.0.0.1', detail: { n: T0 } });
+    t.same((await store.events.list({ actorId: 'a', limit: 10 })).map((e) => e.type), ['client.changed', 'sign-in'], 'about the actor or done by them');
+    t.same((await store.events.list({ clientId: 'web', limit: 10 })).map((e) => e.type), ['client.changed', 'sign-in.failed', 'sign-in']);
+    t.same((await store.events.list({ clientId: 'ops', limit: 10 })).map((e) => e.type), ['client.created'], 'done by a client');
+    t.same((await store.events.list({ type: 'sign-in', limit: 10 })).map((e) => e.type), ['sign-in']);
+    t.same((await store.events.list({ type: 'client.*', limit: 10 })).map((e) => e.type), ['client.created', 'client.changed']);
+    t.same((await store.events.list({ type: '%.*', limit: 10 })), [], 'no wildcard smuggled into a family');
+    t.same((await store.events.list({ since: T0 + 2, limit: 10 })).length, 2);
+    const first = await store.events.list({ limit: 2 });
+    const next = await store.events.list({ limit: 2, before: first[1]!.id });
+    t.same(next.map((e) => e.type), ['sign-in.failed', 'sign-in'], 'the next page starts before the last id seen');
+  });
+
   t.test('signing keys: active ones published; retired ones until publishUntil', async (t) => {
     const { store } = await open(t);
     const key = (kid: string) => ({ kid, alg: 'ES256' as const, publicJwk: { kty: 'EC', kid } });
@@ -272,7 +405,10 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     const live = token({ kind: 'access_token', expiresAt: T0 + 10_000 });
     await store.tokens.insert(expired);
     await store.tokens.insert(live);
-    t.equal(await store.sweep({ now: T0 + 20, before: T0 + 20, devicesBefore: 0 }), 1);
+    await store.events.append({ at: T0, type: 'old', actorId: null, clientId: null, by: 'masks', ip: null, detail: {} });
+    await store.events.append({ at: T0 + 15, type: 'recent', actorId: null, clientId: null, by: 'masks', ip: null, detail: {} });
+    t.equal(await store.sweep({ now: T0 + 20, before: T0 + 20, devicesBefore: 0, eventsBefore: T0 + 10 }), 1);
+    t.same((await store.events.list({ limit: 10 })).map((e) => e.type), ['recent'], 'events older than their retention go');
     t.equal(await store.signIns.attempt('old'), undefined, 'expired attempts go');
     t.equal(await store.tokens.findByHash(expired.hash), undefined, 'a swept token is gone, cache or not');
     await store.ping();

@@ -1,9 +1,10 @@
 /** Actors (people and machines) and their email addresses, in SQLite. */
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
-import type { Actor, NewActor } from '../../model.js';
+import { StaleError } from '../../errors.js';
+import type { Actor, ActorChange, NewActor } from '../../model.js';
 import { normaliseIdentifier } from '../normalise.js';
-import type { ActorStore } from '../store.js';
+import type { ActorQuery, ActorStore } from '../store.js';
 import type { Database } from './db.js';
 import { actors, emails } from './schema.js';
 
@@ -36,6 +37,8 @@ export class SqliteActors implements ActorStore {
       onboardedAt: row.onboardedAt,
       scopes: row.scopes,
       emails: addresses.map((e) => ({ address: e.address, verifiedAt: e.verifiedAt })),
+      disabledAt: row.disabledAt,
+      revision: row.revision,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };
@@ -59,6 +62,37 @@ export class SqliteActors implements ActorStore {
 
   async list(): Promise<Actor[]> {
     return this.db.orm.select().from(actors).orderBy(asc(actors.createdAt), asc(actors.nickname)).all().map((row) => this.load(row)!);
+  }
+
+  async search(query: ActorQuery): Promise<{ actors: Actor[]; total: number }> {
+    // LIKE with its wildcards escaped: the text is matched as typed.
+    const pattern = query.text ? `%${query.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const where = pattern
+      ? sql`where ${actors.nickname} like ${pattern} escape '\\' or lower(${actors.name}) like ${pattern} escape '\\'
+          or exists (select 1 from ${emails} where ${emails.actorId} = ${actors.id} and ${emails.address} like ${pattern} escape '\\')`
+      : sql``;
+    const total = this.db.orm.get<{ total: number }>(sql`select count(*) as total from ${actors} ${where}`)!.total;
+    const ids = this.db.orm.all<{ id: string }>(sql`select ${actors.id} as id from ${actors} ${where} order by ${actors.createdAt}, ${actors.id} limit ${query.limit} offset ${query.offset}`);
+    return { actors: ids.map(({ id }) => this.findSync(id)!), total };
+  }
+
+  async countWithScope(scope: string): Promise<number> {
+    return this.db.orm.get<{ n: number }>(sql`select count(*) as n from ${actors}, json_each(${actors.scopes}) where json_each.value = ${scope} and ${actors.disabledAt} is null`)!.n;
+  }
+
+  async update(id: string, change: ActorChange, now: number, expectRevision?: number): Promise<Actor | undefined> {
+    const outcome = await this.db.durable.run('updateActor', { id, change, now, expectRevision });
+    if (outcome === 'missing') return undefined;
+    if (outcome === 'stale') throw new StaleError();
+    return this.findSync(id);
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.db.durable.run('deleteActor', { id });
+  }
+
+  async setPassword(id: string, passwordHash: string, now: number, keepSession = ''): Promise<void> {
+    await this.db.durable.run('setPassword', { actorId: id, hash: passwordHash, now, keep: keepSession });
   }
 
   async hasScope(scope: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 /** Clients in SQLite: stored overrides merged over the `clients.*` defaults of the configuration. */
 import { asc, eq, sql } from 'drizzle-orm';
 import { effectiveSettings, type ClientOverrides, type ClientSettings } from '../../config/schema.js';
+import { StaleError } from '../../errors.js';
 import type { Client, ClientRecord } from '../../model.js';
 import type { ClientStore } from '../store.js';
 import type { Database } from './db.js';
@@ -42,6 +43,9 @@ export class SqliteClients implements ClientStore {
       overrides,
       settings,
       seeded: row.seeded,
+      previousSecretHash: row.previousSecretHash,
+      previousSecretExpiresAt: row.previousSecretExpiresAt,
+      revision: row.revision,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };
@@ -62,12 +66,13 @@ export class SqliteClients implements ClientStore {
     return this.all.all().map((row) => this.toClient(row));
   }
 
-  async save(record: ClientRecord): Promise<Client> {
-    await this.db.durable.run('saveClient', { record, now: this.clock() });
+  async save(record: ClientRecord, expectRevision?: number): Promise<Client> {
+    const outcome = await this.db.durable.run('saveClient', { record, now: this.clock(), expectRevision });
+    if (outcome !== 'ok') throw new StaleError();
     return (await this.find(record.id))!;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db.durable.run('deleteClient', { id });
+  delete(id: string): Promise<boolean> {
+    return this.db.durable.run('deleteClient', { id });
   }
 }

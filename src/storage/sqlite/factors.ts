@@ -8,7 +8,7 @@ import { authenticators, backupCodes } from './schema.js';
 export class SqliteFactors implements FactorStore {
   private readonly reads;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     const p = (name: string) => sql.placeholder(name);
     this.reads = {
       authenticators: db.orm.select().from(authenticators).where(eq(authenticators.actorId, p('actorId'))).orderBy(asc(authenticators.createdAt), asc(authenticators.id)).prepare(),
@@ -27,5 +27,13 @@ export class SqliteFactors implements FactorStore {
 
   async backupCodesLeft(actorId: string): Promise<number> {
     return this.reads.backupCodesLeft.get({ actorId })?.left ?? 0;
+  }
+
+  removeAuthenticator(actorId: string, id: string): Promise<boolean> {
+    return this.db.durable.run('removeAuthenticator', { actorId, id });
+  }
+
+  async replaceBackupCodes(actorId: string, hashes: string[], now: number): Promise<void> {
+    await this.db.durable.run('replaceBackupCodes', { actorId, hashes, now });
   }
 }

@@ -24,6 +24,11 @@ export const clients = sqliteTable('clients', {
   settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   /** Declared by masks.yml seeds (each boot makes it match the file). */
   seeded: integer('seeded', { mode: 'boolean' }).notNull().default(false),
+  /** After a secret rotation with an overlap: the old secret's keyed hash, accepted until `previousSecretExpiresAt`. */
+  previousSecretHash: text('previous_secret_hash'),
+  previousSecretExpiresAt: integer('previous_secret_expires_at'),
+  /** Raised by every change: the management API's ETag, so two admins cannot overwrite each other. */
+  revision: integer('revision').notNull().default(1),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -40,6 +45,10 @@ export const actors = sqliteTable('actors', {
   /** When the actor completed onboarding (a name, and a password if they had none): the onboarded check. */
   onboardedAt: integer('onboarded_at'),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  /** A disabled actor cannot sign in; disabling ends their sessions and revokes their tokens. */
+  disabledAt: integer('disabled_at'),
+  /** Raised by every change made through the management API or /account (its ETag). */
+  revision: integer('revision').notNull().default(1),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -254,4 +263,26 @@ export const challenges = sqliteTable(
     usedAt: integer('used_at'),
   },
   (t) => [index('challenges_attempt_id').on(t.attemptId)],
+);
+
+/**
+ * The audit trail: an append-only log of what matters to security (sign-ins and failures,
+ * factor changes, consent, tokens issued and revoked, every management change and who made
+ * it). No foreign keys: an event outlives the actor or client it names. Never a secret.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    type: text('type').notNull(),
+    /** The actor the event is about. */
+    actorId: text('actor_id'),
+    clientId: text('client_id'),
+    /** Who acted: `actor:<id>`, `client:<id>` or `masks`. */
+    by: text('by').notNull(),
+    ip: text('ip'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  },
+  (t) => [index('events_at').on(t.at), index('events_actor_id').on(t.actorId, t.id), index('events_client_id').on(t.clientId, t.id)],
 );

@@ -1,8 +1,8 @@
 /** Devices, sign-in attempts, sessions, remembered factors and consents in SQLite. */
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Attempt, AttemptStep, Challenge, Device, LoginLink, Session } from '../../model.js';
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Attempt, AttemptStep, Challenge, Consent, Device, LoginLink, Session } from '../../model.js';
 import type { PassedFactor } from '../../signin/factors.js';
-import type { AdvanceResult, AttemptChange, SignInStore } from '../store.js';
+import type { AdvanceResult, AttemptChange, SessionOnDevice, SignInStore } from '../store.js';
 import type { Database } from './db.js';
 import { attempts, challenges, consents, devices, factors, loginLinks, sessions } from './schema.js';
 
@@ -13,6 +13,15 @@ function reads(db: Database) {
     device: db.orm.select().from(devices).where(eq(devices.id, p('id'))).prepare(),
     attempt: db.orm.select().from(attempts).where(eq(attempts.id, p('id'))).prepare(),
     session: db.orm.select().from(sessions).where(eq(sessions.hash, p('hash'))).prepare(),
+    sessionById: db.orm.select().from(sessions).where(eq(sessions.id, p('id'))).prepare(),
+    sessionsOf: db.orm
+      .select()
+      .from(sessions)
+      .leftJoin(devices, eq(devices.id, sessions.deviceId))
+      .where(and(eq(sessions.actorId, p('actorId')), isNull(sessions.endedAt), gt(sessions.expiresAt, p('now'))))
+      .orderBy(desc(sessions.createdAt), asc(sessions.id))
+      .prepare(),
+    consentsOf: db.orm.select({ clientId: consents.clientId, scopes: consents.scopes, grantedAt: consents.grantedAt }).from(consents).where(eq(consents.actorId, p('actorId'))).orderBy(asc(consents.clientId)).prepare(),
     lastFactor: db.orm
       .select({ passedAt: factors.passedAt, clientId: factors.clientId })
       .from(factors)
@@ -93,5 +102,21 @@ export class SqliteSignIns implements SignInStore {
 
   async blockDevice(id: string, now: number): Promise<void> {
     await this.db.durable.run('blockDevice', { id, now });
+  }
+
+  async sessionById(id: string): Promise<Session | undefined> {
+    return this.reads.sessionById.get({ id });
+  }
+
+  async sessionsOf(actorId: string, now: number): Promise<SessionOnDevice[]> {
+    return this.reads.sessionsOf.all({ actorId, now }).map((row) => ({ ...row.sessions, device: row.devices ?? undefined }));
+  }
+
+  async consentsOf(actorId: string): Promise<Consent[]> {
+    return this.reads.consentsOf.all({ actorId });
+  }
+
+  withdrawConsent(actorId: string, clientId: string, now: number): Promise<boolean> {
+    return this.db.durable.run('withdrawConsent', { actorId, clientId, now });
   }
 }

@@ -7,6 +7,7 @@ import type { Store } from '../store.js';
 import { SqliteActors } from './actors.js';
 import { SqliteClients } from './clients.js';
 import { openDatabase, type OpenOptions } from './db.js';
+import { SqliteEvents } from './events.js';
 import { SqliteFactors } from './factors.js';
 import { SqliteSettings } from './settings.js';
 import { SqliteSignIns } from './sign_in.js';
@@ -30,6 +31,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions): Stor
     factors: new SqliteFactors(db),
     signingKeys: new SqliteSigningKeys(db),
     settings: new SqliteSettings(db),
+    events: new SqliteEvents(db),
     sweep: (args) => db.durable.run('deleteExpired', args),
     ping: async () => void ping.get(),
     close: () => db.close(),

@@ -6,7 +6,7 @@
  * clock, never from the database.
  */
 import type Sqlite from 'better-sqlite3';
-import type { ClientRecord, NewToken, TokenKind } from '../../model.js';
+import type { ActorChange, ClientRecord, NewEvent, NewToken, TokenKind } from '../../model.js';
 import type { AdvanceResult, AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
 
 /** A token as its row: the kind's own fields (a code's binding, a refresh token's facts) go to `data`. */
@@ -80,11 +80,37 @@ function statements(db: Sqlite.Database) {
     forgetSessionFactors: db.prepare('delete from factors where (actor_id, device_id) in (select actor_id, device_id from sessions where hash = @hash)'),
     blockDevice: db.prepare('update devices set blocked_at = @now where id = @id'),
     saveClient: db.prepare(
-      `insert into clients (id, name, secret_hash, redirect_uris, post_logout_redirect_uris, settings, seeded, created_at, updated_at)
-       values (@id, @name, @secretHash, @redirectUris, @postLogoutRedirectUris, @settings, @seeded, @now, @now)
+      `insert into clients (id, name, secret_hash, redirect_uris, post_logout_redirect_uris, settings, seeded, previous_secret_hash, previous_secret_expires_at, created_at, updated_at)
+       values (@id, @name, @secretHash, @redirectUris, @postLogoutRedirectUris, @settings, @seeded, @previousSecretHash, @previousSecretExpiresAt, @now, @now)
        on conflict (id) do update set name = excluded.name, secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris,
-         post_logout_redirect_uris = excluded.post_logout_redirect_uris, settings = excluded.settings, seeded = excluded.seeded, updated_at = excluded.updated_at`,
+         post_logout_redirect_uris = excluded.post_logout_redirect_uris, settings = excluded.settings, seeded = excluded.seeded,
+         previous_secret_hash = excluded.previous_secret_hash, previous_secret_expires_at = excluded.previous_secret_expires_at,
+         revision = revision + 1, updated_at = excluded.updated_at`,
     ),
+    clientRevision: db.prepare('select revision from clients where id = ?'),
+    actorRevision: db.prepare('select revision from actors where id = ?'),
+    updateActor: db.prepare(
+      `update actors set nickname = case when @setNickname then @nickname else nickname end, name = case when @setName then @name else name end,
+         scopes = coalesce(@scopes, scopes), disabled_at = case when @disabled is null then disabled_at when @disabled then coalesce(disabled_at, @now) else null end,
+         revision = revision + 1, updated_at = @now where id = @id`,
+    ),
+    emailsOf: db.prepare('select address, verified_at from emails where actor_id = ?'),
+    deleteEmails: db.prepare('delete from emails where actor_id = ?'),
+    revokeActorTokens: db.prepare('update tokens set revoked_at = @now where actor_id = @actorId and revoked_at is null'),
+    forgetActorFactors: db.prepare('delete from factors where actor_id = @actorId'),
+    deleteActor: db.prepare('delete from actors where id = ?'),
+    changePassword: db.prepare('update actors set password_hash = @hash, password_changed_at = @now, revision = revision + 1, updated_at = @now where id = @actorId'),
+    endOtherInternalTokens: db.prepare(
+      "update tokens set revoked_at = @now where kind = 'internal_token' and revoked_at is null and sid in (select id from sessions where actor_id = @actorId and id <> @keep)",
+    ),
+    endOtherSessions: db.prepare('update sessions set ended_at = @now where actor_id = @actorId and id <> @keep and ended_at is null'),
+    deleteConsent: db.prepare('delete from consents where actor_id = @actorId and client_id = @clientId'),
+    revokeClientTokensOf: db.prepare(
+      "update tokens set revoked_at = @now where actor_id = @actorId and client_id = @clientId and kind in ('access_token', 'refresh_token') and revoked_at is null",
+    ),
+    deleteAuthenticator: db.prepare('delete from authenticators where id = @id and actor_id = @actorId'),
+    insertEvent: db.prepare('insert into events (at, type, actor_id, client_id, by, ip, detail) values (@at, @type, @actorId, @clientId, @by, @ip, @detail)'),
+    deleteOldEvents: db.prepare('delete from events where at < @eventsBefore'),
     deleteClient: db.prepare('delete from clients where id = ?'),
     insertActor: db.prepare(
       `insert into actors (id, nickname, public_uuid, name, password_hash, password_changed_at, scopes, created_at, updated_at)
@@ -172,6 +198,9 @@ function exchangeOnce(db: Sqlite.Database, kind: TokenKind, args: Exchange): Exc
   for (const successor of args.tokens) WRITES.insertToken(db, successor);
   return 'ok';
 }
+
+/** A write that names the revision it is based on: done, or nothing written. */
+export type Revised = 'ok' | 'stale' | 'missing';
 
 /** A step refused on purpose: its savepoint rolls back and the result is returned. */
 class Refusal extends Error {
@@ -350,19 +379,99 @@ export const WRITES = {
   blockDevice(db: Sqlite.Database, args: { id: string; now: number }): void {
     on(db).blockDevice.run(args);
   },
-  saveClient(db: Sqlite.Database, args: { record: ClientRecord; now: number }): void {
+  /** Insert or replace a client; with `expectRevision`, only while it is still at that revision. */
+  saveClient(db: Sqlite.Database, args: { record: ClientRecord; now: number; expectRevision?: number | undefined }): Revised {
     const { record } = args;
-    on(db).saveClient.run({
-      ...record,
+    const s = on(db);
+    if (args.expectRevision !== undefined) {
+      const current = s.clientRevision.get(record.id) as { revision: number } | undefined;
+      if (!current) return 'missing';
+      if (current.revision !== args.expectRevision) return 'stale';
+    }
+    s.saveClient.run({
+      id: record.id,
+      name: record.name,
+      secretHash: record.secretHash,
       redirectUris: JSON.stringify(record.redirectUris),
       postLogoutRedirectUris: JSON.stringify(record.postLogoutRedirectUris),
       settings: JSON.stringify(record.overrides),
       seeded: record.seeded ? 1 : 0,
+      previousSecretHash: record.previousSecretHash ?? null,
+      previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
       now: args.now,
     });
+    return 'ok';
   },
-  deleteClient(db: Sqlite.Database, args: { id: string }): void {
-    on(db).deleteClient.run(args.id);
+  deleteClient(db: Sqlite.Database, args: { id: string }): boolean {
+    return on(db).deleteClient.run(args.id).changes > 0;
+  },
+  /**
+   * Change an actor: identifiers, name, scopes, and disabled (which ends every session,
+   * revokes every token and forgets remembered factors in the same transaction).
+   */
+  updateActor(db: Sqlite.Database, args: { id: string; change: ActorChange; now: number; expectRevision?: number | undefined }): Revised {
+    const s = on(db);
+    const { id, change, now } = args;
+    const current = s.actorRevision.get(id) as { revision: number } | undefined;
+    if (!current) return 'missing';
+    if (args.expectRevision !== undefined && current.revision !== args.expectRevision) return 'stale';
+    s.updateActor.run({
+      id,
+      now,
+      setNickname: change.nickname !== undefined ? 1 : 0,
+      nickname: change.nickname ?? null,
+      setName: change.name !== undefined ? 1 : 0,
+      name: change.name ?? null,
+      scopes: change.scopes ? JSON.stringify(change.scopes) : null,
+      disabled: change.disabled === undefined ? null : change.disabled ? 1 : 0,
+    });
+    if (change.email !== undefined) {
+      const before = s.emailsOf.all(id) as Array<{ address: string; verified_at: number | null }>;
+      s.deleteEmails.run(id);
+      if (change.email !== null) {
+        const kept = before.find((e) => e.address === change.email);
+        s.insertEmail.run({ actorId: id, address: change.email, verifiedAt: kept?.verified_at ?? null, now });
+      }
+    }
+    if (change.disabled) {
+      s.forgetActorFactors.run({ actorId: id });
+      s.endActorInternalTokens.run({ actorId: id, now });
+      s.endActorSessions.run({ actorId: id, now });
+      s.revokeActorTokens.run({ actorId: id, now });
+    }
+    return 'ok';
+  },
+  deleteActor(db: Sqlite.Database, args: { id: string }): boolean {
+    return on(db).deleteActor.run(args.id).changes > 0;
+  },
+  /** The actor chose a new password: every other session of theirs ends. */
+  setPassword(db: Sqlite.Database, args: { actorId: string; hash: string; now: number; keep: string }): void {
+    const s = on(db);
+    s.changePassword.run(args);
+    s.endOtherInternalTokens.run(args);
+    s.endOtherSessions.run(args);
+  },
+  /** Withdraw consent, and revoke what the client holds for the actor. */
+  withdrawConsent(db: Sqlite.Database, args: { actorId: string; clientId: string; now: number }): boolean {
+    const s = on(db);
+    const had = s.deleteConsent.run(args).changes > 0;
+    s.revokeClientTokensOf.run(args);
+    return had;
+  },
+  /** Remove an authenticator; with the last one go the backup codes. */
+  removeAuthenticator(db: Sqlite.Database, args: { actorId: string; id: string }): boolean {
+    const s = on(db);
+    const had = s.deleteAuthenticator.run(args).changes > 0;
+    if (had && !s.hasAuthenticator.get(args.actorId)) s.deleteBackupCodes.run(args.actorId);
+    return had;
+  },
+  replaceBackupCodes(db: Sqlite.Database, args: { actorId: string; hashes: string[]; now: number }): void {
+    const s = on(db);
+    s.deleteBackupCodes.run(args.actorId);
+    for (const hash of args.hashes) s.insertBackupCode.run({ actorId: args.actorId, hash, now: args.now });
+  },
+  appendEvent(db: Sqlite.Database, event: NewEvent): void {
+    on(db).insertEvent.run({ ...event, detail: JSON.stringify(event.detail) });
   },
   /** An actor and its email address, together (a taken nickname or address fails the whole command). */
   createActor(db: Sqlite.Database, args: { id: string; publicUuid: string; nickname: string | null; name: string | null; passwordHash: string | null; scopes: string[]; email: string | null; emailVerified: boolean; now: number }): void {
@@ -391,6 +500,7 @@ export const WRITES = {
     s.deleteExpiredAttempts.run({ now: args.now });
     s.deleteExpiredSessions.run({ before: args.before });
     s.deleteForgottenDevices.run({ devicesBefore: args.devicesBefore });
+    s.deleteOldEvents.run({ eventsBefore: args.eventsBefore });
     return s.deleteExpired.run({ before: args.before }).changes;
   },
 } satisfies Record<string, (db: Sqlite.Database, args: any) => unknown>;
