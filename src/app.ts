@@ -11,6 +11,7 @@ import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { forwardAuthEndpoints } from './endpoints/forward_auth.js';
+import { managementApi } from './manage/api.js';
 import { OAuthError } from './oauth/errors.js';
 import { parseForm } from './oauth/form.js';
 
@@ -73,6 +74,7 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
   });
   pageRoutes(app, masks);
   forwardAuthEndpoints(app, masks);
+  managementApi(app, masks);
   discoveryEndpoints(app, masks);
   healthEndpoint(app, masks);
   return app;

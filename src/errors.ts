@@ -15,6 +15,8 @@ export class PageError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly status = 400,
+    /** What went wrong in plain words for the client's administrator (integration diagnostics), when it differs from `detail`. */
+    readonly diagnosis?: string,
   ) {
     super(`${title}: ${detail}`);
   }

@@ -34,7 +34,7 @@ async function withMasks(config: Config, task: (masks: Masks) => Promise<void> |
 }
 
 /** What the client and actor commands use: the store, nothing of a boot (no keys, no bootstrap). */
-type Stores = Pick<Masks, 'config' | 'store' | 'keyed'>;
+type Stores = Pick<Masks, 'config' | 'store' | 'keyed' | 'clock'>;
 
 /** Open the database only (migrations per config), run, close; the installation secret is read when a secret is hashed. */
 async function withStores(config: Config, task: (stores: Stores) => Promise<void> | void) {
@@ -43,6 +43,7 @@ async function withStores(config: Config, task: (stores: Stores) => Promise<void
   const stores: Stores = {
     config,
     store,
+    clock: systemClock,
     get keyed() {
       return (keyed ??= new Keyed(loadInstallationSecret(secretFileFor(config))));
     },

@@ -40,6 +40,7 @@ export interface ClientRecord {
   postLogoutRedirectUris: string[];
   overrides: ClientOverrides;
   seeded: boolean;
+  /** The old secret during a rotation overlap (left out: kept as stored; null: none). */
   previousSecretHash?: string | null;
   previousSecretExpiresAt?: number | null;
 }

@@ -113,3 +113,51 @@ export async function createActor(masks: AccountStores, input: ActorInput): Prom
   if (taken) throw new InputError(taken);
   return masks.store.actors.create({ ...identifiers, name: input.name, passwordHash, scopes: input.scopes, emailVerified: input.emailVerified });
 }
+
+/** A change to an actor from the management API; null removes a nickname, address or name. */
+export interface ActorUpdate {
+  nickname?: string | null | undefined;
+  email?: string | null | undefined;
+  name?: string | null | undefined;
+  scopes?: string[] | undefined;
+  disabled?: boolean | undefined;
+}
+
+/** Why this change breaks a rule; undefined when it keeps them all. */
+async function updateProblem(masks: AccountStores, actor: Actor, update: ActorUpdate, identifiers: { nickname: string | null | undefined; email: string | null | undefined }): Promise<string | undefined> {
+  const { nickname, email } = identifiers;
+  const nextNickname = nickname === undefined ? actor.nickname : nickname;
+  const nextEmail = email === undefined ? (actor.emails[0]?.address ?? null) : email;
+  if (nextNickname === null && nextEmail === null) return 'an actor needs a nickname or an email address';
+  const problem =
+    (nickname ? nicknameProblem(masks.config, nickname) : undefined) ??
+    (email ? emailProblem(masks.config, email) : undefined) ??
+    (update.name != null && [...update.name].length > 200 ? 'the name is longer than 200 characters' : undefined) ??
+    scopesProblem(update.scopes ?? []);
+  if (problem) return problem;
+  for (const identifier of [nickname, email]) {
+    if (!identifier) continue;
+    const holder = await masks.store.actors.findByIdentifier(identifier);
+    if (holder && holder.id !== actor.id) return `an actor with the nickname or email address "${identifier}" already exists`;
+  }
+  return undefined;
+}
+
+/**
+ * Change an actor after every rule (disabling signs them out everywhere and revokes their
+ * tokens in the same command). With `expectRevision`, only while still at that revision.
+ */
+export async function updateActor(masks: AccountStores & Pick<Masks, 'clock'>, actor: Actor, update: ActorUpdate, expectRevision?: number): Promise<Actor> {
+  const identifiers = {
+    nickname: update.nickname == null ? update.nickname : normaliseIdentifier(update.nickname),
+    email: update.email == null ? update.email : normaliseIdentifier(update.email),
+  };
+  const problem = await updateProblem(masks, actor, update, identifiers);
+  if (problem) throw new InputError(problem);
+  const change = Object.fromEntries(
+    Object.entries({ ...identifiers, name: update.name, scopes: update.scopes, disabled: update.disabled }).filter(([, value]) => value !== undefined),
+  );
+  const changed = await masks.store.actors.update(actor.id, change, masks.clock(), expectRevision);
+  if (!changed) throw new InputError(`actor "${actor.id}" no longer exists`);
+  return changed;
+}

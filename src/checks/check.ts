@@ -31,7 +31,7 @@ export const PROMPT_NAMES = ['credentials', 'login-code', 'new-password', 'secon
 export type PromptName = (typeof PROMPT_NAMES)[number];
 
 /** Why a sign-in cannot go on ('refused': an OAuth error for a client that cannot take one, named in `names`). */
-export type DenyReason = 'device-blocked' | 'check-unavailable' | 'no-second-factor' | 'no-passkey' | 'no-email' | 'no-credentials' | 'scopes-missing' | 'hint-mismatch' | 'refused';
+export type DenyReason = 'device-blocked' | 'check-unavailable' | 'no-second-factor' | 'no-passkey' | 'no-email' | 'no-credentials' | 'scopes-missing' | 'hint-mismatch' | 'actor-disabled' | 'refused';
 
 export type Outcome =
   /** Passed; a check that establishes who signs in names the actor and when they proved it. */

@@ -1,7 +1,7 @@
 /**
  * The checks every sign-in runs once the credentials check has had its say, whatever the
- * client demands: someone must be known, be the one id_token_hint names, and hold the
- * client's required scopes.
+ * client demands: someone must be known, not disabled, be the one id_token_hint names, and
+ * hold the client's required scopes.
  */
 import { subjectFor } from '../oauth/subjects.js';
 import { deny, pass, type Check } from './check.js';
@@ -10,6 +10,12 @@ import { deny, pass, type Check } from './check.js';
 export const actorKnownCheck: Check = {
   name: 'actor-known',
   evaluate: ({ actor }) => (actor ? pass() : deny('no-credentials')),
+};
+
+/** A disabled actor signs in nowhere (disabling also ended their sessions and revoked their tokens). */
+export const actorEnabledCheck: Check = {
+  name: 'actor-enabled',
+  evaluate: ({ actor }) => (actor?.disabledAt != null ? deny('actor-disabled', { oauthError: 'access_denied' }) : pass()),
 };
 
 /** OIDC Core 3.1.2.1: with an id_token_hint, the sign-in must end as that subject. */
@@ -32,4 +38,4 @@ export const requiredScopesCheck: Check = {
 };
 
 /** In the order they run, right where `credentials` stands in the installation's order. */
-export const POLICY_CHECKS: readonly Check[] = [actorKnownCheck, idTokenHintCheck, requiredScopesCheck];
+export const POLICY_CHECKS: readonly Check[] = [actorKnownCheck, actorEnabledCheck, idTokenHintCheck, requiredScopesCheck];

@@ -18,7 +18,7 @@ import { randomToken } from '../security/secrets.js';
 export const MANAGEMENT_CLIENT_ID = 'manage';
 
 /** What saving a client needs of a masks (the CLI opens no more than this). */
-export type ClientStores = Pick<Masks, 'config' | 'store' | 'keyed'>;
+export type ClientStores = Pick<Masks, 'config' | 'store' | 'keyed' | 'clock'>;
 
 export interface ClientInput {
   id: string;
@@ -106,6 +106,61 @@ const recordOf = (client: Client): ClientRecord => ({
   overrides: client.overrides,
   seeded: client.seeded,
 });
+
+/** Why a client may not be changed from outside masks.yml (seeded, or masks' own); undefined when it may. */
+export function readOnlyReason(client: Client): string | undefined {
+  if (client.id === MANAGEMENT_CLIENT_ID) return `client "${client.id}" is the built-in management client; masks keeps it`;
+  if (client.seeded) return `client "${client.id}" is declared in masks.yml (seeds.clients); change it there`;
+  return undefined;
+}
+
+/**
+ * Replace a client's settings (the management API's PATCH, after merging): the same rules as
+ * adding one, never a seeded client or masks' own, and only while the stored client is at
+ * `expectRevision` (else StaleError, nothing written). The secret is kept.
+ */
+export async function updateClient(masks: ClientStores, input: ClientInput, expectRevision: number): Promise<SavedClient> {
+  const existing = await masks.store.clients.find(input.id);
+  const readOnly = existing && readOnlyReason(existing);
+  if (readOnly) throw new InputError(readOnly);
+  const problem = clientProblem(masks.config.clients, input);
+  if (problem) throw new InputError(problem);
+  const type = effectiveSettings(masks.config.clients, input.overrides).client_type;
+  if (input.secret !== undefined) throw new InputError('a secret is changed by rotating it (POST /clients/{id}/secret)');
+  const { secretHash, secret } = secretFor(masks, type, undefined, existing);
+  const record: ClientRecord = {
+    id: input.id,
+    name: input.name ?? input.id,
+    secretHash,
+    redirectUris: input.redirect_uris ?? [],
+    postLogoutRedirectUris: input.post_logout_redirect_uris ?? [],
+    overrides: input.overrides,
+    seeded: false,
+    ...(type === 'confidential' ? {} : { previousSecretHash: null, previousSecretExpiresAt: null }),
+  };
+  // A client that became confidential gets a secret, shown once like a new client's.
+  return { client: await masks.store.clients.save(record, expectRevision), changed: true, ...(secret ? { secret } : {}) };
+}
+
+/**
+ * A new random secret for a confidential client, returned once. The old one keeps working
+ * for `overlap` seconds (0: not at all), so the client's deployments can change over.
+ */
+export async function rotateSecret(masks: ClientStores, client: Client, overlap: number): Promise<{ client: Client; secret: string }> {
+  const readOnly = readOnlyReason(client);
+  if (readOnly) throw new InputError(readOnly);
+  if (client.type !== 'confidential') throw new InputError(`client "${client.id}" is ${client.type}; only confidential clients have a secret`);
+  const secret = randomToken();
+  const now = masks.clock();
+  const keepOld = overlap > 0 && client.secretHash !== null;
+  const record: ClientRecord = {
+    ...recordOf(client),
+    secretHash: masks.keyed.hash(secret),
+    previousSecretHash: keepOld ? client.secretHash : null,
+    previousSecretExpiresAt: keepOld ? now + overlap : null,
+  };
+  return { client: await masks.store.clients.save(record, client.revision), secret };
+}
 
 /**
  * Validate and save a client (insert or replace), `seeded` when masks.yml declares it.

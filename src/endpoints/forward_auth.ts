@@ -3,32 +3,11 @@
  * on this browser; GET /verify is forward-auth for nginx auth_request, Traefik and Caddy.
  * Both read the internal cookie, an opaque reference checked here on every request.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Masks } from '../context.js';
-import { browserOf, cookieNames, singleCookie } from '../pages/cookies.js';
-import { silentOutcome } from '../signin/core.js';
+import { admit, signedIn } from '../pages/signed_in.js';
 import { endpointUrl } from './discovery.js';
 import { judgeReturnAddress, siteOf } from '../oauth/authorization_request.js';
-import type { Actor } from '../model.js';
-import type { Client } from '../model.js';
-
-interface Signed {
-  actor: Actor;
-  client: Client;
-  sub: string;
-  expiresAt: number;
-}
-
-/** The actor behind this browser's internal cookie, if it is live. */
-async function signedIn(masks: Masks, request: FastifyRequest): Promise<Signed | undefined> {
-  const value = singleCookie(request, cookieNames(masks).internal);
-  if (!value || value.length > 200) return undefined;
-  const row = await masks.store.tokens.live(value, ['internal_token'], masks.clock());
-  if (!row?.actorId || row.sub === null) return undefined;
-  const [actor, client] = await Promise.all([masks.store.actors.find(row.actorId), masks.store.clients.find(row.clientId)]);
-  if (!actor || !client) return undefined;
-  return { actor, client, sub: row.sub, expiresAt: row.expiresAt };
-}
 
 /**
  * A header value: no control or format characters (nothing a person chose can split a
@@ -64,9 +43,8 @@ export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
     const client = wanted ?? found?.client;
     // A cookie from another internal client's sign-in counts only if this client's checks
     // (a second factor, say) would pass now without asking anything.
-    const outcome = !found || !client ? 'prompt' : client.id === found.client.id ? 'pass' : await silentOutcome(masks, browserOf(masks, request), client, found.actor.id);
-    const allowed = found && client && outcome === 'pass' && client.settings.scopes.required.every((scope) => found.actor.scopes.includes(scope));
-    if (found && allowed) {
+    const admission = client ? await admit(masks, request, client, found) : { status: 'prompt' as const };
+    if (found && admission.status === 'ok') {
       const { actor } = found;
       return reply
         .headers({
@@ -79,7 +57,7 @@ export function forwardAuthEndpoints(app: FastifyInstance, masks: Masks) {
         .send();
     }
     // Signed in, but not someone this client lets in (a scope, a blocked device): no sign-in will help.
-    if (found && outcome !== 'prompt') return reply.code(403).send();
+    if (found && admission.status === 'deny') return reply.code(403).send();
     // Not signed in: nginx auth_request wants 401; a proxy that follows redirects gets one with rd.
     // The return address is judged here as at /authorize: masks never forwards one it would refuse.
     const rd = typeof request.query.rd === 'string' && client?.type === 'internal' ? judgeReturnAddress(client, request.query.rd, siteOf(masks)) : undefined;

@@ -8,6 +8,7 @@ import { authenticateClient } from '../oauth/client_auth.js';
 import { Params } from '../oauth/params.js';
 import { sha256 } from '../security/secrets.js';
 import { sendNoStore } from './respond.js';
+import { audit, byClient } from '../audit/events.js';
 
 export function revocationEndpoint(app: FastifyInstance, masks: Masks) {
   app.post('/revoke', async (request, reply) => {
@@ -20,6 +21,7 @@ export function revocationEndpoint(app: FastifyInstance, masks: Masks) {
       const now = masks.clock();
       if (row.kind === 'refresh_token' && row.grantId) await masks.store.tokens.revokeGrant(row.grantId, now);
       else await masks.store.tokens.revoke(hash, now);
+      audit(masks, 'token.revoked', byClient(client.id, request.ip), { actorId: row.actorId, clientId: client.id }, { kind: row.kind, token: row.id });
     }
     return sendNoStore(reply, '');
   });

@@ -5,6 +5,7 @@
  */
 import type { Masks } from '../context.js';
 import { PageError, RedirectError } from '../errors.js';
+import { audit } from '../audit/events.js';
 import type { Client } from '../model.js';
 import { OAuthError, invalidRequest, mention } from './errors.js';
 import type { Params } from './params.js';
@@ -56,7 +57,8 @@ async function verifiedRedirectUri(masks: Masks, client: Client, requested: stri
     await masks.store.clients.save({ id, name, secretHash, redirectUris: [requested], postLogoutRedirectUris, overrides, seeded });
     return requested;
   }
-  throw new PageError('Invalid sign-in link', 'The redirect_uri of this link is not registered for the application, so masks will not send you there.');
+  const registered = client.redirectUris.length > 0 ? client.redirectUris.join(', ') : 'none';
+  throw new PageError('Invalid sign-in link', 'The redirect_uri of this link is not registered for the application, so masks will not send you there.', 400, `redirect_uri ${shorten(requested)} is not registered; registered: ${registered}`);
 }
 
 /** Validate an authorization request for a confidential or public client. */
@@ -70,6 +72,25 @@ export async function parseAuthorizationRequest(masks: Masks, params: Params): P
     throw new PageError('Invalid sign-in link', error instanceof OAuthError && error.description ? error.description : 'malformed request');
   }
   const client = await requireClient(masks, clientId);
+  try {
+    return await validateFor(masks, client, params, redirectParam);
+  } catch (error) {
+    diagnose(masks, client, error);
+    throw error;
+  }
+}
+
+/** A string someone sent, cut to a length fit for the audit trail. */
+const shorten = (value: string) => (value.length > 300 ? `${value.slice(0, 300)}…` : value);
+
+/** An authorization request of a known client that failed: noted for its administrator (integration diagnostics). */
+function diagnose(masks: Masks, client: Client, error: unknown) {
+  const reason =
+    error instanceof PageError ? (error.diagnosis ?? error.detail) : error instanceof RedirectError ? `${error.oauth.error}: ${error.oauth.description ?? ''}`.replace(/: $/, '') : undefined;
+  if (reason !== undefined) audit(masks, 'authorize.failed', { by: `client:${client.id}`, ip: null }, { clientId: client.id }, { reason: shorten(reason) });
+}
+
+async function validateFor(masks: Masks, client: Client, params: Params, redirectParam: string | undefined): Promise<{ client: Client; request: AuthorizationRequest }> {
   if (client.type === 'internal') throw new PageError('Invalid sign-in link', 'This application signs in through masks directly, not with OAuth.');
   const redirectUri = await verifiedRedirectUri(masks, client, redirectParam);
 

@@ -77,7 +77,10 @@ export async function authenticateClient(masks: Masks, request: FastifyRequest, 
     ok = allowPublic && client?.type === 'public';
   } else {
     // Always hash, so an unknown client takes as long as a wrong secret.
-    const secretOk = masks.keyed.verify(credentials.secret ?? '', client?.secretHash);
+    const presentedSecret = credentials.secret ?? '';
+    // After a rotation with an overlap, the old secret works until the overlap ends.
+    const overlapping = client?.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > masks.clock();
+    const secretOk = masks.keyed.verify(presentedSecret, client?.secretHash) || (overlapping ? masks.keyed.verify(presentedSecret, client.previousSecretHash) : false);
     ok = secretOk && client?.type === 'confidential';
   }
   if (!ok || !client) throw invalidClient();

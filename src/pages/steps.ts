@@ -7,6 +7,7 @@ import type { DenyReason } from '../checks/check.js';
 import type { Masks } from '../context.js';
 import type { Step } from '../signin/core.js';
 import type { Client } from '../model.js';
+import { audit } from '../audit/events.js';
 import { setCookies } from './cookies.js';
 import { PROMPT_PAGES } from './prompts/index.js';
 import { renderMessage, renderPage } from './render.js';
@@ -20,6 +21,7 @@ const DENIALS: Record<DenyReason, (names: string[], client: Client) => [string, 
   'no-email': (_names, client) => ['Email address needed', `${client.name} asks for a verified email address, and your account has none. Ask an administrator to add one.`],
   'no-credentials': () => ['Sign-in is not available', 'This application does not ask for credentials, so masks cannot tell who you are. Tell its administrator.'],
   'scopes-missing': (names, client) => ['Access denied', `Your account lacks what ${client.name} requires: ${names.join(', ')}. Ask an administrator for access.`],
+  'actor-disabled': () => ['Account disabled', 'This account is disabled. Ask the people who run this site to enable it again.'],
   'hint-mismatch': () => ['Access denied', 'This sign-in was meant for someone else. Go back to the application and start again.'],
   refused: (names) => ['Access denied', `The application's request was refused (${names.join(', ')}). Go back to the application and try again.`],
 };
@@ -29,9 +31,16 @@ const backupCodesLeft = (left: number) =>
     ? 'That was your last backup code. Set up new ones from your account page.'
     : `You have ${left} backup code${left === 1 ? '' : 's'} left.${left <= 3 ? ' Make new ones from your account page soon.' : ''}`;
 
+/** Wrong answers to a factor's prompt, for the audit trail (the credentials prompt records its own, naming the account). */
+const FAILED_ANSWERS: ReadonlySet<string> = new Set(['code-mismatch', 'passkey-failed', 'too-many-attempts']);
+
 /** The reply for a step (a redirect answering a POST becomes a 303 in the pages' onSend hook). */
 export function replyWith(masks: Masks, reply: FastifyReply, step: Step): FastifyReply {
   setCookies(masks, reply, step.cookies);
+  if (step.kind === 'prompt' && step.prompt !== 'credentials' && step.problem && FAILED_ANSWERS.has(step.problem.reason)) {
+    const actorId = step.actor?.id ?? step.attempt.actorId;
+    audit(masks, 'sign-in.failed', { by: 'masks', ip: reply.request.ip }, { actorId, clientId: step.client.id }, { reason: step.problem.reason, prompt: step.prompt });
+  }
   switch (step.kind) {
     case 'prompt':
       return PROMPT_PAGES[step.prompt].render(masks, reply, step);

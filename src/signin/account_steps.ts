@@ -8,6 +8,7 @@ import { passwordProblem } from '../accounts/passwords.js';
 import { hashPassword } from '../factors/password.js';
 import type { Attempt } from '../model.js';
 import { evaluate, proceed, type Browser, type Loaded, type Step } from './core.js';
+import { audit, byActor } from '../audit/events.js';
 
 /** Onboarding: a name, and a password when the actor has none and the client allows passwords. */
 export async function answerOnboarding(masks: Masks, browser: Browser, loaded: Loaded, answer: { name: string; password: string }): Promise<Step> {
@@ -40,5 +41,6 @@ export async function answerNewPassword(masks: Masks, browser: Browser, loaded: 
   if (answer.password !== answer.confirm) return again('The two passwords are not the same. Type the new password twice.');
   const hash = await hashPassword(answer.password);
   const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'password-set'] };
+  audit(masks, 'password.changed', byActor(actor.id, browser.ip), { actorId: actor.id, clientId: client.id }, { how: 'reset by email' });
   return proceed(masks, browser, loaded, after, { actorId: actor.id, newPassword: hash });
 }

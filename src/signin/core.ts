@@ -29,6 +29,7 @@ import { FIRST_FACTORS, isFactorKind, type FactorKind, type SecondFactorKind } f
 import { liveSession, planSession } from './sessions.js';
 import { sendVerification } from './login_links.js';
 import { sendSignInCode } from './sms.js';
+import { audit, byActor } from '../audit/events.js';
 
 /** What the core knows of the browser behind a request (the pages read its cookies). */
 export interface Browser {
@@ -155,12 +156,19 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'credentials', attempt, client, deviceId, cookies: [], identifier, problem });
   // Counted before the slow check, so parallel guesses get no more checks than serial ones.
   const guess = await beginGuess(masks, browser, deviceId, actor?.id, identifier);
-  if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
+  const failed = (reason: string) => audit(masks, 'sign-in.failed', { by: 'masks', ip: browser.ip }, { actorId: actor?.id, clientId: client.id }, { reason });
+  if (!('settle' in guess)) {
+    failed('too many attempts');
+    return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
+  }
   // Over passwords.max_chars a password never matches (measured as when it is set); the hash is spent all the same.
   const allowed = client.settings.allow_passwords && passwordLength(answer.password) <= masks.config.passwords.max_chars;
   const ok = (await verifyPassword(allowed ? actor?.passwordHash : undefined, answer.password)) && actor !== undefined;
   guess.settle(ok);
-  if (!ok || !actor) return again({ reason: 'credentials-mismatch' });
+  if (!ok || !actor) {
+    failed(actor ? 'wrong password' : 'no such account');
+    return again({ reason: 'credentials-mismatch' });
+  }
   const rehash = needsRehash(actor.passwordHash!) ? await hashPassword(answer.password) : undefined;
   const now = masks.clock();
   const after = withFactor(attempt, actor.id, 'password', now);
@@ -205,6 +213,7 @@ export async function answerConsent(masks: Masks, browser: Browser, loaded: Load
   if (result.kind !== 'prompt' || result.prompt !== 'consent' || !actor) return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies: [] };
   if (decision === 'deny') return endWithError(masks, loaded, context.attempt, { actorId: actor.id }, 'access_denied', 'the person denied the request');
   const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'consent'] };
+  audit(masks, 'consent.given', byActor(actor.id, browser.ip), { actorId: actor.id, clientId: loaded.client.id }, { scopes: attempt.request.scope });
   return proceed(masks, browser, loaded, after, { actorId: actor.id, consent: { scopes: attempt.request.scope } });
 }
 
@@ -218,6 +227,7 @@ const DENY_DESCRIPTIONS: Record<DenyReason, string> = {
   'no-passkey': 'the request asks for a passkey (acr phr) and the person has none',
   'scopes-missing': 'the person lacks a scope the client requires',
   'hint-mismatch': 'the signed-in person is not the one id_token_hint names',
+  'actor-disabled': 'the account is disabled',
   refused: 'the request was refused',
 };
 
@@ -284,6 +294,7 @@ export async function proceed(
   if (result.kind === 'deny') {
     if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, DENY_DESCRIPTIONS[result.reason], cookies);
     if ((await commit()) === 'refused') return refused;
+    audit(masks, 'sign-in.failed', byActor(context.actor?.id ?? 'unknown', browser.ip), { actorId: context.actor?.id, clientId: client.id }, { reason: result.reason });
     return { kind: 'deny', reason: result.reason, names: result.names ?? [], client, cookies };
   }
   if (result.kind === 'prompt') {
@@ -296,6 +307,7 @@ export async function proceed(
   if (!actor || authTime === undefined) throw new Error('the checks passed without naming the actor');
   const issued = await issue(masks, context, actor, { authTime, amr });
   if ((await commit({ actorId: actor.id, finish: { device: seen(browser, deviceId), ...issued.session.writes, token: issued.token.row } })) === 'refused') return refused;
+  audit(masks, 'sign-in', byActor(actor.id, browser.ip), { actorId: actor.id, clientId: client.id }, { amr, session: issued.session.id });
   if (issued.session.cookie) cookies.push({ cookie: 'session', value: issued.session.cookie, maxAge: masks.config.lifetimes.session ?? undefined });
   if (client.type === 'internal') {
     cookies.push({ cookie: 'internal', value: issued.token.token, maxAge: client.settings.internal_token_expires_in });
@@ -324,6 +336,8 @@ async function issue(masks: Masks, { client, attempt, session: live, now }: Chec
   return { session, token };
 }
 
+const INTERACTION_NEEDED: ReadonlySet<OAuthErrorCode> = new Set(['login_required', 'consent_required', 'interaction_required']);
+
 /**
  * End the attempt with an error for the client at its verified redirect_uri (internal
  * clients, which have no OAuth errors, get a deny page), writing this step's changes too.
@@ -332,6 +346,8 @@ async function endWithError(masks: Masks, loaded: Loaded, attempt: Attempt, chan
   // An attempt that ends in the request that starts it (prompt=none) leaves no row at all.
   if (!change.create) await record(masks, attempt.id, masks.clock(), { ...change, finish: 'denied' });
   const { client } = loaded;
+  // prompt=none answered "sign in first" is the protocol working, not a failure.
+  if (!INTERACTION_NEEDED.has(error)) audit(masks, 'sign-in.failed', { by: attempt.actorId ? `actor:${attempt.actorId}` : 'masks', ip: null }, { actorId: attempt.actorId, clientId: client.id }, { reason: description });
   if (client.type === 'internal') return { kind: 'deny', reason: 'refused', names: [error], client, cookies };
   return { kind: 'go', location: clientRedirect(attempt.request.redirectUri, masks.config.url, { error, error_description: description, state: attempt.request.state }), cookies };
 }

@@ -11,6 +11,7 @@ import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
 import { hasUnsafeCharacters } from '../oauth/redirect_uris.js';
 import { subjectFor } from '../oauth/subjects.js';
 import { liveSession } from './sessions.js';
+import { audit } from '../audit/events.js';
 
 export interface LogoutRequest {
   idTokenHint: string | undefined;
@@ -75,7 +76,10 @@ export interface LeavingBrowser {
 async function endSession(masks: Masks, browser: LeavingBrowser): Promise<void> {
   const now = masks.clock();
   const session = await liveSession(masks, browser.sessionCookie, undefined, now);
-  if (session) await masks.store.signIns.endSession(session.hash, session.id, now);
+  if (session) {
+    await masks.store.signIns.endSession(session.hash, session.id, now);
+    audit(masks, 'sign-out', { by: `actor:${session.actorId}`, ip: null }, { actorId: session.actorId }, { session: session.id });
+  }
   if (browser.deviceId) await masks.store.signIns.signOutDevice(browser.deviceId, now);
 }
 

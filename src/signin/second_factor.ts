@@ -14,6 +14,7 @@ import { beginGuess, evaluate, proceed, record, seen, type Browser, type Loaded,
 import type { SecondFactorKind } from './factors.js';
 import { answerWithCredential, newCredential } from './webauthn.js';
 import { answerSmsCode, confirmSetupCode, sendSetupCode, sendSignInCode } from './sms.js';
+import { audit, byActor } from '../audit/events.js';
 
 /** How long a TOTP setup page stays good for. */
 const SETUP_LIFETIME = 900;
@@ -162,5 +163,6 @@ export async function enrolFirst(masks: Masks, browser: Browser, loaded: Loaded,
     passed: { factor, device: seen(browser, deviceId) },
   };
   if ((await record(masks, attempt.id, masks.clock(), change)) === 'refused') return { kind: 'go', location, cookies: [] };
+  audit(masks, 'factor.added', byActor(actor.id, browser.ip), { actorId: actor.id, clientId: client.id }, { kind: authenticator.kind, name: authenticator.name, during: 'sign-in' });
   return { kind: 'notice', notice: { about: 'backup-codes', codes }, next: location, client, cookies: [] };
 }

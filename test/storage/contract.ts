@@ -259,8 +259,11 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     const saved = await store.clients.save({ ...web, name: 'Web 2', previousSecretHash: 'old', previousSecretExpiresAt: T0 + 60 }, 1);
     t.equal(saved.revision, 2, 'every change raises the revision');
     t.match(saved, { previousSecretHash: 'old', previousSecretExpiresAt: T0 + 60 });
+    const { previousSecretHash: _h, previousSecretExpiresAt: _e, ...unsaid } = saved;
+    t.match(await store.clients.save({ ...unsaid, name: 'Web 2' }), { previousSecretHash: 'old', previousSecretExpiresAt: T0 + 60, revision: 3 }, 'a record that does not say keeps the overlap');
     await t.rejects(store.clients.save({ ...web, name: 'Lost update' }, 1), { name: 'StaleError' });
     t.equal((await store.clients.find('web'))!.name, 'Web 2', 'the stale write changed nothing');
+    t.equal((await store.clients.find('web'))!.revision, 3);
     await t.rejects(store.clients.save({ ...web, id: 'missing' }, 1), { name: 'StaleError' }, 'a guarded save of a missing client creates nothing');
     t.equal(await store.clients.find('missing'), undefined);
     t.equal(await store.clients.delete('web'), true);

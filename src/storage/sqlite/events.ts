@@ -13,6 +13,8 @@ export class SqliteEvents implements EventStore {
   }
 
   async list(query: EventQuery): Promise<AuditEvent[]> {
+    // Events are appended without waiting: what was queued before this read is seen by it.
+    await this.db.durable.run('barrier', undefined);
     const where: Array<SQL | undefined> = [];
     if (query.actorId !== undefined) where.push(or(eq(events.actorId, query.actorId), eq(events.by, `actor:${query.actorId}`)));
     if (query.clientId !== undefined) where.push(or(eq(events.clientId, query.clientId), eq(events.by, `client:${query.clientId}`)));

@@ -84,7 +84,8 @@ function statements(db: Sqlite.Database) {
        values (@id, @name, @secretHash, @redirectUris, @postLogoutRedirectUris, @settings, @seeded, @previousSecretHash, @previousSecretExpiresAt, @now, @now)
        on conflict (id) do update set name = excluded.name, secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris,
          post_logout_redirect_uris = excluded.post_logout_redirect_uris, settings = excluded.settings, seeded = excluded.seeded,
-         previous_secret_hash = excluded.previous_secret_hash, previous_secret_expires_at = excluded.previous_secret_expires_at,
+         previous_secret_hash = case when @keepPrevious then clients.previous_secret_hash else excluded.previous_secret_hash end,
+         previous_secret_expires_at = case when @keepPrevious then clients.previous_secret_expires_at else excluded.previous_secret_expires_at end,
          revision = revision + 1, updated_at = excluded.updated_at`,
     ),
     clientRevision: db.prepare('select revision from clients where id = ?'),
@@ -398,6 +399,8 @@ export const WRITES = {
       seeded: record.seeded ? 1 : 0,
       previousSecretHash: record.previousSecretHash ?? null,
       previousSecretExpiresAt: record.previousSecretExpiresAt ?? null,
+      // A record that does not say (a seed, an autofilled redirect URI) keeps the rotation overlap.
+      keepPrevious: record.previousSecretHash === undefined ? 1 : 0,
       now: args.now,
     });
     return 'ok';
@@ -470,6 +473,8 @@ export const WRITES = {
     s.deleteBackupCodes.run(args.actorId);
     for (const hash of args.hashes) s.insertBackupCode.run({ actorId: args.actorId, hash, now: args.now });
   },
+  /** Writes nothing: it settles once everything queued before it is on disk. */
+  barrier(): void {},
   appendEvent(db: Sqlite.Database, event: NewEvent): void {
     on(db).insertEvent.run({ ...event, detail: JSON.stringify(event.detail) });
   },

@@ -1,0 +1,120 @@
+/**
+ * What managers do, for the management API and the /manage pages alike: each action checks
+ * the manager's rights (nobody gives more than they hold; nobody changes the client whose
+ * token they use, or their own scopes; the last manager stays), then the one copy of the
+ * rules in the clients and accounts services, then records the audit event.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { createActor, updateActor, type ActorInput, type ActorUpdate } from '../accounts/service.js';
+import { audit } from '../audit/events.js';
+import { MANAGE_SCOPE } from '../bootstrap.js';
+import { addClient, readOnlyReason, rotateSecret, updateClient, type ClientInput, type SavedClient } from '../clients/service.js';
+import type { Masks } from '../context.js';
+import type { Actor, Client, Session } from '../model.js';
+import { ensureCanGrant, type Manager } from './auth.js';
+import { conflict, forbidden } from './problem.js';
+
+const clientScopes = (input: ClientInput) => [...(input.overrides.scopes?.allowed ?? []), ...(input.overrides.scopes?.required ?? [])];
+
+function notOwnClient(manager: Manager, client: Client) {
+  if (manager.kind === 'client' && manager.id === client.id) throw forbidden('A client cannot change, rotate or delete itself through its own token.');
+}
+
+function writable(client: Client) {
+  const reason = readOnlyReason(client);
+  if (reason) throw conflict(reason);
+}
+
+export async function createClientAs(masks: Masks, manager: Manager, input: ClientInput): Promise<SavedClient> {
+  ensureCanGrant(manager, clientScopes(input));
+  const saved = await addClient(masks, input);
+  audit(masks, 'client.created', manager.who, { clientId: saved.client.id }, { client_type: saved.client.type });
+  return saved;
+}
+
+/** Which top-level keys of two documents differ (the audit names fields, never values that could be secret). */
+const changedKeys = (before: Record<string, unknown>, after: Record<string, unknown>) =>
+  [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => !isDeepStrictEqual(before[key], after[key])).sort();
+
+export async function changeClientAs(masks: Masks, manager: Manager, client: Client, input: ClientInput, before: Record<string, unknown>, after: Record<string, unknown>): Promise<SavedClient> {
+  writable(client);
+  notOwnClient(manager, client);
+  ensureCanGrant(manager, clientScopes(input));
+  const saved = await updateClient(masks, input, client.revision);
+  audit(masks, 'client.changed', manager.who, { clientId: client.id }, { fields: changedKeys(before, after) });
+  return saved;
+}
+
+export async function deleteClientAs(masks: Masks, manager: Manager, client: Client): Promise<void> {
+  writable(client);
+  notOwnClient(manager, client);
+  await masks.store.clients.delete(client.id);
+  audit(masks, 'client.deleted', manager.who, { clientId: client.id }, { name: client.name });
+}
+
+export async function rotateSecretAs(masks: Masks, manager: Manager, client: Client, overlap: number): Promise<{ client: Client; secret: string }> {
+  writable(client);
+  notOwnClient(manager, client);
+  const rotated = await rotateSecret(masks, client, overlap);
+  audit(masks, 'client.secret-rotated', manager.who, { clientId: client.id }, { overlap_seconds: overlap });
+  return rotated;
+}
+
+export async function createActorAs(masks: Masks, manager: Manager, input: ActorInput): Promise<Actor> {
+  ensureCanGrant(manager, input.scopes ?? []);
+  const actor = await createActor(masks, input);
+  audit(masks, 'actor.created', manager.who, { actorId: actor.id }, { scopes: actor.scopes });
+  return actor;
+}
+
+/** The last enabled actor holding masks:manage stays one: nobody could manage masks after. */
+async function keepsAManager(masks: Masks, actor: Actor, loses: boolean) {
+  if (loses && actor.disabledAt === null && actor.scopes.includes(MANAGE_SCOPE) && (await masks.store.actors.countWithScope(MANAGE_SCOPE)) <= 1) {
+    throw conflict(`"${actor.nickname ?? actor.emails[0]?.address ?? actor.id}" is the last actor who can manage masks; give someone else ${MANAGE_SCOPE} first.`);
+  }
+}
+
+export async function changeActorAs(masks: Masks, manager: Manager, actor: Actor, update: ActorUpdate, expectRevision?: number): Promise<Actor> {
+  const self = manager.kind === 'actor' && manager.id === actor.id;
+  if (self && (update.scopes !== undefined || update.disabled !== undefined)) throw forbidden('You cannot change your own scopes or disable yourself; ask another manager.');
+  if (update.scopes) {
+    const added = update.scopes.filter((scope) => !actor.scopes.includes(scope));
+    const removed = actor.scopes.filter((scope) => !update.scopes!.includes(scope));
+    ensureCanGrant(manager, [...added, ...removed]);
+  }
+  await keepsAManager(masks, actor, update.disabled === true || (update.scopes !== undefined && !update.scopes.includes(MANAGE_SCOPE)));
+  const changed = await updateActor(masks, actor, update, expectRevision);
+  const fields = Object.keys(update).filter((key) => key !== 'disabled');
+  if (fields.length > 0) audit(masks, 'actor.changed', manager.who, { actorId: actor.id }, { fields: fields.sort() });
+  if (update.disabled !== undefined && update.disabled !== (actor.disabledAt !== null)) {
+    audit(masks, update.disabled ? 'actor.disabled' : 'actor.enabled', manager.who, { actorId: actor.id });
+  }
+  return changed;
+}
+
+export async function deleteActorAs(masks: Masks, manager: Manager, actor: Actor): Promise<void> {
+  if (manager.kind === 'actor' && manager.id === actor.id) throw forbidden('You cannot delete yourself; ask another manager.');
+  ensureCanGrant(manager, actor.scopes);
+  await keepsAManager(masks, actor, true);
+  await masks.store.actors.delete(actor.id);
+  audit(masks, 'actor.deleted', manager.who, { actorId: actor.id }, { nickname: actor.nickname });
+}
+
+export async function removeFactorAs(masks: Masks, manager: Manager, actor: Actor, authenticatorId: string): Promise<boolean> {
+  const removed = await masks.store.factors.removeAuthenticator(actor.id, authenticatorId);
+  if (removed) audit(masks, 'factor.removed', manager.who, { actorId: actor.id }, { authenticator: authenticatorId, by_manager: true });
+  return removed;
+}
+
+export async function endSessionAs(masks: Masks, manager: Manager, session: Session): Promise<void> {
+  await masks.store.signIns.endSession(session.hash, session.id, masks.clock());
+  audit(masks, 'session.ended', manager.who, { actorId: session.actorId }, { session: session.id });
+}
+
+/** Block a device: no sign-in there any more, and everyone signed in on it is signed out. */
+export async function blockDeviceAs(masks: Masks, manager: Manager, deviceId: string): Promise<void> {
+  const now = masks.clock();
+  await masks.store.signIns.blockDevice(deviceId, now);
+  await masks.store.signIns.signOutDevice(deviceId, now);
+  audit(masks, 'device.blocked', manager.who, {}, { device: deviceId });
+}
