@@ -12,6 +12,7 @@ import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { forwardAuthEndpoints } from './endpoints/forward_auth.js';
 import { managementApi } from './manage/api.js';
+import { managePages } from './manage/pages.js';
 import { OAuthError } from './oauth/errors.js';
 import { parseForm } from './oauth/form.js';
 
@@ -75,6 +76,7 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
   pageRoutes(app, masks);
   forwardAuthEndpoints(app, masks);
   managementApi(app, masks);
+  managePages(app, masks);
   discoveryEndpoints(app, masks);
   healthEndpoint(app, masks);
   return app;

@@ -46,19 +46,31 @@ async function byBearer(masks: Masks, request: FastifyRequest, header: string): 
   return { kind: 'client', id: client.id, scopes, who: byClient(client.id, request.ip) };
 }
 
-async function bySession(masks: Masks, request: FastifyRequest): Promise<Manager> {
+/** The /manage session behind a request: the manager and their session id, or why not (prompt: nobody signed in; deny: not a manager). */
+export async function sessionManager(masks: Masks, request: FastifyRequest): Promise<{ manager: Manager; sid: string } | 'prompt' | 'deny'> {
   const manage = await masks.store.clients.find(MANAGEMENT_CLIENT_ID);
   const signed = await signedIn(masks, request);
   const admission = manage ? await admit(masks, request, manage, signed) : undefined;
-  if (!admission || admission.status === 'prompt') throw unauthorised('Send a bearer access token with the masks:manage scope, or sign in at /manage.');
-  if (admission.status === 'deny') throw insufficient(`The signed-in actor does not hold ${MANAGE_SCOPE}.`);
+  if (!admission || admission.status === 'prompt') return 'prompt';
   const { actor, sid } = admission.signed;
+  if (admission.status === 'deny' || !sid) return 'deny';
+  return { manager: { kind: 'actor', id: actor.id, scopes: actor.scopes, who: byActor(actor.id, request.ip) }, sid };
+}
+
+/** A change made with the management session must carry its page's CSRF token. */
+export function csrfMatches(masks: Masks, sid: string, sent: unknown): boolean {
+  return typeof sent === 'string' && constantTimeEqual(sent, manageCsrfToken(masks, sid));
+}
+
+async function bySession(masks: Masks, request: FastifyRequest): Promise<Manager> {
+  const found = await sessionManager(masks, request);
+  if (found === 'prompt') throw unauthorised('Send a bearer access token with the masks:manage scope, or sign in at /manage.');
+  if (found === 'deny') throw insufficient(`The signed-in actor does not hold ${MANAGE_SCOPE}.`);
   const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
-  const sent = request.headers[CSRF_HEADER];
-  if (unsafe && (typeof sent !== 'string' || !sid || !constantTimeEqual(sent, manageCsrfToken(masks, sid)))) {
+  if (unsafe && !csrfMatches(masks, found.sid, request.headers[CSRF_HEADER])) {
     throw new Problem(403, 'Forbidden', `A change made with the management session needs the ${CSRF_HEADER} header of its page.`);
   }
-  return { kind: 'actor', id: actor.id, scopes: actor.scopes, who: byActor(actor.id, request.ip) };
+  return found.manager;
 }
 
 export function authorise(masks: Masks, request: FastifyRequest): Promise<Manager> {

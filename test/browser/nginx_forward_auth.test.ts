@@ -4,6 +4,7 @@ import { tempDir } from '../helpers/app.js';
 import { fetchTransport, InjectBrowser } from '../helpers/browser.js';
 import { nginxAvailable, startNginx } from '../helpers/nginx.js';
 import { freePort, listen } from '../helpers/server.js';
+import { nginxSnippet } from '../../src/manage/snippets.js';
 
 t.test('forward-auth through a real nginx (auth_request) in front of a tiny app', async (t) => {
   if (!nginxAvailable(t)) return;
@@ -34,24 +35,7 @@ t.test('forward-auth through a real nginx (auth_request) in front of a tiny app'
     nginxPort,
     `server {
     listen 127.0.0.1:${nginxPort};
-    location = /_masks_verify {
-      internal;
-      proxy_pass http://127.0.0.1:${masksPort}/verify?client_id=intranet;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-    }
-    location / {
-      auth_request /_masks_verify;
-      auth_request_set $masks_user $upstream_http_remote_user;
-      auth_request_set $masks_email $upstream_http_remote_email;
-      proxy_set_header Remote-User $masks_user;
-      proxy_set_header Remote-Email $masks_email;
-      proxy_pass http://127.0.0.1:${appPort};
-      error_page 401 = @sign_in;
-    }
-    location @sign_in {
-      return 302 http://127.0.0.1:${masksPort}/authorize/intranet?rd=$scheme://$http_host$request_uri;
-    }
+    ${nginxSnippet(running.url, { id: 'intranet' }, `http://127.0.0.1:${appPort}`).replace(/^/gm, '    ')}
   }`,
   );
 
