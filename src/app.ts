@@ -13,6 +13,7 @@ import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { forwardAuthEndpoints } from './endpoints/forward_auth.js';
 import { managementApi } from './manage/api.js';
 import { managePages } from './manage/pages.js';
+import { accountPages } from './account/pages.js';
 import { OAuthError } from './oauth/errors.js';
 import { parseForm } from './oauth/form.js';
 
@@ -77,6 +78,7 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
   forwardAuthEndpoints(app, masks);
   managementApi(app, masks);
   managePages(app, masks);
+  accountPages(app, masks);
   discoveryEndpoints(app, masks);
   healthEndpoint(app, masks);
   return app;

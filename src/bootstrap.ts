@@ -5,7 +5,7 @@
  */
 import { generatePassword } from './accounts/passwords.js';
 import { createActor, identifiersOf, takenIdentifier, type AccountStores, type ActorInput } from './accounts/service.js';
-import { MANAGEMENT_CLIENT_ID, pickOverrides, refuseManagementClient, saveClient, type ClientStores } from './clients/service.js';
+import { ACCOUNT_CLIENT_ID, MANAGEMENT_CLIENT_ID, pickOverrides, refuseManagementClient, saveClient, type ClientStores } from './clients/service.js';
 import type { SeedActor, SeedClient } from './config/schema.js';
 import type { Masks } from './context.js';
 import { InputError } from './errors.js';
@@ -27,6 +27,11 @@ async function ensureManagementClient(masks: ClientStores) {
     },
     false,
   );
+}
+
+/** The built-in client of /account: every actor may sign in to their own page. */
+async function ensureAccountClient(masks: ClientStores) {
+  await saveClient(masks, { id: ACCOUNT_CLIENT_ID, name: `${masks.config.name} account`, redirect_uris: ['/account'], overrides: { client_type: 'internal' } }, false);
 }
 
 /** Make the seeded clients match masks.yml: save each declared one, delete the others. */
@@ -96,6 +101,7 @@ async function ensureFirstManager(masks: Masks, announce: Announce) {
 /** Run at every boot; idempotent. A seed or manager that breaks a rule stops it (InputError). */
 export async function bootstrap(masks: Masks, announce: Announce = stdoutAnnounce): Promise<void> {
   await ensureManagementClient(masks);
+  await ensureAccountClient(masks);
   await seedClients(masks, masks.config.seeds.clients, announce);
   await seedActors(masks, masks.config.seeds.actors);
   await ensureFirstManager(masks, announce);

@@ -16,6 +16,9 @@ import { randomToken } from '../security/secrets.js';
 
 /** The built-in management client: masks' own, never seeded or added from outside. */
 export const MANAGEMENT_CLIENT_ID = 'manage';
+/** The built-in client of /account, every actor's own page. */
+export const ACCOUNT_CLIENT_ID = 'account';
+const BUILT_IN: readonly string[] = [MANAGEMENT_CLIENT_ID, ACCOUNT_CLIENT_ID];
 
 /** What saving a client needs of a masks (the CLI opens no more than this). */
 export type ClientStores = Pick<Masks, 'config' | 'store' | 'keyed' | 'clock'>;
@@ -109,7 +112,7 @@ const recordOf = (client: Client): ClientRecord => ({
 
 /** Why a client may not be changed from outside masks.yml (seeded, or masks' own); undefined when it may. */
 export function readOnlyReason(client: Client): string | undefined {
-  if (client.id === MANAGEMENT_CLIENT_ID) return `client "${client.id}" is the built-in management client; masks keeps it`;
+  if (BUILT_IN.includes(client.id)) return `client "${client.id}" is built in; masks keeps it`;
   if (client.seeded) return `client "${client.id}" is declared in masks.yml (seeds.clients); change it there`;
   return undefined;
 }
@@ -188,7 +191,7 @@ export async function saveClient(masks: ClientStores, input: ClientInput, seeded
 
 /** The management client is masks' own: refused wherever a client comes from outside. */
 export function refuseManagementClient(id: string): void {
-  if (id === MANAGEMENT_CLIENT_ID) throw new InputError(`client "${id}" is the built-in management client; masks keeps it`);
+  if (BUILT_IN.includes(id)) throw new InputError(`client "${id}" is ${id === MANAGEMENT_CLIENT_ID ? 'the built-in management client' : 'built in (the /account page)'}; masks keeps it`);
 }
 
 /**

@@ -1,0 +1,116 @@
+/**
+ * /account: every signed-in actor's own page (the built-in internal client `account`):
+ * change the password, see and end sessions, see and withdraw consent given to apps, see
+ * second factors and recent activity. Server-rendered; every form carries a CSRF token
+ * bound to the session.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ACCOUNT_CLIENT_ID } from '../clients/service.js';
+import type { Masks } from '../context.js';
+import { BODY_LIMIT } from '../limits.js';
+import { sessionView, iso } from '../manage/views.js';
+import { parseForm } from '../oauth/form.js';
+import { pageErrorHandler } from '../pages/errors.js';
+import { renderMessage, renderPage } from '../pages/render.js';
+import { admit, signedIn, type Signed } from '../pages/signed_in.js';
+import { constantTimeEqual } from '../security/secrets.js';
+import { changePassword, endOwnSession, withdrawConsent } from './service.js';
+
+type Form = Record<string, string | string[] | undefined>;
+const text = (form: Form, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+const csrfFor = (masks: Masks, sid: string) => masks.keyed.hash(sid, 'account-csrf');
+
+/** The person behind the request with a session, or the reply already sent. */
+async function guard(masks: Masks, request: FastifyRequest, reply: FastifyReply): Promise<(Signed & { sid: string }) | undefined> {
+  const client = await masks.store.clients.find(ACCOUNT_CLIENT_ID);
+  const signed = await signedIn(masks, request);
+  const admission = client ? await admit(masks, request, client, signed) : undefined;
+  if (!admission || admission.status !== 'ok' || !admission.signed.sid) {
+    if (request.method === 'GET' && admission?.status !== 'deny') void reply.redirect(`/authorize/${ACCOUNT_CLIENT_ID}?rd=/account`);
+    else void renderMessage(masks, reply, 'Signed out', 'Your session ended. Open /account and sign in again.', 401);
+    return undefined;
+  }
+  const sid = admission.signed.sid;
+  if (request.method === 'POST') {
+    const sent = text((request.body ?? {}) as Form, 'csrf');
+    if (!constantTimeEqual(sent, csrfFor(masks, sid))) {
+      void renderMessage(masks, reply, 'Form expired', 'This form is out of date. Go back, reload the page and try again.', 403);
+      return undefined;
+    }
+  }
+  return { ...admission.signed, sid };
+}
+
+async function accountPage(masks: Masks, reply: FastifyReply, signed: Signed & { sid: string }, extra: { notice?: string; problem?: string } = {}, status = 200) {
+  const { actor } = signed;
+  const [sessions, consents, factors, backupCodesLeft, events] = await Promise.all([
+    masks.store.signIns.sessionsOf(actor.id, masks.clock()),
+    masks.store.signIns.consentsOf(actor.id),
+    masks.store.factors.authenticators(actor.id),
+    masks.store.factors.backupCodesLeft(actor.id),
+    masks.store.events.list({ actorId: actor.id, limit: 20 }),
+  ]);
+  const named = await Promise.all(consents.map(async (c) => ({ ...c, name: (await masks.store.clients.find(c.clientId))?.name ?? c.clientId })));
+  return renderPage(
+    masks,
+    reply,
+    'account/index',
+    {
+      title: 'Your account',
+      wide: true,
+      who: actor.nickname ?? actor.emails[0]?.address ?? actor.id,
+      csrf: csrfFor(masks, signed.sid),
+      hasPassword: actor.passwordHash !== null,
+      sessions: sessions.map((s) => ({ ...sessionView(s), current: s.id === signed.sid })),
+      consents: named,
+      factors,
+      backupCodesLeft,
+      events: events.map((e) => ({ at: iso(e.at), type: e.type, ip: e.ip })),
+      ...extra,
+    },
+    status,
+  );
+}
+
+export function accountPages(app: FastifyInstance, masks: Masks) {
+  app.register(async (pages) => {
+    await pages.register(cookie);
+    pages.removeAllContentTypeParsers();
+    await pages.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseForm });
+    pages.setErrorHandler(pageErrorHandler(masks));
+    pages.addHook('onSend', async (request, reply) => {
+      if (request.method === 'POST' && reply.statusCode === 302) reply.code(303);
+    });
+
+    pages.get('/account', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      return signed && accountPage(masks, reply, signed);
+    });
+
+    pages.post('/account/password', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed) return reply;
+      const form = request.body as Form;
+      const outcome = await changePassword(masks, signed.actor, request.ip, signed.sid, { current: text(form, 'current'), password: text(form, 'password'), confirm: text(form, 'confirm') });
+      if (outcome !== 'changed') return accountPage(masks, reply, signed, { problem: outcome.message }, 422);
+      const fresh = await masks.store.actors.find(signed.actor.id);
+      return accountPage(masks, reply, { ...signed, actor: fresh ?? signed.actor }, { notice: 'Your password is changed. Your other sessions were ended.' });
+    });
+
+    pages.post<{ Params: { id: string } }>('/account/sessions/:id/end', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed) return reply;
+      const ended = await endOwnSession(masks, signed.actor, request.ip, request.params.id);
+      return accountPage(masks, reply, signed, ended ? { notice: 'The session was ended.' } : { problem: 'That session is not one of yours, or it has ended already.' }, ended ? 200 : 404);
+    });
+
+    pages.post<{ Params: { id: string } }>('/account/consents/:id/withdraw', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed) return reply;
+      const withdrawn = await withdrawConsent(masks, signed.actor, request.ip, request.params.id);
+      return accountPage(masks, reply, signed, withdrawn ? { notice: 'Withdrawn: the app will ask again next time.' } : { problem: 'You had not allowed that app anything.' }, withdrawn ? 200 : 404);
+    });
+  });
+}

@@ -1,0 +1,75 @@
+/** /account through app.inject: a person changes their password, ends another session, withdraws consent; CSRF on every form. */
+import t from 'tap';
+import { headingOf, InjectBrowser } from '../helpers/browser.js';
+import { ALICE, authorizeUrl, BOB, flowMasks, follow, open, signIn, WEB } from '../flows/setup.js';
+
+const csrfOf = (html: string, action: string) => {
+  const form = new RegExp(`<form method="post" action="${action.replace(/[/.]/g, '\\$&')}">([\\s\\S]*?)</form>`).exec(html);
+  if (!form) throw new Error(`no form ${action}`);
+  return /name="csrf" value="([^"]*)"/.exec(form[1]!)![1]!;
+};
+
+t.test('/account: sign in, change the password (other sessions end), end a session, withdraw consent', async (t) => {
+  const { app, masks } = await flowMasks(t);
+  const aliceId = async () => (await masks.store.actors.findByIdentifier('alice'))!.id;
+  const laptop = new InjectBrowser(app, 'laptop/1.0');
+  const phone = new InjectBrowser(app, 'phone/1.0');
+  const toSignIn = await laptop.get('/account');
+  t.equal(toSignIn.statusCode, 302);
+  t.equal(toSignIn.headers.location, '/authorize/account?rd=/account', 'asks who is there');
+  const back = await signIn(laptop, await open(laptop, '/account'), ALICE);
+  t.equal(back.headers.location, 'http://localhost:5000/account');
+  const page = await laptop.get('/account');
+  t.equal(page.statusCode, 200);
+  t.equal(headingOf(page.body), 'Your account');
+  for (const label of ['Current password', 'New password', 'Confirm new password']) t.match(page.body, `>${label}</label>`, label);
+
+  // A second device, and consent to the web client.
+  await signIn(phone, await open(phone, authorizeUrl(WEB)), ALICE);
+  t.same((await masks.store.signIns.consentsOf(await aliceId())).map((c) => c.clientId), ['web']);
+  const listed = await laptop.get('/account');
+  t.match(listed.body, 'phone/1.0', "the phone's session is listed");
+  t.match(listed.body, '<td>Web</td>', 'and the app she allowed');
+
+  const csrf = csrfOf(listed.body, '/account/password');
+  const forged = await laptop.post('/account/password', { csrf: 'x'.repeat(csrf.length), current: ALICE.password, password: 'a-new-password', confirm: 'a-new-password' });
+  t.equal(forged.statusCode, 403, 'a forged form changes nothing');
+  const wrong = await laptop.post('/account/password', { csrf, current: 'not-it', password: 'a-new-password', confirm: 'a-new-password' });
+  t.equal(wrong.statusCode, 422);
+  t.match(wrong.body, 'not your current password');
+  t.match((await laptop.post('/account/password', { csrf, current: ALICE.password, password: 'a-new-password', confirm: 'another' })).body, 'not the same');
+  t.match((await laptop.post('/account/password', { csrf, current: ALICE.password, password: 'short', confirm: 'short' })).body, 'Choose another password');
+
+  // End the phone's session from the laptop.
+  const phoneSession = (await masks.store.signIns.sessionsOf(await aliceId(), masks.clock())).find((s) => s.device?.userAgent === 'phone/1.0')!;
+  const ended = await laptop.post(`/account/sessions/${phoneSession.id}/end`, { csrf });
+  t.equal(ended.statusCode, 200);
+  t.notMatch(ended.body, 'phone/1.0', 'the phone is signed out');
+  const bob = new InjectBrowser(app);
+  await signIn(bob, await open(bob, '/account'), BOB);
+  const bobCsrf = csrfOf((await bob.get('/account')).body, '/account/password');
+  const laptopSession = (await masks.store.signIns.sessionsOf(await aliceId(), masks.clock()))[0]!;
+  t.equal((await bob.post(`/account/sessions/${laptopSession.id}/end`, { csrf: bobCsrf })).statusCode, 404, "nobody ends someone else's session");
+  t.equal((await bob.post(`/account/sessions/${laptopSession.id}/end`, { csrf })).statusCode, 403, "nor with someone else's form");
+
+  const withdrawn = await laptop.post('/account/consents/web/withdraw', { csrf });
+  t.match(withdrawn.body, 'Withdrawn');
+  const asked = await open(phone, authorizeUrl(WEB));
+  const afterPassword = await follow(phone, await phone.submit(asked, { identifier: ALICE.nickname, password: ALICE.password }));
+  t.match(afterPassword.body, 'value="allow"', 'the app asks for consent again');
+
+  // The password change: the laptop stays, every other session ends.
+  await signIn(phone, await open(phone, '/account'), ALICE);
+  t.equal((await phone.get('/account')).statusCode, 200);
+  const changed = await laptop.post('/account/password', { csrf, current: ALICE.password, password: 'a-new-password', confirm: 'a-new-password' });
+  t.equal(changed.statusCode, 200);
+  t.match(changed.body, 'Your password is changed');
+  t.equal((await laptop.get('/account')).statusCode, 200, 'this browser stays signed in');
+  t.equal((await phone.get('/account')).statusCode, 302, 'the other session ended');
+  const fresh = await open(phone, '/account');
+  const old = await phone.submit(fresh, { identifier: ALICE.nickname, password: ALICE.password });
+  t.match(old.body, 'do not match', 'the old password no longer works');
+  t.equal((await signIn(phone, await open(phone, '/account'), { nickname: ALICE.nickname, password: 'a-new-password' })).headers.location, 'http://localhost:5000/account', 'the new one does');
+  const events = (await masks.store.events.list({ actorId: await aliceId(), limit: 50 })).map((e) => e.type);
+  for (const type of ['password.changed', 'session.ended', 'consent.withdrawn']) t.ok(events.includes(type), type);
+});
