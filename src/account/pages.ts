@@ -16,7 +16,8 @@ import { pageErrorHandler } from '../pages/errors.js';
 import { renderMessage, renderPage } from '../pages/render.js';
 import { admit, signedIn, type Signed } from '../pages/signed_in.js';
 import { constantTimeEqual } from '../security/secrets.js';
-import { changePassword, endOwnSession, withdrawConsent } from './service.js';
+import { totpSetup } from '../factors/totp_setup.js';
+import { addTotp, changePassword, endOwnSession, isFresh, removeFactor, renewBackupCodes, withdrawConsent } from './service.js';
 
 type Form = Record<string, string | string[] | undefined>;
 const text = (form: Form, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
@@ -65,7 +66,7 @@ async function accountPage(masks: Masks, reply: FastifyReply, signed: Signed & {
       hasPassword: actor.passwordHash !== null,
       sessions: sessions.map((s) => ({ ...sessionView(s), current: s.id === signed.sid })),
       consents: named,
-      factors,
+      factors: factors.map((f) => ({ id: f.id, name: f.name, kind: f.kind, created_at: iso(f.createdAt) })),
       backupCodesLeft,
       events: events.map((e) => ({ at: iso(e.at), type: e.type, ip: e.ip })),
       ...extra,
@@ -73,6 +74,29 @@ async function accountPage(masks: Masks, reply: FastifyReply, signed: Signed & {
     status,
   );
 }
+
+/** What a TOTP setup at /account is bound to: this session. */
+const setupBinding = (sid: string) => `account ${sid}`;
+
+function totpPage(masks: Masks, reply: FastifyReply, signed: Signed & { sid: string }, sealed?: string, problem?: string) {
+  const setup = totpSetup(masks, setupBinding(signed.sid), signed.actor, sealed);
+  return renderPage(
+    masks,
+    reply,
+    'account/totp',
+    { title: 'Add an authenticator app', csrf: csrfFor(masks, signed.sid), qr: `data:image/svg+xml;base64,${Buffer.from(setup.qr).toString('base64')}`, uri: setup.uri, secret: setup.secret, setup: setup.sealed, problem },
+    problem ? 422 : 200,
+  );
+}
+
+/** Changing factors needs a recent sign-in: otherwise a page that asks for one (and comes back to `next`). */
+async function ensureFresh(masks: Masks, reply: FastifyReply, signed: Signed & { sid: string }, next: string): Promise<boolean> {
+  if (await isFresh(masks, signed.sid)) return true;
+  void renderPage(masks, reply, 'account/confirm', { title: 'Confirm it is you', next }, 403);
+  return false;
+}
+
+const showCodes = (masks: Masks, reply: FastifyReply, codes: string[]) => renderPage(masks, reply, 'backup_codes', { title: 'Save your backup codes', codes, next: '/account' });
 
 export function accountPages(app: FastifyInstance, masks: Masks) {
   app.register(async (pages) => {
@@ -104,6 +128,36 @@ export function accountPages(app: FastifyInstance, masks: Masks) {
       if (!signed) return reply;
       const ended = await endOwnSession(masks, signed.actor, request.ip, request.params.id);
       return accountPage(masks, reply, signed, ended ? { notice: 'The session was ended.' } : { problem: 'That session is not one of yours, or it has ended already.' }, ended ? 200 : 404);
+    });
+
+    pages.get('/account/totp', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account/totp'))) return reply;
+      return totpPage(masks, reply, signed);
+    });
+
+    pages.post('/account/totp', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account/totp'))) return reply;
+      const form = request.body as Form;
+      const outcome = await addTotp(masks, signed.actor, request.ip, setupBinding(signed.sid), { setup: text(form, 'setup'), code: text(form, 'code'), name: text(form, 'name') });
+      if ('problem' in outcome) return totpPage(masks, reply, signed, text(form, 'setup') || undefined, outcome.problem);
+      if (outcome.codes) return showCodes(masks, reply, outcome.codes);
+      return accountPage(masks, reply, signed, { notice: 'Your authenticator app is set up.' });
+    });
+
+    pages.post<{ Params: { id: string } }>('/account/factors/:id/remove', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account'))) return reply;
+      const removed = await removeFactor(masks, signed.actor, request.ip, request.params.id);
+      return accountPage(masks, reply, signed, removed ? { notice: 'Removed.' } : { problem: 'That is not one of your second factors.' }, removed ? 200 : 404);
+    });
+
+    pages.post('/account/backup-codes', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account'))) return reply;
+      const codes = await renewBackupCodes(masks, signed.actor, request.ip);
+      return codes ? showCodes(masks, reply, codes) : accountPage(masks, reply, signed, { problem: 'Backup codes come with a second factor: set one up first.' }, 409);
     });
 
     pages.post<{ Params: { id: string } }>('/account/consents/:id/withdraw', async (request, reply) => {

@@ -1,12 +1,16 @@
 /**
  * What a person does to their own account at /account: change their password (the current
  * one checked under the guessing limits; every other session ends), end a session, withdraw
- * consent. Each leaves an audit event.
+ * consent, add an authenticator app, remove a second factor, renew backup codes (the factor
+ * changes only within FRESH_FOR of proving a credential). Each leaves an audit event.
  */
 import { audit, byActor } from '../audit/events.js';
 import { passwordProblem } from '../accounts/passwords.js';
 import type { Masks } from '../context.js';
+import { hashBackupCode, newBackupCodes } from '../factors/backup_codes.js';
 import { hashPassword, verifyPassword } from '../factors/password.js';
+import { matchTotp } from '../factors/totp.js';
+import { nameOf, openSetup, sealedSecret } from '../factors/totp_setup.js';
 import type { Actor } from '../model.js';
 
 export type PasswordChange = 'changed' | { field: 'current' | 'password' | 'confirm'; message: string };
@@ -42,4 +46,49 @@ export async function withdrawConsent(masks: Masks, actor: Actor, ip: string, cl
   const withdrawn = clientId.length <= 255 && (await masks.store.signIns.withdrawConsent(actor.id, clientId, masks.clock()));
   if (withdrawn) audit(masks, 'consent.withdrawn', byActor(actor.id, ip), { actorId: actor.id, clientId });
   return withdrawn;
+}
+
+/** How recently a person must have proved a credential to change their second factors. */
+export const FRESH_FOR = 600;
+
+/** Did this session prove a credential within FRESH_FOR? */
+export async function isFresh(masks: Masks, sid: string): Promise<boolean> {
+  const session = await masks.store.signIns.sessionById(sid);
+  return session !== undefined && session.endedAt === null && masks.clock() - session.authTime < FRESH_FOR;
+}
+
+/** An authenticator app confirmed by its first code; the first second factor comes with backup codes (returned once). */
+export async function addTotp(masks: Masks, actor: Actor, ip: string, binding: string, answer: { setup: string; code: string; name: string }): Promise<{ codes: string[] | undefined } | { problem: string }> {
+  const setup = openSetup(masks, binding, actor.id, answer.setup);
+  if (!setup) return { problem: 'This setup expired. Scan the new code below.' };
+  const guess = masks.guesses.begin({ ip, actorId: actor.id, identifier: '', knownDevice: undefined }, 'code');
+  if (!('settle' in guess)) return { problem: `Too many tries. Wait ${Math.ceil(guess.wait)} seconds and try again.` };
+  const now = masks.clock();
+  const step = matchTotp(setup.secret, answer.code, now);
+  guess.settle(step !== undefined);
+  if (step === undefined) return { problem: 'That code does not match. Type the code your app shows now.' };
+  const first = (await masks.store.factors.authenticators(actor.id)).length === 0;
+  const codes = first ? newBackupCodes(masks.config.backup_codes.total) : undefined;
+  const authenticator = { id: setup.id, actorId: actor.id, kind: 'totp' as const, name: nameOf(answer.name, 'Authenticator app'), secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) };
+  // The same setup confirmed twice (a double submit) adds one authenticator: the second is refused.
+  if (!(await masks.store.factors.add(authenticator, { backupCodes: codes?.map((code) => hashBackupCode(masks.keyed, code)), lastStep: step }, now))) {
+    return { problem: 'This authenticator app is set up already.' };
+  }
+  audit(masks, 'factor.added', byActor(actor.id, ip), { actorId: actor.id }, { kind: 'totp', name: authenticator.name, during: '/account' });
+  return { codes };
+}
+
+export async function removeFactor(masks: Masks, actor: Actor, ip: string, authenticatorId: string): Promise<boolean> {
+  const removed = authenticatorId.length <= 64 && (await masks.store.factors.removeAuthenticator(actor.id, authenticatorId));
+  if (removed) audit(masks, 'factor.removed', byActor(actor.id, ip), { actorId: actor.id }, { authenticator: authenticatorId, during: '/account' });
+  return removed;
+}
+
+/** A new set of backup codes (returned once), replacing the old; only for someone with a second factor. */
+export async function renewBackupCodes(masks: Masks, actor: Actor, ip: string): Promise<string[] | undefined> {
+  if ((await masks.store.factors.authenticators(actor.id)).length === 0) return undefined;
+  const codes = newBackupCodes(masks.config.backup_codes.total);
+  await masks.store.factors.replaceBackupCodes(actor.id, codes.map((code) => hashBackupCode(masks.keyed, code)), masks.clock());
+  audit(masks, 'backup-codes.renewed', byActor(actor.id, ip), { actorId: actor.id });
+  return codes;
 }

@@ -59,8 +59,11 @@ export function pageRoutes(app: FastifyInstance, masks: Masks) {
     pages.get<{ Params: { client_id: string } }>('/authorize/:client_id', async (request, reply) => {
       const client = await requireClient(masks, request.params.client_id);
       if (client.type !== 'internal') throw new PageError('Invalid sign-in link', 'This application signs in with OAuth; use its own sign-in button.');
-      const returnTo = internalReturnTo(client, new Params(request.query), siteOf(masks));
-      const internalRequest: AuthorizationRequest = { clientId: client.id, redirectUri: returnTo, scope: client.settings.scopes.allowed, prompt: [], returnTo };
+      const params = new Params(request.query);
+      const returnTo = internalReturnTo(client, params, siteOf(masks));
+      // prompt=login: prove a credential again even when signed in (/account asks it before a factor change).
+      const prompt: AuthorizationRequest['prompt'] = params.get('prompt') === 'login' ? ['login'] : [];
+      const internalRequest: AuthorizationRequest = { clientId: client.id, redirectUri: returnTo, scope: client.settings.scopes.allowed, prompt, returnTo };
       return replyWith(masks, reply, await begin(masks, browserOf(masks, request), client, internalRequest));
     });
 

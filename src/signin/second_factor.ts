@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Masks } from '../context.js';
 import { hashBackupCode, newBackupCodes, normaliseBackupCode } from '../factors/backup_codes.js';
-import { matchTotp, newTotpSecret, qrSvg, totpUri } from '../factors/totp.js';
+import { matchTotp } from '../factors/totp.js';
+import { nameOf, openSetup, sealedSecret } from '../factors/totp_setup.js';
 import type { Actor, Attempt, NewAuthenticator } from '../model.js';
 import type { AttemptChange } from '../storage/store.js';
 import { beginGuess, evaluate, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
@@ -15,39 +16,6 @@ import type { SecondFactorKind } from './factors.js';
 import { answerWithCredential, newCredential } from './webauthn.js';
 import { answerSmsCode, confirmSetupCode, sendSetupCode, sendSignInCode } from './sms.js';
 import { audit, byActor } from '../audit/events.js';
-
-/** How long a TOTP setup page stays good for. */
-const SETUP_LIFETIME = 900;
-const sealedSecret = (actorId: string, authenticatorId: string) => `${actorId} ${authenticatorId}`;
-const setupBinding = (attemptId: string, actorId: string) => `${attemptId} ${actorId}`;
-
-/** A TOTP setup in progress: a new secret, sealed into the form so that only this attempt and actor can confirm it. */
-export interface TotpSetup {
-  sealed: string;
-  secret: string;
-  /** The otpauth://totp/ URI and its QR code (SVG). */
-  uri: string;
-  qr: string;
-}
-
-/** Open a setup sealed into a form (undefined when forged, expired or another attempt's), or start a new one. */
-export function totpSetup(masks: Masks, attemptId: string, actor: Actor, sealed?: string): TotpSetup {
-  const open = sealed ? openSetup(masks, attemptId, actor.id, sealed) : undefined;
-  if (sealed && open) return describe(masks, actor, open.secret, sealed);
-  const payload = { id: randomUUID(), secret: newTotpSecret(), until: masks.clock() + SETUP_LIFETIME };
-  return describe(masks, actor, payload.secret, masks.sealer.seal('totp-setup', setupBinding(attemptId, actor.id), JSON.stringify(payload)));
-}
-
-function describe(masks: Masks, actor: Actor, secret: string, sealed: string): TotpSetup {
-  const uri = totpUri(secret, masks.config.name, actor.nickname ?? actor.emails[0]?.address ?? actor.id);
-  return { sealed, secret, uri, qr: qrSvg(uri) };
-}
-
-function openSetup(masks: Masks, attemptId: string, actorId: string, sealed: string): { id: string; secret: string } | undefined {
-  const opened = masks.sealer.open('totp-setup', setupBinding(attemptId, actorId), sealed);
-  const payload = opened ? (JSON.parse(opened) as { id: string; secret: string; until: number }) : undefined;
-  return payload && payload.until > masks.clock() ? payload : undefined;
-}
 
 /** The actor's TOTP authenticator a code matches at a step not used before, if any (every authenticator is tried). */
 async function totpMatch(masks: Masks, actorId: string, code: string, now: number): Promise<{ authenticatorId: string; step: number } | undefined> {
@@ -132,8 +100,6 @@ export async function answerSecondFactorSetup(
   const authenticator = { id: setup.id, actorId: actor.id, kind: 'totp' as const, name: nameOf(answer.name, 'Authenticator app'), secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) };
   return enrolFirst(masks, browser, loaded, actor, authenticator, { totpStep: { authenticatorId: setup.id, step } }, 'totp');
 }
-
-const nameOf = (typed: string, fallback: string) => typed.normalize('NFC').replace(/\p{Cc}/gu, '').trim().slice(0, 64) || fallback;
 
 /** "Add a passkey" at setup: the new credential, verified against this attempt's challenge. */
 async function addPasskey(masks: Masks, browser: Browser, loaded: Loaded, signing: { actor: Actor; attempt: Attempt }, answer: { name: string; credential: string }): Promise<Step> {

@@ -212,6 +212,12 @@ export interface FactorStore {
   backupCodesLeft(actorId: string): Promise<number>;
   /** Remove one of the actor's authenticators (the last one takes the backup codes with it). Returns whether there was one. */
   removeAuthenticator(actorId: string, id: string): Promise<boolean>;
+  /**
+   * Add an authenticator outside a sign-in (/account), with a new set of backup codes when
+   * given, and the TOTP step its confirming code used. An id or WebAuthn credential id
+   * already known is refused (false, nothing written).
+   */
+  add(authenticator: NewAuthenticator, extra: { backupCodes?: string[] | undefined; lastStep?: number | undefined }, now: number): Promise<boolean>;
   /** A new set of backup codes (keyed hashes) replacing the old one. */
   replaceBackupCodes(actorId: string, hashes: string[], now: number): Promise<void>;
 }

@@ -73,3 +73,56 @@ t.test('/account: sign in, change the password (other sessions end), end a sessi
   const events = (await masks.store.events.list({ actorId: await aliceId(), limit: 50 })).map((e) => e.type);
   for (const type of ['password.changed', 'session.ended', 'consent.withdrawn']) t.ok(events.includes(type), type);
 });
+
+t.test('/account second factors: add an authenticator app (backup codes once), renew codes, remove; only right after a sign-in', async (t) => {
+  const { app, masks, clock } = await flowMasks(t);
+  const { totpCode } = await import('../../src/factors/totp.js');
+  const browser = new InjectBrowser(app);
+  await signIn(browser, await open(browser, '/account'), ALICE);
+  const setup = await browser.get('/account/totp');
+  t.equal(setup.statusCode, 200);
+  t.match(setup.body, /href="otpauth:\/\/totp\//, 'the link an authenticator app opens');
+  t.match(setup.body, '>Authentication code</label>');
+  const secret = /Or type this key: <code>([A-Z2-7]+)<\/code>/.exec(setup.body)![1]!;
+  const csrf = csrfOf(setup.body, '/account/totp');
+  const sealed = /name="setup" value="([^"]*)"/.exec(setup.body)![1]!;
+  const wrong = await browser.post('/account/totp', { csrf, setup: sealed, code: '000000', name: 'Phone' });
+  t.equal(wrong.statusCode, 422);
+  t.match(wrong.body, 'does not match');
+  t.match(await browser.post('/account/totp', { csrf, setup: sealed.slice(0, -4) + 'AAAA', code: totpCode(secret, clock.now), name: 'Phone' }).then((r) => r.body), 'expired', 'a forged setup is refused');
+  const done = await browser.post('/account/totp', { csrf, setup: sealed, code: totpCode(secret, clock.now), name: 'Phone' });
+  t.equal(done.statusCode, 200);
+  t.equal((done.body.match(/<li><code>/g) ?? []).length, 10, 'the first second factor comes with ten backup codes, shown once');
+  t.match((await browser.post('/account/totp', { csrf, setup: sealed, code: totpCode(secret, clock.now + 30), name: 'Phone' })).body, 'set up already', 'a double submit adds nothing');
+  const alice = (await masks.store.actors.findByIdentifier('alice'))!;
+  const [factor] = await masks.store.factors.authenticators(alice.id);
+  t.match(factor, { kind: 'totp', name: 'Phone' });
+  const page = await browser.get('/account');
+  t.match(page.body, '<td>Phone</td>');
+  const renewed = await browser.post('/account/backup-codes', { csrf });
+  t.equal((renewed.body.match(/<li><code>/g) ?? []).length, 10, 'a new set');
+  t.equal(await masks.store.factors.backupCodesLeft(alice.id), 10);
+
+  // Eleven minutes on, a factor change asks for a fresh sign-in first.
+  clock.advance(660);
+  const stale = await browser.post(`/account/factors/${factor!.id}/remove`, { csrf });
+  t.equal(stale.statusCode, 403);
+  t.match(stale.body, 'Confirm it is you');
+  t.equal((await masks.store.factors.authenticators(alice.id)).length, 1, 'nothing removed');
+  const again = await open(browser, '/authorize/account?rd=/account&prompt=login');
+  t.match(again.body, 'Password', 'prompt=login asks for the password even though she is signed in');
+  const signedAgain = await browser.submit(again, { identifier: ALICE.nickname, password: ALICE.password });
+  t.equal(signedAgain.headers.location, 'http://localhost:5000/account');
+  const back = await browser.get('/account');
+  // The client of /account asks for no second factor by default: the password alone is the fresh proof.
+  t.equal(headingOf(back.body), 'Your account');
+  const freshCsrf = csrfOf(back.body, '/account/password');
+  t.equal((await browser.post(`/account/factors/${factor!.id}/remove`, { csrf })).statusCode, 403, "the old session's form is out of date");
+  const removed = await browser.post(`/account/factors/${factor!.id}/remove`, { csrf: freshCsrf });
+  t.equal(removed.statusCode, 200);
+  t.same(await masks.store.factors.authenticators(alice.id), []);
+  t.equal(await masks.store.factors.backupCodesLeft(alice.id), 0, 'the last one took the backup codes with it');
+  t.equal((await browser.post('/account/backup-codes', { csrf: freshCsrf })).statusCode, 409, 'no backup codes without a second factor');
+  const types = (await masks.store.events.list({ actorId: alice.id, limit: 50 })).map((e) => e.type);
+  for (const type of ['factor.added', 'backup-codes.renewed', 'factor.removed']) t.ok(types.includes(type), type);
+});

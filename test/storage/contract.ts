@@ -359,6 +359,12 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(await store.factors.removeAuthenticator(alice.id, 'auth-1'), true);
     t.same((await store.factors.authenticators(alice.id)).map((a) => a.id), ['auth-2']);
     t.equal(await store.factors.backupCodesLeft(alice.id), 2, 'codes stay while a second factor does');
+    t.equal(await store.factors.add({ id: 'key-1', actorId: alice.id, kind: 'webauthn', name: 'Key', credentialId: 'cred-1', publicKey: 'pk' }, {}, T0), true, 'added outside a sign-in');
+    t.equal(await store.factors.add({ id: 'key-2', actorId: bob.id, kind: 'webauthn', name: 'Key', credentialId: 'cred-1', publicKey: 'pk' }, {}, T0), false, 'a known credential id is refused');
+    t.equal(await store.factors.add({ id: 'app-1', actorId: bob.id, kind: 'totp', name: 'App', secret: 's' }, { backupCodes: ['b1'], lastStep: 42 }, T0), true);
+    t.match(await store.factors.authenticators(bob.id), [{ id: 'app-1', lastStep: 42 }], 'with the step its confirming code used');
+    t.equal(await store.factors.backupCodesLeft(bob.id), 1, 'and its backup codes');
+    t.equal(await store.factors.removeAuthenticator(alice.id, 'key-1'), true);
     await store.factors.replaceBackupCodes(alice.id, ['c3', 'c4', 'c5'], T0 + 1);
     t.equal(await store.factors.backupCodesLeft(alice.id), 3);
     t.equal(await store.factors.removeAuthenticator(alice.id, 'auth-2'), true);

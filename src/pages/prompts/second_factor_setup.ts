@@ -2,7 +2,8 @@
  * Setting up a second factor inside the sign-in: an authenticator app (a QR code and
  * otpauth:// link, then an Authentication code to confirm), or Add a passkey.
  */
-import { answerSecondFactorSetup, totpSetup } from '../../signin/second_factor.js';
+import { answerSecondFactorSetup } from '../../signin/second_factor.js';
+import { totpSetup } from '../../factors/totp_setup.js';
 import { PageError } from '../../errors.js';
 import { csrfToken } from '../csrf.js';
 import { renderPage } from '../render.js';

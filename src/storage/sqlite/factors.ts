@@ -1,6 +1,6 @@
 /** Second factors (authenticators) and backup codes in SQLite. */
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
-import type { Authenticator } from '../../model.js';
+import type { Authenticator, NewAuthenticator } from '../../model.js';
 import type { FactorStore } from '../store.js';
 import type { Database } from './db.js';
 import { authenticators, backupCodes } from './schema.js';
@@ -31,6 +31,10 @@ export class SqliteFactors implements FactorStore {
 
   removeAuthenticator(actorId: string, id: string): Promise<boolean> {
     return this.db.durable.run('removeAuthenticator', { actorId, id });
+  }
+
+  add(authenticator: NewAuthenticator, extra: { backupCodes?: string[] | undefined; lastStep?: number | undefined }, now: number): Promise<boolean> {
+    return this.db.durable.run('addAuthenticator', { authenticator, ...extra, now });
   }
 
   async replaceBackupCodes(actorId: string, hashes: string[], now: number): Promise<void> {

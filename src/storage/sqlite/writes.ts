@@ -6,7 +6,7 @@
  * clock, never from the database.
  */
 import type Sqlite from 'better-sqlite3';
-import type { ActorChange, ClientRecord, NewEvent, NewToken, TokenKind } from '../../model.js';
+import type { ActorChange, ClientRecord, NewAuthenticator, NewEvent, NewToken, TokenKind } from '../../model.js';
 import type { AdvanceResult, AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
 
 /** A token as its row: the kind's own fields (a code's binding, a refresh token's facts) go to `data`. */
@@ -150,6 +150,7 @@ function statements(db: Sqlite.Database) {
     useBackupCode: db.prepare('update backup_codes set used_at = @now where actor_id = @actorId and hash = @hash and used_at is null'),
     hasAuthenticator: db.prepare('select 1 from authenticators where actor_id = ? limit 1'),
     credentialTaken: db.prepare('select 1 from authenticators where credential_id = ?'),
+    authenticatorExists: db.prepare('select 1 from authenticators where id = ?'),
     insertAuthenticator: db.prepare(
       `insert into authenticators (id, actor_id, kind, name, secret, last_step, credential_id, public_key, counter, transports, created_at, last_used_at)
        values (@id, @actorId, @kind, @name, @secret, @lastStep, @credentialId, @publicKey, @counter, @transports, @now, @now)`,
@@ -467,6 +468,25 @@ export const WRITES = {
     const had = s.deleteAuthenticator.run(args).changes > 0;
     if (had && !s.hasAuthenticator.get(args.actorId)) s.deleteBackupCodes.run(args.actorId);
     return had;
+  },
+  /** An authenticator set up at /account (and a new set of backup codes with the first one). */
+  addAuthenticator(db: Sqlite.Database, args: { authenticator: NewAuthenticator; backupCodes?: string[] | undefined; lastStep?: number | undefined; now: number }): boolean {
+    const s = on(db);
+    const { authenticator, now } = args;
+    if (authenticator.credentialId && s.credentialTaken.get(authenticator.credentialId)) return false;
+    if (s.authenticatorExists.get(authenticator.id)) return false;
+    s.insertAuthenticator.run({
+      ...authenticator,
+      secret: authenticator.secret ?? null,
+      lastStep: args.lastStep ?? null,
+      credentialId: authenticator.credentialId ?? null,
+      publicKey: authenticator.publicKey ?? null,
+      counter: authenticator.counter ?? 0,
+      transports: JSON.stringify(authenticator.transports ?? []),
+      now,
+    });
+    if (args.backupCodes) WRITES.replaceBackupCodes(db, { actorId: authenticator.actorId, hashes: args.backupCodes, now });
+    return true;
   },
   replaceBackupCodes(db: Sqlite.Database, args: { actorId: string; hashes: string[]; now: number }): void {
     const s = on(db);
