@@ -29,6 +29,8 @@ export function claimsFor(actor: Actor, scopes: string[], updatedAt: number): Re
     });
   }
   if (scopes.includes('email') && actor.emails[0]) Object.assign(claims, { email: actor.emails[0].address, email_verified: actor.emails[0].verifiedAt !== null });
+  // masks uses scopes as groups: the actor's, as they are now.
+  if (scopes.includes('groups')) claims.groups = actor.scopes;
   return claims;
 }
 

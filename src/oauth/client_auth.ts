@@ -10,6 +10,7 @@ import { invalidClient, invalidRequest, tooManyAttempts } from './errors.js';
 import type { Params } from './params.js';
 import { addressKey } from '../security/rate_limit.js';
 import { sha256 } from '../security/secrets.js';
+import { audit, byClient } from '../audit/events.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export const CLIENT_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
@@ -53,6 +54,21 @@ function presented(request: FastifyRequest, params: Params): Presented | undefin
   return { id: postId, secret: postSecret, method: postSecret === undefined ? 'none' : 'client_secret_post' };
 }
 
+/** Why a known client failed to authenticate, in plain words for its administrator (integration diagnostics). */
+function diagnose(masks: Masks, request: FastifyRequest, client: Client, method: ClientAuthMethod) {
+  const reason =
+    client.type === 'confidential'
+      ? method === 'none'
+        ? 'no client secret was sent (a confidential client sends it with client_secret_basic or client_secret_post)'
+        : 'the client secret does not match (after a rotation, the old secret works only during the overlap)'
+      : client.type === 'public'
+        ? method === 'none'
+          ? `a public client cannot call ${request.url.split('?')[0]} without a secret`
+          : 'a public client has no secret; send client_id alone (method none) with PKCE'
+        : 'an internal client has no OAuth credentials';
+  audit(masks, 'token.failed', byClient(client.id, request.ip), { clientId: client.id }, { endpoint: request.url.split('?')[0], reason: `invalid_client: ${reason}` });
+}
+
 /**
  * Authenticate the client of this request. `allowPublic`: public clients may identify
  * themselves with client_id alone (method none).
@@ -83,7 +99,10 @@ export async function authenticateClient(masks: Masks, request: FastifyRequest, 
     const secretOk = masks.keyed.verify(presentedSecret, client?.secretHash) || (overlapping ? masks.keyed.verify(presentedSecret, client.previousSecretHash) : false);
     ok = secretOk && client?.type === 'confidential';
   }
-  if (!ok || !client) throw invalidClient();
+  if (!ok || !client) {
+    if (client) diagnose(masks, request, client, credentials.method);
+    throw invalidClient();
+  }
   if (guessing) {
     clientFailures.forgive(ipKey);
     clientFailures.succeed(clientKey);

@@ -7,7 +7,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const isScopeToken = (value: string): boolean => SCOPE_TOKEN.test(value);
 
 /** Scopes that only make sense with a signed-in actor. */
-export const ACTOR_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+export const ACTOR_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'groups']);
 
 /** Parse a scope parameter; malformed is invalid_scope. */
 export function parseScope(value: string | undefined): string[] {

@@ -3,6 +3,7 @@ const DESCRIPTIONS: Record<string, string> = {
   openid: 'Know who you are',
   profile: 'See your name and nickname',
   email: 'See your email address',
+  groups: 'See the groups you belong to',
   offline_access: 'Stay signed in when you are away',
   'masks:manage': 'Manage this masks installation',
 };

@@ -58,12 +58,14 @@ t.test('subjects: pairwise per sector, public-uuid, public-identifier; userinfo 
 t.test('userinfo: claims only for granted scopes; bad tokens are 401 invalid_token', async (t) => {
   const yaml = flowYaml({
     seeds: {
-      clients: [client('c'), { id: 'backend', client_type: 'confidential', secret: 'backend-secret-that-is-at-least-32-chars', scopes: { allowed: ['api:read'] } }],
-      actors: [{ nickname: 'alice', email: 'alice@example.com', password: 'alice-password' }],
+      clients: [client('c'), client('g', { scopes: { allowed: ['openid', 'groups'] } }), { id: 'backend', client_type: 'confidential', secret: 'backend-secret-that-is-at-least-32-chars', scopes: { allowed: ['api:read'] } }],
+      actors: [{ nickname: 'alice', email: 'alice@example.com', password: 'alice-password', scopes: ['staff', 'ops'] }],
     },
   });
   const { app } = await makeMasks(t, { yaml });
   const browser = new InjectBrowser(app);
+  const grouped = await tokensFor(app, browser, 'g', 'openid groups');
+  t.same((await app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${grouped.access_token}` } })).json().groups, ['staff', 'ops'], "the groups scope: the actor's scopes as a groups claim");
   const onlyOpenid = await tokensFor(app, browser, 'c', 'openid');
   const claims = (await app.inject({ url: '/userinfo', headers: { authorization: `Bearer ${onlyOpenid.access_token}` } })).json();
   t.same(Object.keys(claims), ['sub', 'auth_time', 'acr', 'amr'], 'openid alone: sub only, and how the person signed in');

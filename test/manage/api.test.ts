@@ -226,7 +226,10 @@ t.test('the audit trail: who did what, filters and paging, never a secret', asyn
   const changed = all.find((e) => e.type === 'client.changed')!;
   t.match(changed, { by: `client:${OPS.id}`, client_id: 'crm', detail: { fields: ['name'] } });
   t.match(changed.at, /^\d{4}-\d\d-\d\dT/);
-  t.match(all.find((e) => e.type === 'token.failed')!.detail, { grant_type: 'client_credentials', reason: /invalid_scope/ });
+  t.match(all.find((e) => e.type === 'token.failed' && e.detail.grant_type)!.detail, { grant_type: 'client_credentials', reason: /invalid_scope/ });
+  await post(app, '/token', { grant_type: 'client_credentials' }, basic('crm', created.secret));
+  const wrongSecret = (await call('GET', '/events?client=crm&type=token.failed')).json().events[0];
+  t.match(wrongSecret.detail, { endpoint: '/token', reason: 'invalid_client: the client secret does not match (after a rotation, the old secret works only during the overlap)' }, 'a wrong secret, said plainly');
   const text = JSON.stringify(all);
   for (const secret of [created.secret, rotated, ALICE.password, OPS.secret]) t.notOk(text.includes(secret), 'no secret in the events');
 
