@@ -21,3 +21,7 @@ export const verificationMessage = (masks: Masks, to: string, code: string, life
 /** A login link and its code, for one sign-in. */
 export const loginLinkMessage = (masks: Masks, to: string, link: string, code: string, lifetime: number, reset = false): MailMessage =>
   message(masks, 'login_link', to, reset ? `Reset your ${masks.config.name} password` : `Sign in to ${masks.config.name}`, `${link} ${code}`, { link, code, reset, minutes: Math.max(1, Math.round(lifetime / 60)) });
+
+/** A manager's link: an invitation to set up an account, or a password reset (works once, in the first browser that opens it). */
+export const accountLinkMessage = (masks: Masks, to: string, link: string, invite: boolean, expiresAt: number): MailMessage =>
+  message(masks, 'account_link', to, invite ? `You are invited to ${masks.config.name}` : `Reset your ${masks.config.name} password`, link, { link, invite, until: new Date(expiresAt * 1000).toUTCString() });

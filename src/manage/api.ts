@@ -14,10 +14,11 @@ import { BODY_LIMIT } from '../limits.js';
 import type { Actor, Client } from '../model.js';
 import { authorise, type Manager } from './auth.js';
 import { openApiDocument } from './openapi.js';
+import { INVITATION_LIFETIME, RESET_LIFETIME } from './service.js';
 import { badRequest, notFound, Problem, problemHandler, sendProblem, type FieldProblem } from './problem.js';
 import * as S from './schemas.js';
-import { blockDeviceAs, changeActorAs, changeClientAs, createActorAs, createClientAs, deleteActorAs, deleteClientAs, endSessionAs, removeFactorAs, rotateSecretAs } from './service.js';
-import { actorView, clientDocument, clientView, etagOf, eventView, sessionView } from './views.js';
+import { blockDeviceAs, sendAccountLinkAs, changeActorAs, changeClientAs, createActorAs, createClientAs, deleteActorAs, deleteClientAs, endSessionAs, removeFactorAs, rotateSecretAs } from './service.js';
+import { actorView, clientDocument, clientView, etagOf, eventView, iso, sessionView } from './views.js';
 
 export const API_PREFIX = '/api/manage';
 
@@ -234,6 +235,22 @@ export const API_ROUTES: ApiRoute[] = [
       const actor = await findActor(masks, request.params.id!);
       checkIfMatch(request, actor);
       await deleteActorAs(masks, manager, actor);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/actors/:id/login-link',
+    summary: 'Email the actor a single-use link: to choose a new password (reset) or set up their account (invite)',
+    body: S.AccountLinkBody,
+    ok: { status: 202, schema: S.AccountLinkSent },
+    run: async ({ masks, manager, request, body }) => {
+      const actor = await findActor(masks, request.params.id!);
+      const { purpose = 'reset', expires_in } = parse(S.AccountLinkBody, body ?? {}, 'body');
+      const invite = purpose === 'invite';
+      const expiresIn = expires_in === undefined ? (invite ? INVITATION_LIFETIME : RESET_LIFETIME) : parseDuration(expires_in);
+      if (expiresIn < 60 || expiresIn > 30 * 86_400) throw badRequest('expires_in must be between 1 minute and 30 days', [{ field: '/expires_in', message: 'out of range' }]);
+      const sent = await sendAccountLinkAs(masks, manager, actor, { invite, expiresIn });
+      return { sent_to: sent.address, expires_at: iso(sent.expiresAt) };
     },
   },
   {

@@ -18,7 +18,7 @@ import { pageErrorHandler } from '../pages/errors.js';
 import { renderMessage, renderPage } from '../pages/render.js';
 import { csrfMatches, manageCsrfToken, sessionManager, type Manager } from './auth.js';
 import { Problem } from './problem.js';
-import { changeActorAs, createActorAs, createClientAs, deleteClientAs, rotateSecretAs } from './service.js';
+import { INVITATION_LIFETIME, RESET_LIFETIME, sendAccountLinkAs, changeActorAs, createActorAs, createClientAs, deleteClientAs, rotateSecretAs } from './service.js';
 import { caddySnippet, nginxSnippet, oidcSnippet, traefikSnippet } from './snippets.js';
 import { eventView } from './views.js';
 
@@ -66,7 +66,7 @@ async function clientsPage(masks: Masks, reply: FastifyReply, signed: Signed, ex
   return renderPage(masks, reply, 'manage/clients', { title: 'Clients', wide: true, nav: true, clients, csrf: signed.csrf, values: extra.values ?? {}, problem: extra.problem }, status);
 }
 
-async function clientPage(masks: Masks, reply: FastifyReply, signed: Signed, client: Client, extra: { secret?: string; problem?: string } = {}) {
+async function clientPage(masks: Masks, reply: FastifyReply, signed: Signed, client: Client, extra: { secret?: string; problem?: string } = {}, status = 200) {
   const url = masks.config.url;
   const failures = [
     ...(await masks.store.events.list({ clientId: client.id, type: 'authorize.failed', limit: 5 })),
@@ -86,7 +86,7 @@ async function clientPage(masks: Masks, reply: FastifyReply, signed: Signed, cli
     failures,
     secret: extra.secret,
     problem: extra.problem,
-  });
+  }, status);
 }
 
 async function findClient(masks: Masks, reply: FastifyReply, id: string): Promise<Client | undefined> {
@@ -95,7 +95,7 @@ async function findClient(masks: Masks, reply: FastifyReply, id: string): Promis
   return client;
 }
 
-async function actorsPage(masks: Masks, reply: FastifyReply, signed: Signed, q: string, problem?: string, status = 200) {
+async function actorsPage(masks: Masks, reply: FastifyReply, signed: Signed, q: string, problem?: string, status = 200, notice?: string) {
   const page = await masks.store.actors.search({ text: q || undefined, limit: 100, offset: 0 });
   const actors = await Promise.all(
     page.actors.map(async (a) => ({
@@ -108,7 +108,7 @@ async function actorsPage(masks: Masks, reply: FastifyReply, signed: Signed, q: 
       factors: (await masks.store.factors.authenticators(a.id)).map((f) => f.kind).join(', '),
     })),
   );
-  return renderPage(masks, reply, 'manage/actors', { title: 'Actors', wide: true, nav: true, actors, total: page.total, q, csrf: signed.csrf, problem }, status);
+  return renderPage(masks, reply, 'manage/actors', { title: 'Actors', wide: true, nav: true, actors, total: page.total, q, csrf: signed.csrf, problem, notice }, status);
 }
 
 export function managePages(app: FastifyInstance, masks: Masks) {
@@ -140,7 +140,7 @@ export function managePages(app: FastifyInstance, masks: Masks) {
           post_logout_redirect_uris: [],
           overrides: { client_type: type, scopes: { allowed: words(values.scopes) }, ...(type === 'internal' ? {} : { checks: ['device', 'credentials', 'client-consent'] }) },
         });
-        return clientPage(masks, reply.code(201), signed, client, secret ? { secret } : {});
+        return clientPage(masks, reply, signed, client, secret ? { secret } : {}, 201);
       } catch (error) {
         const problem = fixable(error);
         if (!problem) throw error;
@@ -161,14 +161,14 @@ export function managePages(app: FastifyInstance, masks: Masks) {
       const client = await findClient(masks, reply, request.params.id);
       if (!client) return reply;
       const overlap = field(request.body as Form, 'overlap');
-      if (overlap && !isDuration(overlap)) return clientPage(masks, reply.code(422), signed, client, { problem: `"${overlap}" is not a duration (say "1 day" or "2 hours").` });
+      if (overlap && !isDuration(overlap)) return clientPage(masks, reply, signed, client, { problem: `"${overlap}" is not a duration (say "1 day" or "2 hours").` }, 422);
       try {
         const rotated = await rotateSecretAs(masks, signed.manager, client, overlap ? parseDuration(overlap) : 0);
         return clientPage(masks, reply, signed, rotated.client, { secret: rotated.secret });
       } catch (error) {
         const problem = fixable(error);
         if (!problem) throw error;
-        return clientPage(masks, reply.code(409), signed, client, { problem });
+        return clientPage(masks, reply, signed, client, { problem }, 409);
       }
     });
 
@@ -182,7 +182,7 @@ export function managePages(app: FastifyInstance, masks: Masks) {
       } catch (error) {
         const problem = fixable(error);
         if (!problem) throw error;
-        return clientPage(masks, reply.code(409), signed, client, { problem });
+        return clientPage(masks, reply, signed, client, { problem }, 409);
       }
       return reply.redirect('/manage');
     });
@@ -199,7 +199,11 @@ export function managePages(app: FastifyInstance, masks: Masks) {
       const form = request.body as Form;
       const optional = (name: string) => field(form, name) || undefined;
       try {
-        await createActorAs(masks, signed.manager, { nickname: optional('nickname'), email: optional('email'), password: typeof form.password === 'string' && form.password !== '' ? form.password : undefined, scopes: words(field(form, 'scopes')) });
+        const actor = await createActorAs(masks, signed.manager, { nickname: optional('nickname'), email: optional('email'), password: typeof form.password === 'string' && form.password !== '' ? form.password : undefined, scopes: words(field(form, 'scopes')) });
+        if (field(form, 'invite') === 'yes') {
+          const sent = await sendAccountLinkAs(masks, signed.manager, actor, { invite: true, expiresIn: INVITATION_LIFETIME });
+          return actorsPage(masks, reply, signed, '', undefined, 200, `Invitation sent to ${sent.address}.`);
+        }
       } catch (error) {
         const problem = fixable(error);
         if (!problem) throw error;
@@ -224,6 +228,21 @@ export function managePages(app: FastifyInstance, masks: Masks) {
         return reply.redirect('/manage/actors');
       });
     }
+
+    pages.post<{ Params: { id: string } }>('/manage/actors/:id/link', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed) return reply;
+      const actor = request.params.id.length <= 64 ? await masks.store.actors.find(request.params.id) : undefined;
+      if (!actor) return renderMessage(masks, reply, 'Unknown actor', 'There is no such actor.', 404);
+      try {
+        const sent = await sendAccountLinkAs(masks, signed.manager, actor, { invite: false, expiresIn: RESET_LIFETIME });
+        return actorsPage(masks, reply, signed, '', undefined, 200, `A link to choose a new password was sent to ${sent.address}.`);
+      } catch (error) {
+        const problem = fixable(error);
+        if (!problem) throw error;
+        return actorsPage(masks, reply, signed, '', problem, 409);
+      }
+    });
 
     pages.get<{ Querystring: Record<string, string | undefined> }>('/manage/events', async (request, reply) => {
       const signed = await guard(masks, request, reply);

@@ -94,6 +94,15 @@ export const ActorQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const AccountLinkBody = Type.Object(
+  {
+    purpose: Type.Optional(Type.Union([Type.Literal('reset'), Type.Literal('invite')], { description: 'reset (default): choose a new password; invite: set up a new account' })),
+    expires_in: Type.Optional(Type.String({ format: 'duration', description: 'How long the link works (default: 1 day for a reset, 7 days for an invitation; at most 30 days)' })),
+  },
+  { additionalProperties: false },
+);
+export const AccountLinkSent = Type.Object({ sent_to: Type.String(), expires_at: Time });
+
 export const SessionView = Type.Object({
   id: Type.String(),
   device_id: Type.String(),

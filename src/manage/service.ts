@@ -11,6 +11,7 @@ import { MANAGE_SCOPE } from '../bootstrap.js';
 import { addClient, readOnlyReason, rotateSecret, updateClient, type ClientInput, type SavedClient } from '../clients/service.js';
 import type { Masks } from '../context.js';
 import type { Actor, Client, Session } from '../model.js';
+import { emailAccountLink } from '../signin/login_links.js';
 import { ensureCanGrant, type Manager } from './auth.js';
 import { conflict, forbidden } from './problem.js';
 
@@ -117,4 +118,17 @@ export async function blockDeviceAs(masks: Masks, manager: Manager, deviceId: st
   await masks.store.signIns.blockDevice(deviceId, now);
   await masks.store.signIns.signOutDevice(deviceId, now);
   audit(masks, 'device.blocked', manager.who, {}, { device: deviceId });
+}
+
+/** How long a manager's links work by default: an invitation a week, a password reset a day. */
+export const INVITATION_LIFETIME = 7 * 86_400;
+export const RESET_LIFETIME = 86_400;
+
+/** Email an actor a link to set up their account (an invitation) or choose a new password. */
+export async function sendAccountLinkAs(masks: Masks, manager: Manager, actor: Actor, options: { invite: boolean; expiresIn: number }): Promise<{ address: string; expiresAt: number }> {
+  if (actor.disabledAt !== null) throw conflict('The actor is disabled; enable them first.');
+  const sent = await emailAccountLink(masks, actor, options);
+  if (!sent) throw conflict('The actor has no email address to send a link to.');
+  audit(masks, 'login-link.sent', manager.who, { actorId: actor.id }, { purpose: options.invite ? 'invitation' : 'password reset', expires_at: sent.expiresAt });
+  return sent;
 }

@@ -8,8 +8,8 @@ import { PROMPT_NAMES, type PromptName } from '../checks/check.js';
 import type { Masks } from '../context.js';
 import { PageError } from '../errors.js';
 import { Params } from '../oauth/params.js';
-import { load, show } from '../signin/core.js';
-import { browserOf } from './cookies.js';
+import { load, show, withDevice } from '../signin/core.js';
+import { browserOf, setCookies } from './cookies.js';
 import { csrfOk, csrfToken } from './csrf.js';
 import { renderPage } from './render.js';
 import { followLoginLink, loginLinkAttempt } from '../signin/login_links.js';
@@ -29,8 +29,11 @@ export function signInRoutes(pages: FastifyInstance, masks: Masks) {
 
   // A login link: its GET only asks (mail scanners follow links); the POST signs in.
   pages.get<{ Params: { token: string } }>('/sign-in/link/:token', async (request, reply) => {
-    const { loaded } = await loginLinkAttempt(masks, browserOf(masks, request), request.params.token);
+    // A manager's link may be opened in a browser masks has not seen: it gets a device first.
+    const { browser, cookies } = withDevice(masks, browserOf(masks, request));
+    const { loaded } = await loginLinkAttempt(masks, browser, request.params.token);
     const { client, deviceId } = loaded;
+    setCookies(masks, reply, cookies);
     return renderPage(masks, reply, 'login_link', { title: `Sign in to ${client.name}`, client, action: `/sign-in/link/${request.params.token}`, csrf: csrfToken(masks, deviceId, 'login-link') });
   });
 

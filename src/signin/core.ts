@@ -94,29 +94,42 @@ export interface Loaded {
   attempt: Attempt;
   client: Client;
   deviceId: string;
+  /** Made for no device yet (a manager's emailed link): this step takes it for `deviceId`. */
+  claim?: boolean;
 }
+
+/** The device of an attempt a manager's emailed link made: the first browser to follow the link takes it. */
+export const ANY_DEVICE = '';
 
 export const seen = (browser: Browser, deviceId: string): DeviceSeen => ({ id: deviceId, userAgent: browser.userAgent.slice(0, 512), ip: browser.ip });
 
-/** Load an attempt for this browser; anything wrong with it is a SignInError. */
-export async function load(masks: Masks, browser: Browser, attemptId: string): Promise<Loaded> {
+/**
+ * Load an attempt for this browser; anything wrong with it is a SignInError. `claimable`:
+ * an attempt made for no device yet (ANY_DEVICE) loads for this browser, to be claimed.
+ */
+export async function load(masks: Masks, browser: Browser, attemptId: string, claimable = false): Promise<Loaded> {
   const row = attemptId.length <= 64 ? await masks.store.signIns.attempt(attemptId) : undefined;
-  if (!row || row.deviceId !== browser.deviceId) throw new SignInError('attempt-unknown');
+  const claim = claimable && row?.deviceId === ANY_DEVICE && browser.deviceId !== undefined;
+  if (!row || (row.deviceId !== browser.deviceId && !claim)) throw new SignInError('attempt-unknown');
   if (row.completedAt !== null) throw new SignInError('attempt-finished');
   if (row.expiresAt <= masks.clock()) throw new SignInError('attempt-expired');
   const client = await masks.store.clients.find(row.clientId);
   if (!client) throw new SignInError('client-gone');
-  return { attempt: { ...row, passed: row.passed.filter((p) => isFactorKind(p.factor)) }, client, deviceId: row.deviceId };
+  const deviceId = claim ? browser.deviceId! : row.deviceId;
+  return { attempt: { ...row, deviceId, passed: row.passed.filter((p) => isFactorKind(p.factor)) }, client, deviceId, ...(claim ? { claim } : {}) };
+}
+
+/** The browser with a device id: its own, or a new one with the cookie that carries it. */
+export function withDevice(masks: Masks, browser: Browser): { browser: Browser & { deviceId: string }; cookies: SetCookie[] } {
+  if (browser.deviceId) return { browser: { ...browser, deviceId: browser.deviceId }, cookies: [] };
+  const deviceId = randomToken(16);
+  return { browser: { ...browser, deviceId }, cookies: [{ cookie: 'device', value: deviceId, maxAge: masks.config.lifetimes.device }] };
 }
 
 /** Start an attempt for a validated authorization request and take it as far as it goes. */
 export function begin(masks: Masks, browser: Browser, client: Client, request: AuthorizationRequest): Promise<Step> {
-  const cookies: SetCookie[] = [];
-  let deviceId = browser.deviceId;
-  if (!deviceId) {
-    deviceId = randomToken(16);
-    cookies.push({ cookie: 'device', value: deviceId, maxAge: masks.config.lifetimes.device });
-  }
+  const { browser: device, cookies } = withDevice(masks, browser);
+  const deviceId = device.deviceId;
   const now = masks.clock();
   const created = { id: randomToken(24), clientId: client.id, deviceId, actorId: null, createdAt: now, expiresAt: now + client.settings.auth_attempt_expires_in };
   const attempt: Attempt = { ...created, request, passed: [], steps: [], completedAt: null };

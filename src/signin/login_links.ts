@@ -8,13 +8,14 @@
  */
 import type { Masks } from '../context.js';
 import { deliver } from '../delivery/mailer.js';
-import { loginLinkMessage, verificationMessage } from '../delivery/messages.js';
+import { accountLinkMessage, loginLinkMessage, verificationMessage } from '../delivery/messages.js';
+import { ACCOUNT_CLIENT_ID } from '../clients/service.js';
 import { SignInError } from '../errors.js';
 import type { Actor, Attempt, Client } from '../model.js';
 import { randomToken, sha256 } from '../security/secrets.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
 import { codeHash, codeMatches, newCode } from './codes.js';
-import { beginGuess, evaluate, load, proceed, record, seen, withFactor, type Browser, type Loaded, type Problem, type Step } from './core.js';
+import { ANY_DEVICE, beginGuess, evaluate, load, proceed, record, seen, withFactor, type Browser, type Loaded, type Problem, type Step } from './core.js';
 
 /** Whether this client's sign-in offers login links. */
 export const loginLinksOffered = (masks: Masks, client: Client): boolean => masks.config.login_links.enabled && masks.config.emails.enabled && client.settings.allow_login_links;
@@ -80,8 +81,10 @@ export async function loginLinkAttempt(masks: Masks, browser: Browser, token: st
   const link = hash ? await masks.store.signIns.loginLink(hash) : undefined;
   if (!link?.actorId || link.purpose !== 'sign-in' || link.usedAt !== null || link.expiresAt <= masks.clock()) throw new SignInError('link-expired');
   const attempt = await masks.store.signIns.attempt(link.attemptId);
-  if (!attempt || attempt.deviceId !== browser.deviceId) throw new SignInError('link-elsewhere');
-  return { loaded: await load(masks, browser, link.attemptId), actorId: link.actorId, hash: link.hash };
+  // A manager's link (an invitation, a password reset) works in whichever browser opens it first.
+  const claimable = attempt?.deviceId === ANY_DEVICE;
+  if (!attempt || (attempt.deviceId !== browser.deviceId && !claimable)) throw new SignInError('link-elsewhere');
+  return { loaded: await load(masks, browser, link.attemptId, claimable), actorId: link.actorId, hash: link.hash };
 }
 
 /** Follow a login link (the confirmation page's POST): the link is used and the sign-in goes on. */
@@ -92,7 +95,7 @@ export async function followLoginLink(masks: Masks, browser: Browser, token: str
 
 function passLink(masks: Masks, browser: Browser, loaded: Loaded, attempt: Attempt, actorId: string, hash: string, now: number, refused: Step): Promise<Step> {
   const after = withFactor(attempt, actorId, 'login_link', now);
-  return proceed(masks, browser, loaded, after, { actorId, use: { loginLink: hash }, passed: { factor: 'login_link', device: seen(browser, loaded.deviceId) } }, { refused });
+  return proceed(masks, browser, loaded, after, { actorId, use: { loginLink: hash }, passed: { factor: 'login_link', device: seen(browser, loaded.deviceId) }, ...(loaded.claim ? { claim: loaded.deviceId } : {}) }, { refused });
 }
 
 /**
@@ -140,4 +143,27 @@ export async function answerVerification(masks: Masks, browser: Browser, loaded:
   const step = await proceed(masks, browser, loaded, after, { actorId: actor.id, use: { verification: live.hash } }, { refused });
   guess.settle(step !== refused);
   return step;
+}
+
+/**
+ * A manager's link for an actor: an invitation to set up their account, or a password reset.
+ * It opens a sign-in to /account (the built-in account client) made for no device yet: the
+ * first browser that follows the link takes it, then chooses a password. Works once, until
+ * `expiresAt`. Undefined when the actor has no email address.
+ */
+export async function emailAccountLink(masks: Masks, actor: Actor, options: { invite: boolean; expiresIn: number }): Promise<{ address: string; expiresAt: number } | undefined> {
+  const address = actor.emails[0]?.address;
+  const client = await masks.store.clients.find(ACCOUNT_CLIENT_ID);
+  if (!address || !client) return undefined;
+  const now = masks.clock();
+  const expiresAt = now + options.expiresIn;
+  const id = randomToken(24);
+  const token = randomToken();
+  const account = new URL('/account', masks.config.url).href;
+  const request = { clientId: client.id, redirectUri: account, scope: [], prompt: [], returnTo: account };
+  // The code is never sent: only the link signs in (a code is typed on a page of a device's own attempt).
+  const link = { hash: sha256(token), attemptId: id, actorId: actor.id, address, purpose: 'sign-in' as const, codeHash: codeHash(masks, 'sign-in', id, randomToken()), expiresAt };
+  await record(masks, id, now, { create: { id, clientId: client.id, deviceId: ANY_DEVICE, actorId: actor.id, request, createdAt: now, expiresAt }, actorId: actor.id, linkSent: { link, reset: true } });
+  deliver(masks, accountLinkMessage(masks, address, new URL(`/sign-in/link/${token}`, masks.config.url).href, options.invite, expiresAt));
+  return { address, expiresAt };
 }

@@ -121,6 +121,11 @@ export interface AttemptChange {
   now: number;
   /** Create the attempt first (the step at /authorize). */
   create?: NewAttempt;
+  /**
+   * Take an attempt made for no device yet (a link a manager emailed, deviceId '') for this
+   * device; another device's attempt is 'refused'.
+   */
+  claim?: string;
   /** The actor this step names; another actor than the stored one starts the attempt afresh. */
   actorId?: string;
   /** A factor passed in this step: appended to the attempt's (remembered on the device once the sign-in finishes). */

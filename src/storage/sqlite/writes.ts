@@ -53,6 +53,8 @@ function statements(db: Sqlite.Database) {
        values (@id, @clientId, @deviceId, @actorId, @request, '[]', '[]', @createdAt, @expiresAt)`,
     ),
     attemptById: db.prepare('select client_id, actor_id, passed, steps, completed_at from attempts where id = ?'),
+    attemptDevice: db.prepare('select device_id from attempts where id = ?'),
+    claimAttempt: db.prepare("update attempts set device_id = @deviceId where id = @id and device_id = ''"),
     updateAttempt: db.prepare('update attempts set actor_id = @actorId, passed = @passed, steps = @steps where id = @id'),
     completeAttempt: db.prepare('update attempts set completed_at = @now where id = @id and completed_at is null'),
     consentedScopes: db.prepare('select scopes from consents where actor_id = ? and client_id = ?'),
@@ -216,6 +218,10 @@ function advance(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
   const s = on(db);
   const { attemptId: id, now } = change;
   if (change.create) s.createAttempt.run({ ...change.create, request: JSON.stringify(change.create.request) });
+  if (change.claim !== undefined && s.claimAttempt.run({ id, deviceId: change.claim }).changes === 0) {
+    const current = s.attemptDevice.get(id) as { device_id: string } | undefined;
+    if (current && current.device_id !== change.claim) return 'refused';
+  }
   const row = s.attemptById.get(id) as { client_id: string; actor_id: string | null; passed: string; steps: string; completed_at: number | null } | undefined;
   if (!row || row.completed_at !== null) return 'finished';
   let actorId = row.actor_id;

@@ -1,0 +1,76 @@
+/** /manage through app.inject: who gets in, CSRF on every form, and each page's actions. */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { makeMasks } from '../helpers/app.js';
+import { headingOf, InjectBrowser } from '../helpers/browser.js';
+import { ALICE, flowYaml, open, signIn } from '../flows/setup.js';
+
+const MANAGER = { nickname: 'manager', password: 'manager-password' };
+const csrfOf = (html: string) => /name="csrf" value="([^"]*)"/.exec(html)![1]!;
+
+t.test('/manage: sign-in first, managers only, CSRF on every form', async (t) => {
+  const { app } = await makeMasks(t, { yaml: flowYaml() });
+  const anonymous = await app.inject('/manage/actors');
+  t.equal(anonymous.statusCode, 302);
+  t.equal(anonymous.headers.location, '/authorize/manage?rd=%2Fmanage%2Factors', 'to the sign-in, and back to the page');
+  t.equal((await app.inject({ method: 'POST', url: '/manage/clients', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'id=x' })).statusCode, 401);
+
+  const staff = new InjectBrowser(app);
+  await signIn(staff, await open(staff, '/authorize/intranet'), ALICE);
+  const refused = await staff.get('/manage');
+  t.equal(refused.statusCode, 403, 'signed in without masks:manage');
+  t.match(refused.body, 'masks:manage');
+
+  const manager = new InjectBrowser(app);
+  await signIn(manager, await open(manager, '/manage'), MANAGER);
+  const home = await manager.get('/manage');
+  t.equal(headingOf(home.body), 'Clients');
+  t.equal((await manager.post('/manage/clients', { id: 'x', client_type: 'public' })).statusCode, 403, 'no CSRF token');
+  t.equal((await manager.post('/manage/clients', { csrf: 'forged', id: 'x', client_type: 'public' })).statusCode, 403, 'a forged one');
+});
+
+t.test('/manage: clients, actors, links and events', async (t) => {
+  const m = await makeMasks(t, { yaml: flowYaml() });
+  const manager = new InjectBrowser(m.app);
+  await signIn(manager, await open(manager, '/manage'), MANAGER);
+  const csrf = csrfOf((await manager.get('/manage')).body);
+
+  const bad = await manager.post('/manage/clients', { csrf, id: 'bad id!', client_type: 'public' });
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, 'the id must be');
+  t.match(bad.body, 'value="bad id!"', 'what was typed is kept');
+  const internal = await manager.post('/manage/clients', { csrf, id: 'wiki', name: 'Wiki', client_type: 'internal', redirect_uris: 'https://wiki.example.com/' });
+  t.equal(internal.statusCode, 201);
+  t.match(internal.body, 'auth_request /_masks_verify;', 'an nginx snippet');
+  t.match(internal.body, 'forwardAuth:', 'a Traefik one');
+  t.match(internal.body, 'forward_auth localhost:5000', 'a Caddy one');
+  t.notMatch(internal.body, 'Client secret', 'an internal client has no secret');
+  const seeded = await manager.get('/manage/clients/web');
+  t.match(seeded.body, 'declared in masks.yml');
+  t.notMatch(seeded.body, 'Delete client', 'a seeded client cannot be deleted here');
+  const deleted = await manager.post('/manage/clients/wiki/delete', { csrf });
+  t.equal(deleted.headers.location, '/manage');
+  t.equal((await manager.get('/manage/clients/wiki')).statusCode, 404);
+  t.equal((await manager.post('/manage/clients/web/delete', { csrf })).statusCode, 409, 'nor by a forged post');
+
+  const invited = await manager.post('/manage/actors', { csrf, email: 'dana@example.com', invite: 'yes' });
+  t.match(invited.body, 'Invitation sent to dana@example.com');
+  const outbox = path.join(m.config.data, 'outbox');
+  for (let i = 0; i < 100 && !(existsSync(outbox) && readdirSync(outbox).length > 0); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.equal(readdirSync(outbox).length, 1, 'the invitation is on its way');
+  t.equal((await manager.post('/manage/actors', { csrf, nickname: 'dana@x' })).statusCode, 422, 'a rule broken is said on the page');
+  const alice = (await m.masks.store.actors.findByIdentifier('alice'))!;
+  t.match((await manager.post(`/manage/actors/${alice.id}/link`, { csrf })).body, 'A link to choose a new password was sent to alice@example.com');
+  const disabled = await manager.post(`/manage/actors/${alice.id}/disable`, { csrf });
+  t.equal(disabled.headers.location, '/manage/actors');
+  t.not((await m.masks.store.actors.find(alice.id))!.disabledAt, null);
+  const self = (await m.masks.store.actors.findByIdentifier('manager'))!;
+  t.match((await manager.post(`/manage/actors/${self.id}/disable`, { csrf })).body, 'cannot change your own scopes or disable yourself');
+
+  const events = await manager.get('/manage/events?type=actor.*');
+  t.match(events.body, 'actor.disabled');
+  t.match(events.body, 'actor.created');
+  t.notMatch(events.body, 'client.deleted', 'filtered by family');
+  t.match((await manager.get('/manage/events?client=wiki')).body, 'client.deleted');
+});
