@@ -277,4 +277,10 @@ t.test('the OpenAPI 3.1 document names every route', async (t) => {
   }
   const ids = Object.values(doc.paths).flatMap((p: any) => Object.values(p).map((o: any) => o.operationId));
   t.equal(new Set(ids).size, ids.length, 'operation ids are unique');
+  const { Validator } = await import('@seriousme/openapi-schema-validator');
+  const validator = new Validator();
+  const result = await validator.validate(doc);
+  t.same(result.errors ?? [], [], 'a valid OpenAPI 3.1 document');
+  t.equal(result.valid, true);
+  t.equal(validator.version, '3.1');
 });
