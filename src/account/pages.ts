@@ -4,15 +4,11 @@
  * second factors and recent activity. Server-rendered; every form carries a CSRF token
  * bound to the session.
  */
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACCOUNT_CLIENT_ID } from '../clients/service.js';
 import type { Masks } from '../context.js';
-import { BODY_LIMIT } from '../limits.js';
 import { sessionView, iso } from '../manage/views.js';
-import { parseForm } from '../oauth/form.js';
-import { pageErrorHandler } from '../pages/errors.js';
+import { pageBasics } from '../pages/plugin.js';
 import { renderMessage, renderPage } from '../pages/render.js';
 import { admit, signedIn, type Signed } from '../pages/signed_in.js';
 import { constantTimeEqual } from '../security/secrets.js';
@@ -100,13 +96,7 @@ const showCodes = (masks: Masks, reply: FastifyReply, codes: string[]) => render
 
 export function accountPages(app: FastifyInstance, masks: Masks) {
   app.register(async (pages) => {
-    await pages.register(cookie);
-    pages.removeAllContentTypeParsers();
-    await pages.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseForm });
-    pages.setErrorHandler(pageErrorHandler(masks));
-    pages.addHook('onSend', async (request, reply) => {
-      if (request.method === 'POST' && reply.statusCode === 302) reply.code(303);
-    });
+    await pageBasics(pages, masks);
 
     pages.get('/account', async (request, reply) => {
       const signed = await guard(masks, request, reply);

@@ -4,17 +4,13 @@
  * form carries the session's CSRF token. Each action is the management service's, as the
  * API's is, so both keep the same rules and leave the same audit events.
  */
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MANAGEMENT_CLIENT_ID, readOnlyReason } from '../clients/service.js';
 import { parseDuration, isDuration } from '../config/durations.js';
 import type { Masks } from '../context.js';
 import { InputError } from '../errors.js';
-import { BODY_LIMIT } from '../limits.js';
 import type { Client } from '../model.js';
-import { parseForm } from '../oauth/form.js';
-import { pageErrorHandler } from '../pages/errors.js';
+import { pageBasics } from '../pages/plugin.js';
 import { renderMessage, renderPage } from '../pages/render.js';
 import { csrfMatches, manageCsrfToken, sessionManager, type Manager } from './auth.js';
 import { Problem } from './problem.js';
@@ -113,13 +109,7 @@ async function actorsPage(masks: Masks, reply: FastifyReply, signed: Signed, q: 
 
 export function managePages(app: FastifyInstance, masks: Masks) {
   app.register(async (pages) => {
-    await pages.register(cookie);
-    pages.removeAllContentTypeParsers();
-    await pages.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseForm });
-    pages.setErrorHandler(pageErrorHandler(masks));
-    pages.addHook('onSend', async (request, reply) => {
-      if (request.method === 'POST' && reply.statusCode === 302) reply.code(303);
-    });
+    await pageBasics(pages, masks);
 
     pages.get('/manage', async (request, reply) => {
       const signed = await guard(masks, request, reply);

@@ -5,21 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
 import { PageError, RedirectError } from '../errors.js';
 import { internalReturnTo, parseAuthorizationRequest, requireClient, siteOf, type AuthorizationRequest } from '../oauth/authorization_request.js';
 import { OAuthError } from '../oauth/errors.js';
 import { verifyIdTokenHint } from '../oauth/id_token_hint.js';
-import { parseForm } from '../oauth/form.js';
 import { Params } from '../oauth/params.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { BODY_LIMIT } from '../limits.js';
 import { browserOf } from './cookies.js';
 import { theme } from './render.js';
-import { pageErrorHandler } from './errors.js';
+import { pageBasics } from './plugin.js';
 import { replyWith } from './steps.js';
 import { begin } from '../signin/core.js';
 import { logoutRoutes } from './logout.js';
@@ -42,15 +38,7 @@ async function authorize(masks: Masks, request: FastifyRequest, reply: FastifyRe
 
 export function pageRoutes(app: FastifyInstance, masks: Masks) {
   app.register(async (pages) => {
-    // Cookies are read and set on pages only; the JSON endpoints skip the parsing hook.
-    await pages.register(cookie);
-    pages.removeAllContentTypeParsers();
-    await pages.register(formbody, { bodyLimit: BODY_LIMIT, parser: parseForm });
-    pages.setErrorHandler(pageErrorHandler(masks));
-    // A redirect answering a form POST is a 303 (RFC 9700 4.12): the browser must not re-POST the form to where it goes.
-    pages.addHook('onSend', async (request, reply) => {
-      if (request.method === 'POST' && reply.statusCode === 302) reply.code(303);
-    });
+    await pageBasics(pages, masks);
 
     logoutRoutes(pages, masks);
     pages.get('/authorize', (request, reply) => authorize(masks, request, reply, request.query));
