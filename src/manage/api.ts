@@ -17,7 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { INVITATION_LIFETIME, RESET_LIFETIME } from './service.js';
 import { badRequest, notFound, Problem, problemHandler, sendProblem, type FieldProblem } from './problem.js';
 import * as S from './schemas.js';
-import { blockDeviceAs, sendAccountLinkAs, changeActorAs, changeClientAs, createActorAs, createClientAs, deleteActorAs, deleteClientAs, endSessionAs, removeFactorAs, rotateSecretAs } from './service.js';
+import { blockDeviceAs, endSessionsAs, sendAccountLinkAs, changeActorAs, changeClientAs, createActorAs, createClientAs, deleteActorAs, deleteClientAs, endSessionAs, removeFactorAs, rotateSecretAs } from './service.js';
 import { actorView, clientDocument, clientView, etagOf, eventView, iso, sessionView } from './views.js';
 
 export const API_PREFIX = '/api/manage';
@@ -271,6 +271,15 @@ export const API_ROUTES: ApiRoute[] = [
     run: async ({ masks, request }) => {
       const actor = await findActor(masks, request.params.id!);
       return { sessions: (await masks.store.signIns.sessionsOf(actor.id, masks.clock())).map(sessionView) };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/actors/:id/sessions',
+    summary: 'End every session of an actor (signed out everywhere)',
+    ok: { status: 204 },
+    run: async ({ masks, manager, request }) => {
+      await endSessionsAs(masks, manager, await findActor(masks, request.params.id!));
     },
   },
   {

@@ -112,6 +112,12 @@ export async function endSessionAs(masks: Masks, manager: Manager, session: Sess
   audit(masks, 'session.ended', manager.who, { actorId: session.actorId }, { session: session.id });
 }
 
+/** Sign an actor out everywhere at once. */
+export async function endSessionsAs(masks: Masks, manager: Manager, actor: Actor): Promise<void> {
+  await masks.store.signIns.endSessionsOf(actor.id, masks.clock());
+  audit(masks, 'session.ended', manager.who, { actorId: actor.id }, { session: 'all' });
+}
+
 /** Block a device: no sign-in there any more, and everyone signed in on it is signed out. */
 export async function blockDeviceAs(masks: Masks, manager: Manager, deviceId: string): Promise<void> {
   const now = masks.clock();

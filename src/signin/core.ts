@@ -334,7 +334,9 @@ async function issue(masks: Masks, { client, attempt, session: live, now }: Chec
   // A factor passed now, or one the session does not list (a second factor remembered on the device), makes a new session.
   const fresh = attempt.passed.length > 0 || !live || !sign.amr.every((value) => live.amr.includes(value));
   const session = await planSession(masks, live, { actorId: actor.id, deviceId: attempt.deviceId, authTime: sign.authTime, amr: sign.amr, fresh, now });
-  const grantee = { client, scopes: attempt.request.scope, grantType: 'authorization_code', sub: subjectFor(masks, client, actor), actorId: actor.id, grantId: randomUUID(), sid: session.id };
+  // masks' own powers (masks:*) go only to someone who holds them, whatever the client asked for.
+  const scopes = attempt.request.scope.filter((scope) => !scope.startsWith('masks:') || actor.scopes.includes(scope));
+  const grantee = { client, scopes, grantType: 'authorization_code', sub: subjectFor(masks, client, actor), actorId: actor.id, grantId: randomUUID(), sid: session.id };
   const token =
     client.type === 'internal'
       ? internalToken(masks, grantee)

@@ -198,6 +198,8 @@ export interface SignInStore {
   /** Sign a device out: end every session on it with the internal cookies issued in them, and forget the factors remembered there. */
   signOutDevice(deviceId: string, now: number): Promise<void>;
   blockDevice(id: string, now: number): Promise<void>;
+  /** Sign an actor out everywhere: every session ends with its internal cookies, and the factors remembered for them are forgotten. */
+  endSessionsOf(actorId: string, now: number): Promise<void>;
   /** A session by its id (OIDC sid). */
   sessionById(id: string): Promise<Session | undefined>;
   /** The actor's sessions still live at `now`, newest first. */

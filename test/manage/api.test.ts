@@ -198,6 +198,13 @@ t.test('sessions and devices: end one session, block a device', async (t) => {
   t.equal((await call('DELETE', `/sessions/${session.id}`)).statusCode, 204);
   t.equal((await browser.get('/session')).statusCode, 401, 'the ended session signs the browser out');
   isProblem(t, await call('DELETE', `/sessions/${session.id}`), 404, 'an ended session');
+  const phone = new InjectBrowser(app2, 'phone/1.0');
+  const tablet = new InjectBrowser(app2, 'tablet/1.0');
+  await signIn(phone, await open(phone, '/authorize/intranet'), ALICE);
+  await signIn(tablet, await open(tablet, '/authorize/intranet'), ALICE);
+  t.equal((await call('GET', `/actors/${alice.id}/sessions`)).json().sessions.length, 2);
+  t.equal((await call('DELETE', `/actors/${alice.id}/sessions`)).statusCode, 204, 'end them all');
+  t.same([(await phone.get('/session')).statusCode, (await tablet.get('/session')).statusCode], [401, 401], 'signed out everywhere');
   t.equal((await call('POST', `/devices/${session.device_id}/block`)).statusCode, 204);
   const blocked = await open(browser, '/authorize/intranet');
   t.equal(blocked.statusCode, 403, 'no sign-in from a blocked device');
@@ -263,6 +270,41 @@ t.test('the management session: reads with the cookie, changes only with the CSR
   await signIn(staff, await open(staff, '/authorize/intranet'), ALICE);
   const staffCookie = [...staff.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
   isProblem(t, await app.inject({ url: '/api/manage/clients', headers: { cookie: staffCookie } }), 403, 'signed in to another internal client, without masks:manage');
+});
+
+t.test('every route: 401 without credentials, 403 with a token lacking masks:manage, problem details either way', async (t) => {
+  const { app } = await makeMasks(t, { yaml: yaml() });
+  const apiOnly = await tokenFor(app, OPS.id, OPS.secret, 'api');
+  for (const route of API_ROUTES) {
+    const url = `/api/manage${route.url.replace(/:(\w+)/g, 'x')}`;
+    const payload = route.method === 'POST' || route.method === 'PATCH' ? { payload: '{}', headers: { 'content-type': 'application/json' } } : {};
+    isProblem(t, await app.inject({ method: route.method, url, ...payload }), 401, `${route.method} ${route.url} anonymous`);
+    isProblem(t, await app.inject({ method: route.method, url, ...payload, headers: { ...(payload.headers ?? {}), authorization: `Bearer ${apiOnly}` } }), 403, `${route.method} ${route.url} without masks:manage`);
+  }
+});
+
+t.test("a person's token: works while they hold masks:manage; someone else's asking for the scope gets nothing", async (t) => {
+  const console = { id: 'console', secret: 'console-secret-that-is-at-least-32-chars', redirect: 'https://console.example/cb' };
+  const base = yaml();
+  const seeds = base.seeds as { clients: unknown[] };
+  const { app } = await makeMasks(t, { yaml: { ...base, seeds: { ...seeds, clients: [...seeds.clients, { id: console.id, client_type: 'confidential', secret: console.secret, redirect_uris: [console.redirect], scopes: { allowed: ['openid', 'masks:manage'] } }] } } });
+  const tokensOf = async (who: { nickname: string; password: string }) => {
+    const browser = new InjectBrowser(app);
+    const done = await signIn(browser, await open(browser, `/authorize?${new URLSearchParams({ client_id: console.id, response_type: 'code', redirect_uri: console.redirect, scope: 'openid masks:manage', state: 's' })}`), who);
+    const code = new URL(done.headers.location as string).searchParams.get('code')!;
+    return (await post(app, '/token', { grant_type: 'authorization_code', code, redirect_uri: console.redirect }, basic(console.id, console.secret))).json() as { access_token: string; scope: string };
+  };
+  const managerTokens = await tokensOf({ nickname: 'manager', password: 'manager-password' });
+  t.equal(managerTokens.scope, 'openid masks:manage');
+  const managerToken = managerTokens.access_token;
+  t.equal((await api(app, managerToken)('GET', '/clients')).statusCode, 200, "the manager's own token");
+  const alices = await tokensOf(ALICE);
+  t.equal(alices.scope, 'openid', 'someone without masks:manage does not get it in a token, whatever the client asks');
+  isProblem(t, await api(app, alices.access_token)('GET', '/clients'), 403, 'and her token opens nothing here');
+  const manager = (await api(app, managerToken)('GET', '/actors?q=manager')).json().actors[0];
+  isProblem(t, await api(app, managerToken)('PATCH', `/actors/${manager.id}`, { disabled: true }), 403, 'nobody disables themselves');
+  isProblem(t, await api(app, managerToken)('PATCH', `/actors/${manager.id}`, { scopes: ['masks:manage', 'more'] }), 403, 'nor changes their own scopes');
+  t.equal((await api(app, managerToken)('PATCH', `/actors/${manager.id}`, { name: 'The Manager' })).statusCode, 200, 'their name is theirs to change');
 });
 
 t.test('the OpenAPI 3.1 document names every route', async (t) => {

@@ -312,6 +312,12 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal((await store.tokens.findByHash(first.hash))?.revokedAt, now + 1, "and the other session's internal cookie");
     t.equal((await store.tokens.findByHash(second.hash))?.revokedAt, null, 'not the one that changed it');
 
+    const third = await signIn('b3', 'sid-b3');
+    await store.signIns.endSessionsOf(bob.id, now + 1);
+    t.same(await store.signIns.sessionsOf(bob.id, now + 1), [], 'signed out everywhere');
+    t.equal((await store.tokens.findByHash(third.hash))?.revokedAt, now + 1, 'with the internal cookies');
+    t.equal(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), undefined, 'and the remembered factors');
+    await signIn('b4', 'sid-b4');
     const access = token({ kind: 'access_token', actorId: bob.id });
     await store.tokens.insert(access);
     const disabled = (await store.actors.update(bob.id, { disabled: true }, now + 2))!;

@@ -104,6 +104,10 @@ export class SqliteSignIns implements SignInStore {
     await this.db.durable.run('blockDevice', { id, now });
   }
 
+  async endSessionsOf(actorId: string, now: number): Promise<void> {
+    await this.db.durable.run('endSessionsOf', { actorId, now });
+  }
+
   async sessionById(id: string): Promise<Session | undefined> {
     return this.reads.sessionById.get({ id });
   }

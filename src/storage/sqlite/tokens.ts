@@ -19,7 +19,7 @@ import type { WriteName } from './writes.js';
 const CACHE_MS = 1000;
 const CACHE_MAX = 10_000;
 
-const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'advanceAttempt', 'endSession', 'signOut', 'signOutDevice', 'deleteExpired', 'deleteClient', 'updateActor', 'deleteActor', 'setPassword', 'withdrawConsent']);
+const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'advanceAttempt', 'endSession', 'signOut', 'signOutDevice', 'deleteExpired', 'deleteClient', 'updateActor', 'deleteActor', 'setPassword', 'withdrawConsent', 'endSessionsOf']);
 
 type Row = typeof tokens.$inferSelect;
 

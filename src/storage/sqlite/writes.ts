@@ -451,6 +451,13 @@ export const WRITES = {
     }
     return 'ok';
   },
+  /** Every session of an actor ends, with its internal cookies; remembered factors are forgotten. */
+  endSessionsOf(db: Sqlite.Database, args: { actorId: string; now: number }): void {
+    const s = on(db);
+    s.forgetActorFactors.run({ actorId: args.actorId });
+    s.endActorInternalTokens.run(args);
+    s.endActorSessions.run(args);
+  },
   deleteActor(db: Sqlite.Database, args: { id: string }): boolean {
     return on(db).deleteActor.run(args.id).changes > 0;
   },
