@@ -9,14 +9,14 @@ import { MANAGEMENT_CLIENT_ID, readOnlyReason } from '../clients/service.js';
 import { parseDuration, isDuration } from '../config/durations.js';
 import type { Masks } from '../context.js';
 import { InputError } from '../errors.js';
-import type { Client } from '../model.js';
+import type { Actor, Client } from '../model.js';
 import { pageBasics } from '../pages/plugin.js';
 import { renderMessage, renderPage } from '../pages/render.js';
 import { csrfMatches, manageCsrfToken, sessionManager, type Manager } from './auth.js';
 import { Problem } from './problem.js';
-import { INVITATION_LIFETIME, RESET_LIFETIME, sendAccountLinkAs, changeActorAs, createActorAs, createClientAs, deleteClientAs, rotateSecretAs } from './service.js';
+import { blockDeviceAs, endSessionAs, endSessionsAs, INVITATION_LIFETIME, removeFactorAs, RESET_LIFETIME, sendAccountLinkAs, changeActorAs, createActorAs, createClientAs, deleteClientAs, rotateSecretAs } from './service.js';
 import { caddySnippet, nginxSnippet, oidcSnippet, traefikSnippet } from './snippets.js';
-import { eventView } from './views.js';
+import { eventView, iso, sessionView } from './views.js';
 
 type Form = Record<string, string | string[] | undefined>;
 const field = (form: Form, name: string): string => {
@@ -105,6 +105,33 @@ async function actorsPage(masks: Masks, reply: FastifyReply, signed: Signed, q: 
     })),
   );
   return renderPage(masks, reply, 'manage/actors', { title: 'Actors', wide: true, nav: true, actors, total: page.total, q, csrf: signed.csrf, problem, notice }, status);
+}
+
+async function actorPage(masks: Masks, reply: FastifyReply, signed: Signed, actor: Actor, extra: { notice?: string; problem?: string } = {}, status = 200) {
+  const [sessions, factors] = await Promise.all([masks.store.signIns.sessionsOf(actor.id, masks.clock()), masks.store.factors.authenticators(actor.id)]);
+  return renderPage(
+    masks,
+    reply,
+    'manage/actor',
+    {
+      title: actor.nickname ?? actor.emails[0]?.address ?? actor.id,
+      wide: true,
+      nav: true,
+      actor: { ...actor, email: actor.emails[0]?.address },
+      sessions: sessions.map(sessionView),
+      factors: factors.map((f) => ({ id: f.id, name: f.name, kind: f.kind, last_used_at: f.lastUsedAt === null ? null : iso(f.lastUsedAt) })),
+      csrf: signed.csrf,
+      ...extra,
+    },
+    status,
+  );
+}
+
+/** The actor a form names (in the path, or the `actor` field), or a 404 page already sent. */
+async function findActor(masks: Masks, reply: FastifyReply, id: unknown): Promise<Actor | undefined> {
+  const actor = typeof id === 'string' && id.length <= 64 ? await masks.store.actors.find(id) : undefined;
+  if (!actor) void renderMessage(masks, reply, 'Unknown actor', 'There is no such actor.', 404);
+  return actor;
 }
 
 export function managePages(app: FastifyInstance, masks: Masks) {
@@ -202,12 +229,53 @@ export function managePages(app: FastifyInstance, masks: Masks) {
       return reply.redirect('/manage/actors');
     });
 
+    pages.get<{ Params: { id: string } }>('/manage/actors/:id', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      const actor = signed && (await findActor(masks, reply, request.params.id));
+      return signed && actor ? actorPage(masks, reply, signed, actor) : reply;
+    });
+
+    pages.post<{ Params: { id: string } }>('/manage/actors/:id/sign-out', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      const actor = signed && (await findActor(masks, reply, request.params.id));
+      if (!signed || !actor) return reply;
+      await endSessionsAs(masks, signed.manager, actor);
+      return actorPage(masks, reply, signed, actor, { notice: 'Signed out everywhere.' });
+    });
+
+    pages.post<{ Params: { id: string; factor: string } }>('/manage/actors/:id/factors/:factor/remove', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      const actor = signed && (await findActor(masks, reply, request.params.id));
+      if (!signed || !actor) return reply;
+      const removed = await removeFactorAs(masks, signed.manager, actor, request.params.factor.slice(0, 64));
+      return actorPage(masks, reply, signed, actor, removed ? { notice: 'Removed.' } : { problem: 'No such second factor.' }, removed ? 200 : 404);
+    });
+
+    pages.post<{ Params: { id: string } }>('/manage/sessions/:id/end', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      const actor = signed && (await findActor(masks, reply, (request.body as Form).actor));
+      if (!signed || !actor) return reply;
+      const session = request.params.id.length <= 64 ? await masks.store.signIns.sessionById(request.params.id) : undefined;
+      if (!session || session.actorId !== actor.id || session.endedAt !== null) return actorPage(masks, reply, signed, actor, { problem: 'That session has ended already.' }, 404);
+      await endSessionAs(masks, signed.manager, session);
+      return actorPage(masks, reply, signed, actor, { notice: 'The session was ended.' });
+    });
+
+    pages.post<{ Params: { id: string } }>('/manage/devices/:id/block', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      const actor = signed && (await findActor(masks, reply, (request.body as Form).actor));
+      if (!signed || !actor) return reply;
+      const device = request.params.id.length <= 64 ? await masks.store.signIns.device(request.params.id) : undefined;
+      if (!device) return actorPage(masks, reply, signed, actor, { problem: 'No such device.' }, 404);
+      await blockDeviceAs(masks, signed.manager, device.id);
+      return actorPage(masks, reply, signed, actor, { notice: 'The device is blocked: everyone on it is signed out, and no sign-in there will succeed.' });
+    });
+
     for (const action of ['disable', 'enable'] as const) {
       pages.post<{ Params: { id: string } }>(`/manage/actors/:id/${action}`, async (request, reply) => {
         const signed = await guard(masks, request, reply);
-        if (!signed) return reply;
-        const actor = request.params.id.length <= 64 ? await masks.store.actors.find(request.params.id) : undefined;
-        if (!actor) return renderMessage(masks, reply, 'Unknown actor', 'There is no such actor.', 404);
+        const actor = signed && (await findActor(masks, reply, request.params.id));
+        if (!signed || !actor) return reply;
         try {
           await changeActorAs(masks, signed.manager, actor, { disabled: action === 'disable' });
         } catch (error) {
@@ -221,9 +289,8 @@ export function managePages(app: FastifyInstance, masks: Masks) {
 
     pages.post<{ Params: { id: string } }>('/manage/actors/:id/link', async (request, reply) => {
       const signed = await guard(masks, request, reply);
-      if (!signed) return reply;
-      const actor = request.params.id.length <= 64 ? await masks.store.actors.find(request.params.id) : undefined;
-      if (!actor) return renderMessage(masks, reply, 'Unknown actor', 'There is no such actor.', 404);
+      const actor = signed && (await findActor(masks, reply, request.params.id));
+      if (!signed || !actor) return reply;
       try {
         const sent = await sendAccountLinkAs(masks, signed.manager, actor, { invite: false, expiresIn: RESET_LIFETIME });
         return actorsPage(masks, reply, signed, '', undefined, 200, `A link to choose a new password was sent to ${sent.address}.`);

@@ -68,6 +68,28 @@ t.test('/manage: clients, actors, links and events', async (t) => {
   const self = (await m.masks.store.actors.findByIdentifier('manager'))!;
   t.match((await manager.post(`/manage/actors/${self.id}/disable`, { csrf })).body, 'cannot change your own scopes or disable yourself');
 
+  const enabled = await manager.post(`/manage/actors/${alice.id}/enable`, { csrf });
+  t.equal(enabled.headers.location, '/manage/actors');
+  const laptop = new InjectBrowser(m.app, 'laptop/1.0');
+  const phone = new InjectBrowser(m.app, 'phone/1.0');
+  await signIn(laptop, await open(laptop, '/authorize/intranet'), ALICE);
+  await signIn(phone, await open(phone, '/authorize/intranet'), ALICE);
+  const detail = await manager.get(`/manage/actors/${alice.id}`);
+  t.match(detail.body, 'laptop/1.0');
+  t.match(detail.body, 'phone/1.0');
+  const [laptopSession] = (await m.masks.store.signIns.sessionsOf(alice.id, m.masks.clock())).filter((s) => s.device?.userAgent === 'laptop/1.0');
+  const ended = await manager.post(`/manage/sessions/${laptopSession!.id}/end`, { csrf, actor: alice.id });
+  t.match(ended.body, 'The session was ended');
+  t.equal((await laptop.get('/session')).statusCode, 401, 'the laptop is signed out');
+  t.equal((await phone.get('/session')).statusCode, 200, 'the phone is not');
+  const blocked = await manager.post(`/manage/devices/${laptopSession!.deviceId}/block`, { csrf, actor: alice.id });
+  t.match(blocked.body, 'The device is blocked');
+  t.equal((await open(laptop, '/authorize/intranet')).statusCode, 403, 'no sign-in from the blocked laptop');
+  t.match((await manager.post(`/manage/actors/${alice.id}/sign-out`, { csrf })).body, 'Signed out everywhere');
+  t.equal((await phone.get('/session')).statusCode, 401, 'the phone too, now');
+  t.equal((await manager.post(`/manage/actors/${alice.id}/factors/nope/remove`, { csrf })).statusCode, 404);
+  t.equal((await manager.get('/manage/actors/nobody')).statusCode, 404);
+
   const events = await manager.get('/manage/events?type=actor.*');
   t.match(events.body, 'actor.disabled');
   t.match(events.body, 'actor.created');
