@@ -13,6 +13,8 @@ import { renderMessage, renderPage } from '../pages/render.js';
 import { admit, signedIn, type Signed } from '../pages/signed_in.js';
 import { constantTimeEqual } from '../security/secrets.js';
 import { totpSetup } from '../factors/totp_setup.js';
+import { addPasskey, passkeyOptions } from './passkeys.js';
+import { browserOf } from '../pages/cookies.js';
 import { addTotp, changePassword, endOwnSession, isFresh, removeFactor, renewBackupCodes, withdrawConsent } from './service.js';
 
 type Form = Record<string, string | string[] | undefined>;
@@ -62,6 +64,7 @@ async function accountPage(masks: Masks, reply: FastifyReply, signed: Signed & {
       hasPassword: actor.passwordHash !== null,
       sessions: sessions.map((s) => ({ ...sessionView(s), current: s.id === signed.sid })),
       consents: named,
+      webauthn: masks.config.webauthn.enabled,
       factors: factors.map((f) => ({ id: f.id, name: f.name, kind: f.kind, created_at: iso(f.createdAt) })),
       backupCodesLeft,
       events: events.map((e) => ({ at: iso(e.at), type: e.type, ip: e.ip })),
@@ -134,6 +137,25 @@ export function accountPages(app: FastifyInstance, masks: Masks) {
       if ('problem' in outcome) return totpPage(masks, reply, signed, text(form, 'setup') || undefined, outcome.problem);
       if (outcome.codes) return showCodes(masks, reply, outcome.codes);
       return accountPage(masks, reply, signed, { notice: 'Your authenticator app is set up.' });
+    });
+
+    // The options of a passkey ceremony (the page's script asks when "Add a passkey" is pressed): JSON.
+    pages.post('/account/passkey/options', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account'))) return reply;
+      const options = await passkeyOptions(masks, browserOf(masks, request), signed.actor);
+      if (!options) return renderMessage(masks, reply, 'Not available', 'Passkeys are turned off here.', 409);
+      return reply.headers({ 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' }).send(JSON.stringify(options));
+    });
+
+    pages.post('/account/passkey', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account'))) return reply;
+      const form = request.body as Form;
+      const outcome = await addPasskey(masks, browserOf(masks, request), signed.actor, text(form, 'credential'), text(form, 'name'));
+      if ('problem' in outcome) return accountPage(masks, reply, signed, { problem: outcome.problem }, 422);
+      if (outcome.codes) return showCodes(masks, reply, outcome.codes);
+      return accountPage(masks, reply, signed, { notice: 'Your passkey is added.' });
     });
 
     pages.post<{ Params: { id: string } }>('/account/factors/:id/remove', async (request, reply) => {

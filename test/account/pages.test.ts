@@ -126,3 +126,28 @@ t.test('/account second factors: add an authenticator app (backup codes once), r
   const types = (await masks.store.events.list({ actorId: alice.id, limit: 50 })).map((e) => e.type);
   for (const type of ['factor.added', 'backup-codes.renewed', 'factor.removed']) t.ok(types.includes(type), type);
 });
+
+t.test('/account passkeys: the ceremony needs the form, a recent sign-in, and an answer to its own challenge', async (t) => {
+  const { app, clock } = await flowMasks(t);
+  const browser = new InjectBrowser(app);
+  await signIn(browser, await open(browser, '/account'), ALICE);
+  const page = await browser.get('/account');
+  t.match(page.body, 'data-webauthn="register"', 'an Add a passkey button');
+  t.match(page.body, '<script src="/assets/webauthn.js" defer></script>', 'with masks’ own script');
+  const csrf = csrfOf(page.body, '/account/password');
+  t.equal((await browser.post('/account/passkey/options', { purpose: 'register' })).statusCode, 403, 'no CSRF token, no ceremony');
+  const options = await browser.post('/account/passkey/options', { csrf, purpose: 'register' });
+  t.equal(options.statusCode, 200);
+  t.match(JSON.parse(options.body), { challenge: String, rp: { id: 'localhost' }, user: { name: 'alice' }, attestation: 'none' });
+  const junk = await browser.post('/account/passkey', { csrf, credential: '{"id":"x"}', name: 'Mine' });
+  t.equal(junk.statusCode, 422);
+  t.match(junk.body, 'could not be added');
+  const forged = JSON.stringify({ id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge: JSON.parse(options.body).challenge, origin: 'http://localhost:5000' })).toString('base64url'), attestationObject: 'AAAA' } });
+  t.equal((await browser.post('/account/passkey', { csrf, credential: forged, name: 'Mine' })).statusCode, 422, 'an answer that does not verify');
+  const bob = new InjectBrowser(app);
+  await signIn(bob, await open(bob, '/account'), { nickname: 'bob', password: 'bob-password-123' });
+  const bobCsrf = csrfOf((await bob.get('/account')).body, '/account/password');
+  t.equal((await bob.post('/account/passkey', { csrf: bobCsrf, credential: forged, name: 'Mine' })).statusCode, 422, "nobody answers someone else's ceremony");
+  clock.advance(660);
+  t.equal((await browser.post('/account/passkey/options', { csrf, purpose: 'register' })).statusCode, 403, 'ten minutes on, sign in again first');
+});

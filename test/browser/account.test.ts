@@ -48,3 +48,43 @@ t.test('/account: set up TOTP, then end another session', async (t) => {
   await laptop.goto(`${running.url}/account`);
   t.equal(await laptop.locator('h1').textContent(), 'Your account', 'this one is not');
 });
+
+t.test('/account: add a passkey, then sign in with it alone', async (t) => {
+  if (!chromiumAvailable(t)) return;
+  // WebAuthn needs a domain for its relying party id, not an address.
+  const running = await listen(
+    t,
+    tempDir(t),
+    { manager: { password: 'manager-password' }, seeds: { actors: [{ nickname: 'alice', email: 'alice@example.com', password: 'alice-password' }] } },
+    'localhost',
+  );
+  const site = `http://localhost:${new URL(running.url).port}`;
+  const browser = await launchChromium(t);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await page.goto(`${site}/account`);
+  await page.getByLabel('Email or nickname').fill('alice');
+  await page.getByLabel('Password').fill('alice-password');
+  await page.getByLabel('Password').press('Enter');
+  await page.waitForURL(`${site}/account`);
+  await page.getByLabel('Passkey name').fill('Laptop');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await page.waitForSelector('h1:has-text("Save your backup codes")');
+  t.equal(await page.locator('ul.codes code').count(), 10, 'the first second factor comes with backup codes');
+  t.equal((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.length, 1, 'the authenticator holds a new credential');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  t.match(await page.locator('table', { hasText: 'Laptop' }).textContent(), 'webauthn');
+
+  // Signed out, the passkey alone signs her in.
+  await page.goto(`${site}/logout`);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.goto(`${site}/account`);
+  await page.getByRole('button', { name: 'Use a passkey' }).click();
+  await page.waitForURL(`${site}/account`);
+  t.equal(await page.locator('h1').textContent(), 'Your account', 'signed in with the passkey');
+});
