@@ -13,7 +13,7 @@ t.test('migrations on an empty file create every table, with the pragmas set', a
   t.ok(existsSync(file));
   t.equal(statSync(file).mode & 0o777, 0o600, 'the database file is private');
   const tables = db.sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name").pluck().all();
-  t.same(tables, ['actors', 'attempts', 'authenticators', 'backup_codes', 'challenges', 'clients', 'consents', 'devices', 'emails', 'factors', 'login_links', 'sessions', 'settings', 'signing_keys', 'tokens']);
+  t.same(tables, ['actors', 'attempts', 'authenticators', 'backup_codes', 'challenges', 'clients', 'consents', 'devices', 'emails', 'events', 'factors', 'login_links', 'sessions', 'settings', 'signing_keys', 'tokens']);
   t.equal(db.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(db.sqlite.pragma('foreign_keys', { simple: true }), 1);
   t.equal(db.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
@@ -131,6 +131,8 @@ t.test('upgrading an installation keeps every row: table rebuilds do not cascade
     { id: 'at2', passed: '[]', steps: '[]' },
   ], 'sign-ins in flight carry on: their password and consent are kept');
   t.equal(upgraded.sqlite.prepare("select kind from factors").pluck().get(), 'password', 'remembered factors are named by kind');
+  t.same(upgraded.sqlite.prepare('select revision, disabled_at from actors').get(), { revision: 1, disabled_at: null }, 'actors from before are enabled, at their first revision');
+  t.same(upgraded.sqlite.prepare('select revision, previous_secret_hash from clients').get(), { revision: 1, previous_secret_hash: null }, 'clients too');
   t.equal(upgraded.sqlite.pragma('foreign_keys', { simple: true }), 1, 'foreign keys on again');
   t.equal(upgraded.sqlite.pragma('integrity_check', { simple: true }), 'ok');
 });
