@@ -46,8 +46,33 @@ export interface Who {
 export const byActor = (id: string, ip: string | null): Who => ({ by: `actor:${id}`, ip });
 export const byClient = (id: string, ip: string | null): Who => ({ by: `client:${id}`, ip });
 
+/**
+ * Failures anyone can cause (a wrong password, a broken authorization request) are kept at
+ * most FAILURES_PER_MINUTE a minute per kind, client and address, so that a flood of them
+ * cannot grow the trail without bound; what is beyond is dropped.
+ */
+const FLOODABLE: ReadonlySet<EventType> = new Set(['sign-in.failed', 'authorize.failed', 'token.failed']);
+const FAILURES_PER_MINUTE = 20;
+const recentOf = new WeakMap<Masks, Map<string, { since: number; count: number }>>();
+
+function flooding(masks: Masks, type: EventType, who: Who, clientId: string | null | undefined): boolean {
+  if (!FLOODABLE.has(type)) return false;
+  let recent = recentOf.get(masks);
+  if (!recent) recentOf.set(masks, (recent = new Map()));
+  const now = masks.clock();
+  const key = `${type} ${clientId ?? ''} ${who.ip ?? ''}`;
+  const seen = recent.get(key);
+  if (!seen || now - seen.since >= 60) {
+    if (recent.size > 10_000) recent.clear();
+    recent.set(key, { since: now, count: 1 });
+    return false;
+  }
+  return ++seen.count > FAILURES_PER_MINUTE;
+}
+
 /** Record an event; resolves at once (see the module comment). */
 export function audit(masks: Masks, type: EventType, who: Who, about: { actorId?: string | null; clientId?: string | null }, detail: Record<string, unknown> = {}): void {
+  if (flooding(masks, type, who, about.clientId)) return;
   masks.store.events
     .append({ at: masks.clock(), type, actorId: about.actorId ?? null, clientId: about.clientId ?? null, by: who.by, ip: who.ip, detail })
     .catch((error: unknown) => masks.log.error({ err: { message: (error as Error).message } }, 'could not record an audit event'));

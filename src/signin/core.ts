@@ -307,7 +307,7 @@ export async function proceed(
   if (result.kind === 'deny') {
     if (result.oauthError && client.type !== 'internal') return endWithError(masks, loaded, context.attempt, pending, result.oauthError, DENY_DESCRIPTIONS[result.reason], cookies);
     if ((await commit()) === 'refused') return refused;
-    audit(masks, 'sign-in.failed', byActor(context.actor?.id ?? 'unknown', browser.ip), { actorId: context.actor?.id, clientId: client.id }, { reason: result.reason });
+    audit(masks, 'sign-in.failed', context.actor ? byActor(context.actor.id, browser.ip) : { by: 'masks', ip: browser.ip }, { actorId: context.actor?.id, clientId: client.id }, { reason: result.reason });
     return { kind: 'deny', reason: result.reason, names: result.names ?? [], client, cookies };
   }
   if (result.kind === 'prompt') {

@@ -326,3 +326,15 @@ t.test('the OpenAPI 3.1 document names every route', async (t) => {
   t.equal(result.valid, true);
   t.equal(validator.version, '3.1');
 });
+
+t.test('failures anyone can cause are kept at most twenty a minute per client and address', async (t) => {
+  const { app, clock } = await makeMasks(t, { yaml: yaml() });
+  const call = api(app, await tokenFor(app, OPS.id, OPS.secret, 'masks:manage'));
+  const bad = () => app.inject(`/authorize?client_id=web&response_type=code&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`);
+  for (let i = 0; i < 50; i++) await bad();
+  const count = async () => (await call('GET', '/events?type=authorize.failed&limit=500')).json().events.length;
+  t.equal(await count(), 20, 'a flood does not grow the trail');
+  clock.advance(61);
+  await bad();
+  t.equal(await count(), 21, 'a minute later they are noted again');
+});
