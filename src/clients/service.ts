@@ -79,6 +79,21 @@ function scopesProblem(settings: ClientSettings): string | undefined {
   return bad === undefined ? undefined : `scope ${JSON.stringify(bad)} has characters outside RFC 6749 3.3`;
 }
 
+/** A logo is an image on the web the sign-in pages may load (their CSP names its origin): https, or http on localhost. */
+export function logoOrigin(uri: string): string | undefined {
+  try {
+    const url = new URL(uri);
+    const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+    return url.protocol === 'https:' || (url.protocol === 'http:' && local) ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function logoProblem(uri: string): string | undefined {
+  return uri === '' || logoOrigin(uri) ? undefined : `logo_uri ${JSON.stringify(uri)} must be an https URL`;
+}
+
 /** Why this client cannot be saved, for the operator; undefined when it can. `defaults` are the `clients.*` settings. */
 export function clientProblem(defaults: ClientSettings, input: ClientInput): string | undefined {
   const problem = idProblem(input.id) ?? typeProblem(input.overrides.client_type ?? defaults.client_type);
@@ -87,7 +102,8 @@ export function clientProblem(defaults: ClientSettings, input: ClientInput): str
   return (
     secretProblem(settings.client_type, input.secret) ??
     redirectUrisProblem(settings.client_type, input) ??
-    scopesProblem(settings)
+    scopesProblem(settings) ??
+    logoProblem(settings.logo_uri)
   );
 }
 

@@ -69,6 +69,7 @@ function clientSettingsProperties(withDefaults: boolean) {
     fuzzy_redirect_uri: Type.Boolean({ ...d(false), description: 'Match redirect URIs with wildcards (opt-in)' }),
     bg_light: Type.String({ ...d(''), description: 'Page background in light mode (CSS colour)' }),
     bg_dark: Type.String({ ...d(''), description: 'Page background in dark mode (CSS colour)' }),
+    logo_uri: Type.String({ ...d(''), maxLength: 2000, description: 'Logo shown on the sign-in pages: an https URL (or http on localhost)' }),
     id_token_expires_in: dur('6 hours', 'Lifetime of ID tokens'),
     access_token_expires_in: dur('6 hours', 'Lifetime of access tokens'),
     authorization_code_expires_in: dur('10 minutes', 'Lifetime of authorization codes'),

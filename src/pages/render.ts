@@ -4,6 +4,7 @@ import { Eta } from 'eta';
 import type { FastifyReply } from 'fastify';
 import type { Masks } from '../context.js';
 import type { Client } from '../model.js';
+import { logoOrigin } from '../clients/service.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 const eta = new Eta({ views: path.join(PACKAGE_ROOT, 'templates'), autoEscape: true, cache: true, useWith: false });
@@ -37,8 +38,12 @@ export interface PageData {
 }
 
 export function renderPage(masks: Masks, reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
-  const html = eta.render(template, { ...data, name: masks.config.name, theme: theme(masks, data.client), clientName: data.client?.name });
-  return reply.code(status).headers(PAGE_HEADERS).send(html);
+  // A client's logo is the one image from elsewhere a page may load: its origin joins img-src.
+  const logo = data.client?.settings.logo_uri ?? '';
+  const origin = logo ? logoOrigin(logo) : undefined;
+  const html = eta.render(template, { ...data, name: masks.config.name, theme: theme(masks, data.client), clientName: data.client?.name, logo: origin ? logo : undefined });
+  const headers = origin ? { ...PAGE_HEADERS, 'content-security-policy': PAGE_HEADERS['content-security-policy'].replace("img-src 'self' data:", `img-src 'self' data: ${origin}`) } : PAGE_HEADERS;
+  return reply.code(status).headers(headers).send(html);
 }
 
 /** A page that says what went wrong and what to do. */

@@ -96,3 +96,24 @@ t.test('/manage: clients, actors, links and events', async (t) => {
   t.notMatch(events.body, 'client.deleted', 'filtered by family');
   t.match((await manager.get('/manage/events?client=wiki')).body, 'client.deleted');
 });
+
+t.test('a client logo: an https URL shown on its sign-in page, its origin alone added to img-src; anything else refused', async (t) => {
+  const m = await makeMasks(t, { yaml: flowYaml() });
+  const manager = new InjectBrowser(m.app);
+  await signIn(manager, await open(manager, '/manage'), MANAGER);
+  const csrf = csrfOf((await manager.get('/manage')).body);
+  t.equal((await manager.post('/manage/clients', { csrf, id: 'shop', client_type: 'public', redirect_uris: 'https://shop.example/cb', scopes: 'openid' })).statusCode, 201);
+  const { manageCsrfToken } = await import('../../src/manage/auth.js');
+  const row = (await m.masks.store.tokens.live(manager.cookies.get('masks_internal')!, ['internal_token'], m.masks.clock()))!;
+  const patch = (body: unknown) =>
+    m.app.inject({ method: 'PATCH', url: '/api/manage/clients/shop', headers: { cookie: [...manager.cookies].map(([n, v]) => `${n}=${v}`).join('; '), 'content-type': 'application/merge-patch+json', 'x-csrf-token': manageCsrfToken(m.masks, row.sid!) }, payload: JSON.stringify(body) });
+  for (const bad of ['javascript:alert(1)', 'http://cdn.example/logo.png', 'data:image/svg+xml,<svg/>', 'not a url']) t.equal((await patch({ logo_uri: bad })).statusCode, 422, bad);
+  t.equal((await patch({ logo_uri: 'https://cdn.example/logo.png?v=1' })).statusCode, 200);
+  const person = new InjectBrowser(m.app);
+  const signInPage = await open(person, `/authorize?client_id=shop&response_type=code&redirect_uri=${encodeURIComponent('https://shop.example/cb')}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256&scope=openid`);
+  t.equal(headingOf(signInPage.body), 'Sign in to shop');
+  t.match(signInPage.body, '<img src="https://cdn.example/logo.png?v=1"');
+  t.match(signInPage.headers['content-security-policy'], "img-src 'self' data: https://cdn.example;", 'only that origin');
+  const other = await manager.get('/manage');
+  t.match(other.headers['content-security-policy'], "img-src 'self' data:;", 'other pages load nothing from elsewhere');
+});
