@@ -67,10 +67,18 @@ export class StaleError extends Error {
   }
 }
 
+/** A change that would leave nobody holding a scope that must stay held (the last manager): nothing was written. */
+export class LastHolderError extends Error {
+  override name = 'LastHolderError';
+  constructor(readonly scope: string) {
+    super(`nobody else holds ${scope}`);
+  }
+}
+
 /** A configuration problem; its message names the key and is meant for the operator. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /** The whole family. */
-export type MasksError = OAuthError | PageError | RedirectError | SignInError | Busy | InputError | StaleError | ConfigError;
+export type MasksError = OAuthError | PageError | RedirectError | SignInError | Busy | InputError | StaleError | LastHolderError | ConfigError;

@@ -67,7 +67,8 @@ async function accountPage(masks: Masks, reply: FastifyReply, signed: Signed & {
       webauthn: masks.config.webauthn.enabled,
       factors: factors.map((f) => ({ id: f.id, name: f.name, kind: f.kind, created_at: iso(f.createdAt) })),
       backupCodesLeft,
-      events: events.map((e) => ({ at: iso(e.at), type: e.type, ip: e.ip })),
+      // Their own actions with the address they came from; a manager's only as done by a manager.
+      events: events.map((e) => ({ at: iso(e.at), type: e.type, ip: e.by === `actor:${actor.id}` || e.by === 'masks' ? e.ip : 'by a manager' })),
       ...extra,
     },
     status,

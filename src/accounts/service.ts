@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import type { Actor } from '../model.js';
 import { isScopeToken } from '../oauth/scopes.js';
 import { looksLikeEmail, normaliseIdentifier } from '../storage/normalise.js';
+import type { ActorGuard } from '../storage/store.js';
 import { passwordProblem } from './passwords.js';
 
 /** What creating an actor needs of a masks (the CLI opens no more than this). */
@@ -147,7 +148,7 @@ async function updateProblem(masks: AccountStores, actor: Actor, update: ActorUp
  * Change an actor after every rule (disabling signs them out everywhere and revokes their
  * tokens in the same command). With `expectRevision`, only while still at that revision.
  */
-export async function updateActor(masks: AccountStores & Pick<Masks, 'clock'>, actor: Actor, update: ActorUpdate, expectRevision?: number): Promise<Actor> {
+export async function updateActor(masks: AccountStores & Pick<Masks, 'clock'>, actor: Actor, update: ActorUpdate, guard: ActorGuard = {}): Promise<Actor> {
   const identifiers = {
     nickname: update.nickname == null ? update.nickname : normaliseIdentifier(update.nickname),
     email: update.email == null ? update.email : normaliseIdentifier(update.email),
@@ -157,7 +158,7 @@ export async function updateActor(masks: AccountStores & Pick<Masks, 'clock'>, a
   const change = Object.fromEntries(
     Object.entries({ ...identifiers, name: update.name, scopes: update.scopes, disabled: update.disabled }).filter(([, value]) => value !== undefined),
   );
-  const changed = await masks.store.actors.update(actor.id, change, masks.clock(), expectRevision);
+  const changed = await masks.store.actors.update(actor.id, change, masks.clock(), guard);
   if (!changed) throw new InputError(`actor "${actor.id}" no longer exists`);
   return changed;
 }

@@ -49,14 +49,15 @@ export const byClient = (id: string, ip: string | null): Who => ({ by: `client:$
 /**
  * Failures anyone can cause (a wrong password, a broken authorization request) are kept at
  * most FAILURES_PER_MINUTE a minute per kind, client and address, so that a flood of them
- * cannot grow the trail without bound; what is beyond is dropped.
+ * cannot grow the trail without bound; the last one kept says so, what is beyond is dropped.
  */
 const FLOODABLE: ReadonlySet<EventType> = new Set(['sign-in.failed', 'authorize.failed', 'token.failed']);
 const FAILURES_PER_MINUTE = 20;
 const recentOf = new WeakMap<Masks, Map<string, { since: number; count: number }>>();
 
-function flooding(masks: Masks, type: EventType, who: Who, clientId: string | null | undefined): boolean {
-  if (!FLOODABLE.has(type)) return false;
+/** keep it; note it and say the rest of the minute goes unrecorded; or drop it. */
+function flooding(masks: Masks, type: EventType, who: Who, clientId: string | null | undefined): 'keep' | 'last' | 'drop' {
+  if (!FLOODABLE.has(type)) return 'keep';
   let recent = recentOf.get(masks);
   if (!recent) recentOf.set(masks, (recent = new Map()));
   const now = masks.clock();
@@ -65,15 +66,18 @@ function flooding(masks: Masks, type: EventType, who: Who, clientId: string | nu
   if (!seen || now - seen.since >= 60) {
     if (recent.size > 10_000) recent.clear();
     recent.set(key, { since: now, count: 1 });
-    return false;
+    return 'keep';
   }
-  return ++seen.count > FAILURES_PER_MINUTE;
+  seen.count++;
+  return seen.count < FAILURES_PER_MINUTE ? 'keep' : seen.count === FAILURES_PER_MINUTE ? 'last' : 'drop';
 }
 
 /** Record an event; resolves at once (see the module comment). */
 export function audit(masks: Masks, type: EventType, who: Who, about: { actorId?: string | null; clientId?: string | null }, detail: Record<string, unknown> = {}): void {
-  if (flooding(masks, type, who, about.clientId)) return;
+  const flood = flooding(masks, type, who, about.clientId);
+  if (flood === 'drop') return;
+  const noted = flood === 'last' ? { ...detail, throttled: `more ${type} events from this address are not recorded until a minute has passed` } : detail;
   masks.store.events
-    .append({ at: masks.clock(), type, actorId: about.actorId ?? null, clientId: about.clientId ?? null, by: who.by, ip: who.ip, detail })
+    .append({ at: masks.clock(), type, actorId: about.actorId ?? null, clientId: about.clientId ?? null, by: who.by, ip: who.ip, detail: noted })
     .catch((error: unknown) => masks.log.error({ err: { message: (error as Error).message } }, 'could not record an audit event'));
 }

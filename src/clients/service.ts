@@ -43,6 +43,8 @@ export interface SavedClient {
 
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,255}$/;
 export const SECRET_MIN_CHARS = 32;
+/** The longest a rotated secret keeps working beside the new one. */
+export const MAX_SECRET_OVERLAP = 90 * 86_400;
 export const SECRET_MAX_CHARS = 512;
 
 /** The overrides among the keys of a seed, a CLI input or an API body. */
@@ -168,6 +170,7 @@ export async function updateClient(masks: ClientStores, input: ClientInput, expe
 export async function rotateSecret(masks: ClientStores, client: Client, overlap: number): Promise<{ client: Client; secret: string }> {
   const readOnly = readOnlyReason(client);
   if (readOnly) throw new InputError(readOnly);
+  if (overlap > MAX_SECRET_OVERLAP) throw new InputError('the old secret may keep working for at most 90 days');
   if (client.type !== 'confidential') throw new InputError(`client "${client.id}" is ${client.type}; only confidential clients have a secret`);
   const secret = randomToken();
   const now = masks.clock();

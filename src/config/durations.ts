@@ -19,14 +19,22 @@ const WHOLE = /^\s*(\d+\s*[a-z]+\s*)+$/;
 /** A regular expression that accepts exactly what {@link parseDuration} accepts (units checked later). */
 export const DURATION_PATTERN = '^\\s*(\\d+\\s*[A-Za-z]+\\s*)+$|^\\s*\\d+\\s*$';
 
-/** Parse a duration into seconds; plain numbers (or numeric strings) are seconds. Throws on anything else. */
+/** The longest duration masks takes (100 years): beyond it no lifetime makes sense, and dates stop being dates. */
+export const MAX_DURATION = 100 * 31_536_000;
+
+const bounded = (seconds: number, input: string | number): number => {
+  if (seconds > MAX_DURATION) throw new Error(`${JSON.stringify(input)} is longer than 100 years`);
+  return seconds;
+};
+
+/** Parse a duration into seconds; plain numbers (or numeric strings) are seconds. Throws on anything else, and beyond 100 years. */
 export function parseDuration(input: string | number): number {
   if (typeof input === 'number') {
-    if (!Number.isInteger(input) || input < 0) throw new Error(`${input} is not a whole number of seconds`);
-    return input;
+    if (!Number.isSafeInteger(input) || input < 0) throw new Error(`${input} is not a whole number of seconds`);
+    return bounded(input, input);
   }
   const text = input.trim().toLowerCase();
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d+$/.test(text)) return bounded(Number(text), input);
   if (!WHOLE.test(text)) throw new Error(`"${input}" is not a duration (try "10 minutes", "6 hours" or "30s")`);
   let total = 0;
   for (const [, amount, unit] of text.matchAll(PART)) {
@@ -34,7 +42,7 @@ export function parseDuration(input: string | number): number {
     if (seconds === undefined) throw new Error(`"${input}" has an unknown unit "${unit}" (use s, m, h, d, w, month or year)`);
     total += Number(amount) * seconds;
   }
-  return total;
+  return bounded(total, input);
 }
 
 /** True when the text parses as a duration. */

@@ -3,20 +3,20 @@
  * masks.example.yml is checked against this file by a test, so the two cannot drift.
  */
 import { FormatRegistry, Type, type SchemaOptions, type Static, type StaticDecode, type TLiteral, type TOptional, type TSchema, type TUnion } from '@sinclair/typebox';
-import { formatDuration, isDuration, parseDuration } from './durations.js';
+import { formatDuration, isDuration, MAX_DURATION, parseDuration } from './durations.js';
 
 FormatRegistry.Set('duration', (value) => isDuration(value));
 
 /** A duration such as "10 minutes"; decoded to seconds. */
 function Duration(def: string, description: string, withDefault = true) {
-  return Type.Transform(Type.Union([Type.String({ format: 'duration' }), Type.Integer({ minimum: 0 })], withDefault ? { default: def, description } : { description }))
+  return Type.Transform(Type.Union([Type.String({ format: 'duration' }), Type.Integer({ minimum: 0, maximum: MAX_DURATION })], withDefault ? { default: def, description } : { description }))
     .Decode((value) => parseDuration(value))
     .Encode((seconds) => formatDuration(seconds));
 }
 
 /** A duration that may be left blank (null). */
 function OptionalDuration(description: string) {
-  return Type.Transform(Type.Union([Type.Null(), Type.Literal(''), Type.String({ format: 'duration' }), Type.Integer({ minimum: 0 })], { default: null, description }))
+  return Type.Transform(Type.Union([Type.Null(), Type.Literal(''), Type.String({ format: 'duration' }), Type.Integer({ minimum: 0, maximum: MAX_DURATION })], { default: null, description }))
     .Decode((value) => (value === null || value === '' ? null : parseDuration(value)))
     .Encode((seconds) => (seconds === null ? null : formatDuration(seconds)));
 }

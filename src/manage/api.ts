@@ -70,7 +70,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /** If-Match (RFC 9110 13.1.1): `*` or the current ETag; anything else is 412 before any write. */
-function checkIfMatch(request: FastifyRequest, record: { revision: number }) {
+function checkIfMatch(request: FastifyRequest, record: { revision: number; createdAt: number }) {
   const header = request.headers['if-match'];
   if (header === undefined) return;
   const tags = header.split(',').map((tag) => tag.trim());
@@ -98,7 +98,7 @@ async function findActor(masks: Masks, id: string): Promise<Actor> {
   return actor;
 }
 
-const withEtag = <T>(reply: FastifyReply, record: { revision: number }, body: T): T => {
+const withEtag = <T>(reply: FastifyReply, record: { revision: number; createdAt: number }, body: T): T => {
   reply.header('etag', etagOf(record));
   return body;
 };
@@ -289,8 +289,9 @@ export const API_ROUTES: ApiRoute[] = [
     ok: { status: 204 },
     run: async ({ masks, manager, request }) => {
       const session = request.params.id!.length <= 64 ? await masks.store.signIns.sessionById(request.params.id!) : undefined;
-      if (!session || session.endedAt !== null) throw notFound(`Session "${request.params.id}"`);
-      await endSessionAs(masks, manager, session);
+      const actor = session && session.endedAt === null ? await masks.store.actors.find(session.actorId) : undefined;
+      if (!session || !actor) throw notFound(`Session "${request.params.id}"`);
+      await endSessionAs(masks, manager, session, actor);
     },
   },
   {

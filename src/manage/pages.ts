@@ -10,6 +10,7 @@ import { parseDuration, isDuration } from '../config/durations.js';
 import type { Masks } from '../context.js';
 import { InputError } from '../errors.js';
 import type { Actor, Client } from '../model.js';
+import { pageErrorHandler } from '../pages/errors.js';
 import { pageBasics } from '../pages/plugin.js';
 import { renderMessage, renderPage } from '../pages/render.js';
 import { csrfMatches, manageCsrfToken, sessionManager, type Manager } from './auth.js';
@@ -137,6 +138,9 @@ async function findActor(masks: Masks, reply: FastifyReply, id: unknown): Promis
 export function managePages(app: FastifyInstance, masks: Masks) {
   app.register(async (pages) => {
     await pageBasics(pages, masks);
+    // A rule a manager's action breaks (beyond their rights, the last manager) is a page saying so.
+    const pageErrors = pageErrorHandler(masks);
+    pages.setErrorHandler((error, request, reply) => (error instanceof Problem ? renderMessage(masks, reply, error.title, error.detail, error.status) : pageErrors(error, request, reply)));
 
     pages.get('/manage', async (request, reply) => {
       const signed = await guard(masks, request, reply);
@@ -257,7 +261,13 @@ export function managePages(app: FastifyInstance, masks: Masks) {
       if (!signed || !actor) return reply;
       const session = request.params.id.length <= 64 ? await masks.store.signIns.sessionById(request.params.id) : undefined;
       if (!session || session.actorId !== actor.id || session.endedAt !== null) return actorPage(masks, reply, signed, actor, { problem: 'That session has ended already.' }, 404);
-      await endSessionAs(masks, signed.manager, session);
+      try {
+        await endSessionAs(masks, signed.manager, session, actor);
+      } catch (error) {
+        const problem = fixable(error);
+        if (!problem) throw error;
+        return actorPage(masks, reply, signed, actor, { problem }, 403);
+      }
       return actorPage(masks, reply, signed, actor, { notice: 'The session was ended.' });
     });
 

@@ -38,7 +38,7 @@ export const ClientList = Type.Object({ clients: Type.Array(ClientView) });
 export const ClientPatchBody = Type.Object({}, { additionalProperties: true, description: 'A JSON merge patch (RFC 7396) of the client as masks.yml declares it; null returns a key to its default' });
 export const ClientCreated = Type.Object({ client: ClientView, secret: Type.Optional(Type.String({ description: 'The generated secret, shown this once' })) });
 export const SecretRotation = Type.Object(
-  { overlap: Type.Optional(Type.String({ format: 'duration', description: 'How long the old secret keeps working, e.g. "1 day" (default: not at all)' })) },
+  { overlap: Type.Optional(Type.String({ format: 'duration', description: 'How long the old secret keeps working, e.g. "1 day" (default: not at all; at most 90 days)' })) },
   { additionalProperties: false },
 );
 export const SecretRotated = Type.Object({ client: ClientView, secret: Type.String({ description: 'The new secret, shown this once' }) });
@@ -89,7 +89,7 @@ export const ActorQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 200, description: 'Part of a nickname, email address or name' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 })),
   },
   { additionalProperties: false },
 );
@@ -133,7 +133,7 @@ export const EventQuery = Type.Object(
     client: Type.Optional(Type.String({ maxLength: 255 })),
     type: Type.Optional(Type.String({ maxLength: 64, description: 'A type, or a family such as client.*' })),
     since: Type.Optional(Type.String({ format: 'date-time' })),
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   },
   { additionalProperties: false },

@@ -10,6 +10,7 @@ import { audit } from '../audit/events.js';
 import { MANAGE_SCOPE } from '../bootstrap.js';
 import { addClient, readOnlyReason, rotateSecret, updateClient, type ClientInput, type SavedClient } from '../clients/service.js';
 import type { Masks } from '../context.js';
+import { LastHolderError } from '../errors.js';
 import type { Actor, Client, Session } from '../model.js';
 import { emailAccountLink } from '../signin/login_links.js';
 import { ensureCanGrant, type Manager } from './auth.js';
@@ -69,22 +70,40 @@ export async function createActorAs(masks: Masks, manager: Manager, input: Actor
 }
 
 /** The last enabled actor holding masks:manage stays one: nobody could manage masks after. */
+const lastManager = (actor: Actor) => conflict(`"${actor.nickname ?? actor.emails[0]?.address ?? actor.id}" is the last actor who can manage masks; give someone else ${MANAGE_SCOPE} first.`);
+
+/** Said early for the page; the store checks it again in the same command as the change, so two at once cannot both pass. */
 async function keepsAManager(masks: Masks, actor: Actor, loses: boolean) {
-  if (loses && actor.disabledAt === null && actor.scopes.includes(MANAGE_SCOPE) && (await masks.store.actors.countWithScope(MANAGE_SCOPE)) <= 1) {
-    throw conflict(`"${actor.nickname ?? actor.emails[0]?.address ?? actor.id}" is the last actor who can manage masks; give someone else ${MANAGE_SCOPE} first.`);
+  if (loses && actor.disabledAt === null && actor.scopes.includes(MANAGE_SCOPE) && (await masks.store.actors.countWithScope(MANAGE_SCOPE)) <= 1) throw lastManager(actor);
+}
+
+/** The store's own check of the same rule, as the problem the page and the API show. */
+async function guarded<T>(actor: Actor, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof LastHolderError) throw lastManager(actor);
+    throw error;
   }
+}
+
+/** Nobody manages (changes, resets, signs out, strips factors from) someone who holds a masks: power they do not. */
+function outranks(manager: Manager, actor: Actor) {
+  const beyond = actor.scopes.filter((scope) => scope.startsWith('masks:') && !manager.scopes.includes(scope));
+  if (beyond.length > 0) throw forbidden(`You cannot manage someone who holds what you do not: ${beyond.join(', ')}.`);
 }
 
 export async function changeActorAs(masks: Masks, manager: Manager, actor: Actor, update: ActorUpdate, expectRevision?: number): Promise<Actor> {
   const self = manager.kind === 'actor' && manager.id === actor.id;
   if (self && (update.scopes !== undefined || update.disabled !== undefined)) throw forbidden('You cannot change your own scopes or disable yourself; ask another manager.');
+  if (!self) outranks(manager, actor);
   if (update.scopes) {
     const added = update.scopes.filter((scope) => !actor.scopes.includes(scope));
     const removed = actor.scopes.filter((scope) => !update.scopes!.includes(scope));
     ensureCanGrant(manager, [...added, ...removed]);
   }
   await keepsAManager(masks, actor, update.disabled === true || (update.scopes !== undefined && !update.scopes.includes(MANAGE_SCOPE)));
-  const changed = await updateActor(masks, actor, update, expectRevision);
+  const changed = await guarded(actor, () => updateActor(masks, actor, update, { expectRevision, keepScope: MANAGE_SCOPE }));
   const fields = Object.keys(update).filter((key) => key !== 'disabled');
   if (fields.length > 0) audit(masks, 'actor.changed', manager.who, { actorId: actor.id }, { fields: fields.sort() });
   if (update.disabled !== undefined && update.disabled !== (actor.disabledAt !== null)) {
@@ -95,25 +114,28 @@ export async function changeActorAs(masks: Masks, manager: Manager, actor: Actor
 
 export async function deleteActorAs(masks: Masks, manager: Manager, actor: Actor): Promise<void> {
   if (manager.kind === 'actor' && manager.id === actor.id) throw forbidden('You cannot delete yourself; ask another manager.');
-  ensureCanGrant(manager, actor.scopes);
+  outranks(manager, actor);
   await keepsAManager(masks, actor, true);
-  await masks.store.actors.delete(actor.id);
+  await guarded(actor, () => masks.store.actors.delete(actor.id, { keepScope: MANAGE_SCOPE }));
   audit(masks, 'actor.deleted', manager.who, { actorId: actor.id }, { nickname: actor.nickname });
 }
 
 export async function removeFactorAs(masks: Masks, manager: Manager, actor: Actor, authenticatorId: string): Promise<boolean> {
+  outranks(manager, actor);
   const removed = await masks.store.factors.removeAuthenticator(actor.id, authenticatorId);
   if (removed) audit(masks, 'factor.removed', manager.who, { actorId: actor.id }, { authenticator: authenticatorId, by_manager: true });
   return removed;
 }
 
-export async function endSessionAs(masks: Masks, manager: Manager, session: Session): Promise<void> {
+export async function endSessionAs(masks: Masks, manager: Manager, session: Session, actor: Actor): Promise<void> {
+  outranks(manager, actor);
   await masks.store.signIns.endSession(session.hash, session.id, masks.clock());
   audit(masks, 'session.ended', manager.who, { actorId: session.actorId }, { session: session.id });
 }
 
 /** Sign an actor out everywhere at once. */
 export async function endSessionsAs(masks: Masks, manager: Manager, actor: Actor): Promise<void> {
+  outranks(manager, actor);
   await masks.store.signIns.endSessionsOf(actor.id, masks.clock());
   audit(masks, 'session.ended', manager.who, { actorId: actor.id }, { session: 'all' });
 }
@@ -132,6 +154,7 @@ export const RESET_LIFETIME = 86_400;
 
 /** Email an actor a link to set up their account (an invitation) or choose a new password. */
 export async function sendAccountLinkAs(masks: Masks, manager: Manager, actor: Actor, options: { invite: boolean; expiresIn: number }): Promise<{ address: string; expiresAt: number }> {
+  outranks(manager, actor);
   if (actor.disabledAt !== null) throw conflict('The actor is disabled; enable them first.');
   const sent = await emailAccountLink(masks, actor, options);
   if (!sent) throw conflict('The actor has no email address to send a link to.');

@@ -77,4 +77,4 @@ export function eventView(event: AuditEvent) {
 }
 
 /** A strong ETag for a record's revision. */
-export const etagOf = (record: { revision: number }) => `"r${record.revision}"`;
+export const etagOf = (record: { revision: number; createdAt: number }) => `"r${record.revision}.${record.createdAt}"`;

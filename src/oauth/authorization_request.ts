@@ -58,7 +58,7 @@ async function verifiedRedirectUri(masks: Masks, client: Client, requested: stri
     return requested;
   }
   const registered = client.redirectUris.length > 0 ? client.redirectUris.join(', ') : 'none';
-  throw new PageError('Invalid sign-in link', 'The redirect_uri of this link is not registered for the application, so masks will not send you there.', 400, `redirect_uri ${shorten(requested)} is not registered; registered: ${registered}`);
+  throw new PageError('Invalid sign-in link', 'The redirect_uri of this link is not registered for the application, so masks will not send you there.', 400, `redirect_uri ${JSON.stringify(shorten(requested))} is not registered; registered: ${registered}`);
 }
 
 /** Validate an authorization request for a confidential or public client. */

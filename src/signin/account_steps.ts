@@ -41,6 +41,7 @@ export async function answerNewPassword(masks: Masks, browser: Browser, loaded: 
   if (answer.password !== answer.confirm) return again('The two passwords are not the same. Type the new password twice.');
   const hash = await hashPassword(answer.password);
   const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'password-set'] };
-  audit(masks, 'password.changed', byActor(actor.id, browser.ip), { actorId: actor.id, clientId: client.id }, { how: 'reset by email' });
+  // A disabled actor's new password is not kept (the sign-in core writes nothing of theirs): nothing to note.
+  if (actor.disabledAt === null) audit(masks, 'password.changed', byActor(actor.id, browser.ip), { actorId: actor.id, clientId: client.id }, { how: 'reset by email' });
   return proceed(masks, browser, loaded, after, { actorId: actor.id, newPassword: hash });
 }

@@ -300,7 +300,10 @@ export async function proceed(
   const { result, context, authTime, amr } = await evaluate(masks, browser, loaded, attempt);
   const bound = context.attempt.actorId;
   const binding = bound !== null && bound !== loaded.attempt.actorId && change.actorId === undefined ? { actorId: bound } : {};
-  const pending = { ...change, ...binding };
+  // A disabled actor's step changes nothing of theirs (a password, a factor, a name, consent): only what it used up is spent.
+  const disabled = result.kind === 'deny' && result.reason === 'actor-disabled';
+  const { newPassword: _p, onboard: _o, enrol: _e, consent: _c, rehash: _r, ...spendOnly } = change;
+  const pending = { ...(disabled ? spendOnly : change), ...binding };
   const commit = (extra: Partial<AttemptChange> = {}) => record(masks, attempt.id, context.now, { ...pending, ...extra });
   // What the step would use up (a code) was used meanwhile: nothing was written.
   const refused: Step = options.refused ?? { kind: 'go', location: `/sign-in/${attempt.id}`, cookies };

@@ -36,15 +36,22 @@ export interface ActorStore {
   /** Throws when a nickname or email is taken. */
   create(actor: NewActor): Promise<Actor>;
   /**
-   * Change an actor in one command (disabling signs them out everywhere and revokes every
-   * token at once). With `expectRevision`, only if still at that revision (else StaleError).
-   * Undefined when there is no such actor.
+   * Change an actor in one command (disabling signs them out everywhere, revokes every token
+   * and voids unused emailed links at once). With `expectRevision`, only if still at that
+   * revision (else StaleError); with `keepScope`, only if an enabled actor still holds that
+   * scope after (else LastHolderError): checked and written together, so two changes at once
+   * cannot both take the last one. Undefined when there is no such actor.
    */
-  update(id: string, change: ActorChange, now: number, expectRevision?: number): Promise<Actor | undefined>;
-  /** Returns whether there was one; everything of theirs goes with them (events stay). */
-  delete(id: string): Promise<boolean>;
+  update(id: string, change: ActorChange, now: number, guard?: ActorGuard): Promise<Actor | undefined>;
+  /** Returns whether there was one; everything of theirs goes with them (events stay). `keepScope` as for update. */
+  delete(id: string, guard?: Pick<ActorGuard, 'keepScope'>): Promise<boolean>;
   /** A new password (hashed) chosen by the actor: every other session of theirs ends (`keepSession`: the sid that stays). */
   setPassword(id: string, passwordHash: string, now: number, keepSession?: string): Promise<void>;
+}
+
+export interface ActorGuard {
+  expectRevision?: number | undefined;
+  keepScope?: string | undefined;
 }
 
 export interface ActorQuery {

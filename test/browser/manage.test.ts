@@ -52,7 +52,7 @@ t.test('a manager creates a client at /manage and an app signs in with it', asyn
   // A wrong redirect URI shows up in the client's diagnostics, in plain words.
   await person.goto(`${running.url}/authorize?client_id=crm&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://elsewhere.example/cb')}`);
   await page.goto(`${running.url}/manage/clients/crm`);
-  t.match(await page.locator('table').last().textContent(), 'redirect_uri https://elsewhere.example/cb is not registered; registered: http://127.0.0.1');
+  t.match(await page.locator('table').last().textContent(), 'redirect_uri "https://elsewhere.example/cb" is not registered; registered: http://127.0.0.1');
 
   await page.getByRole('link', { name: 'Events' }).click();
   const events = await page.locator('table').textContent();

@@ -84,7 +84,7 @@ t.test('clients: create, show with ETag, change by merge patch with If-Match, ro
 
   const shown = await call('GET', '/clients/billing');
   const etag = shown.headers.etag as string;
-  t.match(etag, /^"r\d+"$/);
+  t.match(etag, /^"r\d+\.\d+"$/);
   const changed = await call('PATCH', '/clients/billing', { name: 'Billing 2', access_token_expires_in: '1 hour' }, { 'if-match': etag });
   t.equal(changed.statusCode, 200);
   t.match(changed.json().client, { name: 'Billing 2', overrides: { access_token_expires_in: '1 hour' }, redirect_uris: ['https://billing.example/cb'] });
@@ -334,7 +334,65 @@ t.test('failures anyone can cause are kept at most twenty a minute per client an
   for (let i = 0; i < 50; i++) await bad();
   const count = async () => (await call('GET', '/events?type=authorize.failed&limit=500')).json().events.length;
   t.equal(await count(), 20, 'a flood does not grow the trail');
+  t.match((await call('GET', '/events?type=authorize.failed&limit=1')).json().events[0].detail.throttled, /not recorded until a minute has passed/, 'and the trail says so');
   clock.advance(61);
   await bad();
   t.equal(await count(), 21, 'a minute later they are noted again');
+});
+
+t.test('nobody manages someone who holds a masks: power they lack: no email change, reset link, factor removal or sign-out', async (t) => {
+  const { app, masks } = await makeMasks(t, { yaml: yaml() });
+  const call = api(app, await tokenFor(app, OPS.id, OPS.secret, 'masks:manage'));
+  const { createActor } = await import('../../src/accounts/service.js');
+  const root = await createActor(masks, { nickname: 'root', email: 'root@corp.example', password: 'root-password-123', scopes: ['masks:manage', 'masks:admin'] });
+  isProblem(t, await call('PATCH', `/actors/${root.id}`, { email: 'attacker@evil.example' }), 403, 'no taking over their address');
+  t.equal((await masks.store.actors.find(root.id))!.emails[0]!.address, 'root@corp.example');
+  isProblem(t, await call('POST', `/actors/${root.id}/login-link`, {}), 403, 'no reset link');
+  isProblem(t, await call('DELETE', `/actors/${root.id}/second-factors/any`), 403, 'no factor removal');
+  isProblem(t, await call('DELETE', `/actors/${root.id}/sessions`), 403, 'no signing them out');
+  isProblem(t, await call('DELETE', `/actors/${root.id}`), 403, 'no deleting them');
+});
+
+t.test('bounds: durations past 100 years, overlaps past 90 days and huge offsets are refused, and nothing is half-written', async (t) => {
+  const { app } = await makeMasks(t, { yaml: yaml() });
+  const call = api(app, await tokenFor(app, OPS.id, OPS.secret, 'masks:manage'));
+  isProblem(t, await call('POST', '/clients', { id: 'c4', access_token_expires_in: 1e308 }), 400, 'a number of seconds too large');
+  isProblem(t, await call('POST', '/clients', { id: 'c5', access_token_expires_in: '99999999 years' }), 400, 'a duration too long');
+  isProblem(t, await call('GET', '/clients/c4'), 404, 'nothing saved');
+  t.equal((await call('GET', '/clients')).statusCode, 200, 'the list still answers');
+  t.equal((await call('POST', '/clients', { id: 'c6', client_type: 'confidential' })).statusCode, 201);
+  isProblem(t, await call('PATCH', '/clients/c6', { refresh_token_expires_in: 1e300 }), 400, 'nor by a patch');
+  isProblem(t, await call('POST', '/clients/c6/secret', { overlap: '99999999999 years' }), 400, 'an overlap too long to be a duration');
+  isProblem(t, await call('POST', '/clients/c6/secret', { overlap: '1 year' }), 422, 'an overlap past 90 days');
+  isProblem(t, await call('GET', '/actors?offset=99999999999999999999'), 400, 'a huge offset');
+});
+
+t.test('disabling voids the links on their way; two changes at once cannot take the last manager', async (t) => {
+  const { app, masks } = await makeMasks(t, { yaml: yaml() });
+  const call = api(app, await tokenFor(app, OPS.id, OPS.secret, 'masks:manage'));
+  const alice = (await call('GET', '/actors?q=alice')).json().actors[0];
+  t.equal((await call('POST', `/actors/${alice.id}/login-link`, {})).statusCode, 202);
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const outbox = path.join((masks.config as { data: string }).data, 'outbox');
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (readdirSync(outbox).length > 0) break;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const link = new URL(/(http:\/\/localhost:5000\/sign-in\/link\/[A-Za-z0-9_-]+)/.exec(readFileSync(path.join(outbox, readdirSync(outbox)[0]!), 'utf8'))![1]!).pathname;
+  t.equal((await call('PATCH', `/actors/${alice.id}`, { disabled: true })).statusCode, 200);
+  t.equal((await call('PATCH', `/actors/${alice.id}`, { disabled: false })).statusCode, 200);
+  t.equal((await new InjectBrowser(app).get(link)).statusCode, 410, 'the reset sent before she was disabled is void');
+
+  const bob = (await call('GET', '/actors?q=bob')).json().actors[0];
+  const manager = (await call('GET', '/actors?q=manager')).json().actors[0];
+  t.equal((await call('PATCH', `/actors/${bob.id}`, { scopes: ['masks:manage'] })).statusCode, 200, 'two managers now');
+  for (let round = 0; round < 5; round++) {
+    const results = await Promise.all([call('PATCH', `/actors/${bob.id}`, { scopes: [] }), call('PATCH', `/actors/${manager.id}`, { scopes: [] })]);
+    t.ok(results.some((r) => r.statusCode === 409), `round ${round}: one of the two is refused`);
+    t.ok((await masks.store.actors.countWithScope('masks:manage')) >= 1, `round ${round}: someone can still manage masks`);
+    for (const who of [bob, manager]) await call('PATCH', `/actors/${who.id}`, { scopes: ['masks:manage'] });
+  }
 });

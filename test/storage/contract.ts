@@ -284,12 +284,17 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     const page = await store.actors.search({ limit: 1, offset: 1 });
     t.same([page.total, page.actors.map((a) => a.id)], [3, [bob.id]], 'paging');
     t.equal(await store.actors.countWithScope('masks:manage'), 1);
+    await t.rejects(store.actors.update(alice.id, { scopes: [] }, now, { keepScope: 'masks:manage' }), { name: 'LastHolderError' }, 'the last holder of a kept scope keeps it');
+    await t.rejects(store.actors.update(alice.id, { disabled: true }, now, { keepScope: 'masks:manage' }), { name: 'LastHolderError' }, 'and is not disabled');
+    await t.rejects(store.actors.delete(alice.id, { keepScope: 'masks:manage' }), { name: 'LastHolderError' }, 'nor deleted');
+    t.match(await store.actors.find(alice.id), { scopes: ['masks:manage'], disabledAt: null, revision: 1 }, 'nothing written');
+    t.equal((await store.actors.update(bob.id, { name: 'Bob' }, now, { keepScope: 'masks:manage' }))!.name, 'Bob', 'other changes go through');
 
     now += 5;
-    const changed = (await store.actors.update(alice.id, { name: 'Alice', scopes: ['masks:manage', 'staff'], email: 'alice@example.com' }, now, alice.revision))!;
+    const changed = (await store.actors.update(alice.id, { name: 'Alice', scopes: ['masks:manage', 'staff'], email: 'alice@example.com' }, now, { expectRevision: alice.revision }))!;
     t.match(changed, { name: 'Alice', scopes: ['masks:manage', 'staff'], revision: 2, updatedAt: now, nickname: 'alice' });
     t.same(changed.emails, [{ address: 'alice@example.com', verifiedAt: T0 }], 'the same address stays verified');
-    await t.rejects(store.actors.update(alice.id, { name: 'Lost' }, now, 1), { name: 'StaleError' });
+    await t.rejects(store.actors.update(alice.id, { name: 'Lost' }, now, { expectRevision: 1 }), { name: 'StaleError' });
     t.equal((await store.actors.find(alice.id))!.name, 'Alice');
     const moved = (await store.actors.update(alice.id, { email: 'a@example.net', nickname: null }, now))!;
     t.same([moved.nickname, moved.emails], [null, [{ address: 'a@example.net', verifiedAt: null }]], 'a new address is unverified; a nickname can go');

@@ -1,10 +1,10 @@
 /** Actors (people and machines) and their email addresses, in SQLite. */
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
-import { StaleError } from '../../errors.js';
+import { LastHolderError, StaleError } from '../../errors.js';
 import type { Actor, ActorChange, NewActor } from '../../model.js';
 import { normaliseIdentifier } from '../normalise.js';
-import type { ActorQuery, ActorStore } from '../store.js';
+import type { ActorGuard, ActorQuery, ActorStore } from '../store.js';
 import type { Database } from './db.js';
 import { actors, emails } from './schema.js';
 
@@ -80,15 +80,18 @@ export class SqliteActors implements ActorStore {
     return this.db.orm.get<{ n: number }>(sql`select count(*) as n from ${actors}, json_each(${actors.scopes}) where json_each.value = ${scope} and ${actors.disabledAt} is null`)!.n;
   }
 
-  async update(id: string, change: ActorChange, now: number, expectRevision?: number): Promise<Actor | undefined> {
-    const outcome = await this.db.durable.run('updateActor', { id, change, now, expectRevision });
+  async update(id: string, change: ActorChange, now: number, guard: ActorGuard = {}): Promise<Actor | undefined> {
+    const outcome = await this.db.durable.run('updateActor', { id, change, now, ...guard });
     if (outcome === 'missing') return undefined;
     if (outcome === 'stale') throw new StaleError();
+    if (outcome === 'last') throw new LastHolderError(guard.keepScope!);
     return this.findSync(id);
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.db.durable.run('deleteActor', { id });
+  async delete(id: string, guard: Pick<ActorGuard, 'keepScope'> = {}): Promise<boolean> {
+    const outcome = await this.db.durable.run('deleteActor', { id, ...guard });
+    if (outcome === 'last') throw new LastHolderError(guard.keepScope!);
+    return outcome;
   }
 
   async setPassword(id: string, passwordHash: string, now: number, keepSession = ''): Promise<void> {

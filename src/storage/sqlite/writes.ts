@@ -102,6 +102,8 @@ function statements(db: Sqlite.Database) {
     revokeActorTokens: db.prepare('update tokens set revoked_at = @now where actor_id = @actorId and revoked_at is null'),
     forgetActorFactors: db.prepare('delete from factors where actor_id = @actorId'),
     deleteActor: db.prepare('delete from actors where id = ?'),
+    scopeHeld: db.prepare("select 1 from actors, json_each(actors.scopes) where json_each.value = ? and actors.disabled_at is null limit 1"),
+    voidActorLinks: db.prepare('delete from login_links where actor_id = @actorId and used_at is null'),
     changePassword: db.prepare('update actors set password_hash = @hash, password_changed_at = @now, revision = revision + 1, updated_at = @now where id = @actorId'),
     endOtherInternalTokens: db.prepare(
       "update tokens set revoked_at = @now where kind = 'internal_token' and revoked_at is null and sid in (select id from sessions where actor_id = @actorId and id <> @keep)",
@@ -203,14 +205,68 @@ function exchangeOnce(db: Sqlite.Database, kind: TokenKind, args: Exchange): Exc
   return 'ok';
 }
 
-/** A write that names the revision it is based on: done, or nothing written. */
-export type Revised = 'ok' | 'stale' | 'missing';
+/** A write that names the revision it is based on, and may have to keep someone holding a scope: done, or nothing written. */
+export type Revised = 'ok' | 'stale' | 'missing' | 'last';
 
-/** A step refused on purpose: its savepoint rolls back and the result is returned. */
+/** A command refused on purpose: its savepoint rolls back and the result is returned. */
 class Refusal extends Error {
-  constructor(readonly result: Exclude<AdvanceResult, 'ok'>) {
+  constructor(readonly result: string) {
     super(result);
   }
+}
+
+/** Run `body` in a savepoint; anything but 'ok' (or true) rolls back what it wrote, and is returned. */
+function refusable<T extends string | boolean>(db: Sqlite.Database, body: () => T): T {
+  try {
+    return db.transaction(() => {
+      const result = body();
+      if (result !== 'ok' && result !== true) throw new Refusal(String(result));
+      return result;
+    })();
+  } catch (error) {
+    if (error instanceof Refusal) return (error.result === 'false' ? false : error.result) as T;
+    throw error;
+  }
+}
+
+/**
+ * The body of updateActor: identifiers, name, scopes, and disabled (which ends every session,
+ * revokes every token, forgets remembered factors and voids unused emailed links). With
+ * `keepScope`, an enabled actor must still hold that scope after ('last', rolled back).
+ */
+function changeActor(db: Sqlite.Database, args: { id: string; change: ActorChange; now: number; expectRevision?: number | undefined; keepScope?: string | undefined }): Revised {
+  const s = on(db);
+  const { id, change, now } = args;
+  const current = s.actorRevision.get(id) as { revision: number } | undefined;
+  if (!current) return 'missing';
+  if (args.expectRevision !== undefined && current.revision !== args.expectRevision) return 'stale';
+  s.updateActor.run({
+    id,
+    now,
+    setNickname: change.nickname !== undefined ? 1 : 0,
+    nickname: change.nickname ?? null,
+    setName: change.name !== undefined ? 1 : 0,
+    name: change.name ?? null,
+    scopes: change.scopes ? JSON.stringify(change.scopes) : null,
+    disabled: change.disabled === undefined ? null : change.disabled ? 1 : 0,
+  });
+  if (change.email !== undefined) {
+    const before = s.emailsOf.all(id) as Array<{ address: string; verified_at: number | null }>;
+    s.deleteEmails.run(id);
+    if (change.email !== null) {
+      const kept = before.find((e) => e.address === change.email);
+      s.insertEmail.run({ actorId: id, address: change.email, verifiedAt: kept?.verified_at ?? null, now });
+    }
+  }
+  if (change.disabled) {
+    s.forgetActorFactors.run({ actorId: id });
+    s.endActorInternalTokens.run({ actorId: id, now });
+    s.endActorSessions.run({ actorId: id, now });
+    s.revokeActorTokens.run({ actorId: id, now });
+    // A link or code on its way (a reset a manager sent, say) must not work once they are disabled.
+    s.voidActorLinks.run({ actorId: id });
+  }
+  return args.keepScope && !s.scopeHeld.get(args.keepScope) ? 'last' : 'ok';
 }
 
 /** The body of advanceAttempt; anything but 'ok' is rolled back by the caller. */
@@ -356,16 +412,7 @@ export const WRITES = {
    * or finished attempt is 'finished', a used step or code 'refused'.
    */
   advanceAttempt(db: Sqlite.Database, change: AttemptChange): AdvanceResult {
-    try {
-      return db.transaction(() => {
-        const result = advance(db, change);
-        if (result !== 'ok') throw new Refusal(result);
-        return result;
-      })();
-    } catch (error) {
-      if (error instanceof Refusal) return error.result;
-      throw error;
-    }
+    return refusable(db, () => advance(db, change));
   },
   /** Sign out: end a session and the internal-client cookies it issued, and forget the factors passed on its device. */
   signOut(db: Sqlite.Database, args: { hash: string; sid: string; now: number }): void {
@@ -419,37 +466,16 @@ export const WRITES = {
    * Change an actor: identifiers, name, scopes, and disabled (which ends every session,
    * revokes every token and forgets remembered factors in the same transaction).
    */
-  updateActor(db: Sqlite.Database, args: { id: string; change: ActorChange; now: number; expectRevision?: number | undefined }): Revised {
+  updateActor(db: Sqlite.Database, args: { id: string; change: ActorChange; now: number; expectRevision?: number | undefined; keepScope?: string | undefined }): Revised {
+    return refusable(db, () => changeActor(db, args));
+  },
+  /** Delete an actor; with `keepScope`, only if an enabled actor still holds that scope after ('last' otherwise, nothing written). */
+  deleteActor(db: Sqlite.Database, args: { id: string; keepScope?: string | undefined }): boolean | 'last' {
     const s = on(db);
-    const { id, change, now } = args;
-    const current = s.actorRevision.get(id) as { revision: number } | undefined;
-    if (!current) return 'missing';
-    if (args.expectRevision !== undefined && current.revision !== args.expectRevision) return 'stale';
-    s.updateActor.run({
-      id,
-      now,
-      setNickname: change.nickname !== undefined ? 1 : 0,
-      nickname: change.nickname ?? null,
-      setName: change.name !== undefined ? 1 : 0,
-      name: change.name ?? null,
-      scopes: change.scopes ? JSON.stringify(change.scopes) : null,
-      disabled: change.disabled === undefined ? null : change.disabled ? 1 : 0,
+    return refusable(db, () => {
+      if (s.deleteActor.run(args.id).changes === 0) return false;
+      return args.keepScope && !s.scopeHeld.get(args.keepScope) ? 'last' : true;
     });
-    if (change.email !== undefined) {
-      const before = s.emailsOf.all(id) as Array<{ address: string; verified_at: number | null }>;
-      s.deleteEmails.run(id);
-      if (change.email !== null) {
-        const kept = before.find((e) => e.address === change.email);
-        s.insertEmail.run({ actorId: id, address: change.email, verifiedAt: kept?.verified_at ?? null, now });
-      }
-    }
-    if (change.disabled) {
-      s.forgetActorFactors.run({ actorId: id });
-      s.endActorInternalTokens.run({ actorId: id, now });
-      s.endActorSessions.run({ actorId: id, now });
-      s.revokeActorTokens.run({ actorId: id, now });
-    }
-    return 'ok';
   },
   /** Every session of an actor ends, with its internal cookies; remembered factors are forgotten. */
   endSessionsOf(db: Sqlite.Database, args: { actorId: string; now: number }): void {
@@ -457,9 +483,6 @@ export const WRITES = {
     s.forgetActorFactors.run({ actorId: args.actorId });
     s.endActorInternalTokens.run(args);
     s.endActorSessions.run(args);
-  },
-  deleteActor(db: Sqlite.Database, args: { id: string }): boolean {
-    return on(db).deleteActor.run(args.id).changes > 0;
   },
   /** The actor chose a new password: every other session of theirs ends. */
   setPassword(db: Sqlite.Database, args: { actorId: string; hash: string; now: number; keep: string }): void {
