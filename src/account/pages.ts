@@ -14,6 +14,7 @@ import { admit, signedIn, type Signed } from '../pages/signed_in.js';
 import { constantTimeEqual } from '../security/secrets.js';
 import { totpSetup } from '../factors/totp_setup.js';
 import { addPasskey, passkeyOptions } from './passkeys.js';
+import { confirmPhone, textPhoneCode } from './phones.js';
 import { browserOf } from '../pages/cookies.js';
 import { addTotp, changePassword, endOwnSession, isFresh, removeFactor, renewBackupCodes, withdrawConsent } from './service.js';
 
@@ -65,6 +66,7 @@ async function accountPage(masks: Masks, reply: FastifyReply, signed: Signed & {
       sessions: sessions.map((s) => ({ ...sessionView(s), current: s.id === signed.sid })),
       consents: named,
       webauthn: masks.config.webauthn.enabled,
+      phones: masks.config.phones.enabled,
       factors: factors.map((f) => ({ id: f.id, name: f.name, kind: f.kind, created_at: iso(f.createdAt) })),
       backupCodesLeft,
       // Their own actions with the address they came from; a manager's only as done by a manager.
@@ -138,6 +140,34 @@ export function accountPages(app: FastifyInstance, masks: Masks) {
       if ('problem' in outcome) return totpPage(masks, reply, signed, text(form, 'setup') || undefined, outcome.problem);
       if (outcome.codes) return showCodes(masks, reply, outcome.codes);
       return accountPage(masks, reply, signed, { notice: 'Your authenticator app is set up.' });
+    });
+
+    const phonePage = (reply: FastifyReply, signed: Signed & { sid: string }, data: { ceremony?: string; sentTo?: string | undefined; problem?: string; typed?: string }, status = 200) =>
+      renderPage(masks, reply, 'account/phone', { title: 'Add a phone', csrf: csrfFor(masks, signed.sid), ...data }, status);
+
+    pages.get('/account/phone', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account/phone'))) return reply;
+      return phonePage(reply, signed, {});
+    });
+
+    pages.post('/account/phone', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account/phone'))) return reply;
+      const typed = text(request.body as Form, 'phone');
+      const sent = await textPhoneCode(masks, browserOf(masks, request), signed.actor, typed);
+      return 'problem' in sent ? phonePage(reply, signed, { problem: sent.problem, typed: typed.slice(0, 40) }, 422) : phonePage(reply, signed, sent);
+    });
+
+    pages.post('/account/phone/code', async (request, reply) => {
+      const signed = await guard(masks, request, reply);
+      if (!signed || !(await ensureFresh(masks, reply, signed, '/account/phone'))) return reply;
+      const form = request.body as Form;
+      const ceremony = text(form, 'ceremony');
+      const outcome = await confirmPhone(masks, browserOf(masks, request), signed.actor, ceremony, text(form, 'code'));
+      if ('problem' in outcome) return phonePage(reply, signed, { problem: outcome.problem, ...(outcome.sentTo ? { ceremony, sentTo: outcome.sentTo } : {}) }, 422);
+      if (outcome.codes) return showCodes(masks, reply, outcome.codes);
+      return accountPage(masks, reply, signed, { notice: 'Your phone is added.' });
     });
 
     // The options of a passkey ceremony (the page's script asks when "Add a passkey" is pressed): JSON.

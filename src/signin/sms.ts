@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Masks } from '../context.js';
 import { deliverSms } from '../delivery/sms.js';
-import type { Actor, Attempt, Authenticator } from '../model.js';
+import type { Actor, Attempt, Authenticator, NewAuthenticator } from '../model.js';
 import { randomToken, sha256 } from '../security/secrets.js';
 import { codeHash, codeMatches, newCode } from './codes.js';
 import { beginGuess, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
@@ -81,27 +81,48 @@ export async function answerSmsCode(masks: Masks, browser: Browser, loaded: Load
   return step;
 }
 
+/** A phone being set up (in a sign-in, or at /account): a code to the typed number for this attempt. Returns the number as shown. */
+export async function textSetupCode(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, typed: string): Promise<{ sentTo: string } | { problem: Problem }> {
+  const number = normalisePhone(typed);
+  if (!number) return { problem: { reason: 'input', field: 'phone', message: 'Enter the number with its country code, such as +44 7700 900123.', values: { phone: typed.slice(0, 40) } } };
+  if (!(await sendCode(masks, browser, loaded, actor, number, seal(masks, actor.id, number)))) return { problem: { reason: 'too-many-attempts', retryAfter: 3600 } };
+  return { sentTo: maskNumber(number) };
+}
+
+/**
+ * The code typed back for a phone being set up, counted like every code: the phone to store
+ * and the code to use up with it (in the same command), or why not.
+ */
+export async function confirmedPhone(
+  masks: Masks,
+  browser: Browser,
+  loaded: Loaded,
+  actor: Actor,
+  code: string,
+): Promise<{ authenticator: NewAuthenticator; use: { smsCode: string }; sentTo: string } | { problem: Problem; sentTo: string | undefined }> {
+  const pending = await masks.store.signIns.pendingLoginLink(loaded.attempt.id, 'sms');
+  const number = pending && pending.expiresAt > masks.clock() ? unseal(masks, actor.id, pending.address) : undefined;
+  const sentTo = number ? maskNumber(number) : undefined;
+  const guess = await beginGuess(masks, browser, loaded.deviceId, actor.id, '', 'code');
+  if (!('settle' in guess)) return { problem: { reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) }, sentTo };
+  const ok = number !== undefined && codeMatches(masks, pending, 'sms', loaded.attempt.id, code);
+  guess.settle(ok);
+  if (!ok || !pending || !number) return { problem: { reason: 'code-mismatch' }, sentTo };
+  const authenticator = { id: randomUUID(), actorId: actor.id, kind: 'phone' as const, name: `Phone ending ${number.slice(-2)}`, secret: seal(masks, actor.id, number) };
+  return { authenticator, use: { smsCode: pending.hash }, sentTo: maskNumber(number) };
+}
+
 /** Setup, "Text me a code": a code to the typed number; the page then asks for it. */
 export async function sendSetupCode(masks: Masks, browser: Browser, loaded: Loaded, signing: { actor: Actor; attempt: Attempt }, typed: string): Promise<Step> {
   const { actor, attempt } = signing;
-  const prompt = (extra: Partial<Extract<Step, { kind: 'prompt' }>>): Step => ({ kind: 'prompt', prompt: 'second-factor-setup', attempt, client: loaded.client, deviceId: loaded.deviceId, cookies: [], actor, ...extra });
-  const number = normalisePhone(typed);
-  if (!number) return prompt({ problem: { reason: 'input', field: 'phone', message: 'Enter the number with its country code, such as +44 7700 900123.', values: { phone: typed.slice(0, 40) } } });
-  if (!(await sendCode(masks, browser, loaded, actor, number, seal(masks, actor.id, number)))) return prompt({ problem: { reason: 'too-many-attempts', retryAfter: 3600 } });
-  return prompt({ address: maskNumber(number) });
+  const sent = await textSetupCode(masks, browser, loaded, actor, typed);
+  return { kind: 'prompt', prompt: 'second-factor-setup', attempt, client: loaded.client, deviceId: loaded.deviceId, cookies: [], actor, ...('sentTo' in sent ? { address: sent.sentTo } : { problem: sent.problem }) };
 }
 
 /** Setup: the code typed back verifies the number, which becomes the actor's phone. */
 export async function confirmSetupCode(masks: Masks, browser: Browser, loaded: Loaded, signing: { actor: Actor; attempt: Attempt }, code: string): Promise<Step> {
   const { actor, attempt } = signing;
-  const pending = await masks.store.signIns.pendingLoginLink(attempt.id, 'sms');
-  const number = pending && pending.expiresAt > masks.clock() ? unseal(masks, actor.id, pending.address) : undefined;
-  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor-setup', attempt, client: loaded.client, deviceId: loaded.deviceId, cookies: [], actor, problem, ...(number ? { address: maskNumber(number) } : {}) });
-  const guess = await beginGuess(masks, browser, loaded.deviceId, actor.id, '', 'code');
-  if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
-  const ok = number !== undefined && codeMatches(masks, pending, 'sms', attempt.id, code);
-  guess.settle(ok);
-  if (!ok || !pending || !number) return again({ reason: 'code-mismatch' });
-  const authenticator = { id: randomUUID(), actorId: actor.id, kind: 'phone' as const, name: `Phone ending ${number.slice(-2)}`, secret: seal(masks, actor.id, number) };
-  return enrolFirst(masks, browser, loaded, actor, authenticator, { smsCode: pending.hash }, 'sms');
+  const confirmed = await confirmedPhone(masks, browser, loaded, actor, code);
+  if ('problem' in confirmed) return { kind: 'prompt', prompt: 'second-factor-setup', attempt, client: loaded.client, deviceId: loaded.deviceId, cookies: [], actor, problem: confirmed.problem, ...(confirmed.sentTo ? { address: confirmed.sentTo } : {}) };
+  return enrolFirst(masks, browser, loaded, actor, confirmed.authenticator, confirmed.use, 'sms');
 }

@@ -151,3 +151,39 @@ t.test('/account passkeys: the ceremony needs the form, a recent sign-in, and an
   clock.advance(660);
   t.equal((await browser.post('/account/passkey/options', { csrf, purpose: 'register' })).statusCode, 403, 'ten minutes on, sign in again first');
 });
+
+t.test('/account phones: a code to the number, typed back, adds the phone; wrong codes, bad numbers and other ceremonies refused', async (t) => {
+  const m = await flowMasks(t);
+  const { existsSync, readdirSync, readFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const texts = () => {
+    const outbox = path.join(m.config.data, 'outbox');
+    return existsSync(outbox) ? readdirSync(outbox).filter((n) => n.endsWith('.txt')).sort().map((n) => readFileSync(path.join(outbox, n), 'utf8')) : [];
+  };
+  const codeOf = async (n: number) => {
+    for (let i = 0; i < 100 && texts().length < n; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    return /(\d{6}) is your/.exec(texts()[n - 1]!)![1]!;
+  };
+  const browser = new InjectBrowser(m.app);
+  await signIn(browser, await open(browser, '/account'), ALICE);
+  const start = await browser.get('/account/phone');
+  t.match(start.body, '>Phone number</label>');
+  const csrf = csrfOf(start.body, '/account/phone');
+  t.match((await browser.post('/account/phone', { csrf, phone: '12345' })).body, 'country code', 'a number without its country code');
+  const sent = await browser.post('/account/phone', { csrf, phone: '+44 7700 900123' });
+  t.match(sent.body, '>SMS code</label>');
+  t.match(sent.body, '•••• •• 23', 'the number, masked');
+  const ceremony = /name="ceremony" value="([^"]*)"/.exec(sent.body)![1]!;
+  const code = await codeOf(1);
+  t.match((await browser.post('/account/phone/code', { csrf, ceremony, code: code === '000000' ? '111111' : '000000' })).body, 'does not match');
+  const bob = new InjectBrowser(m.app);
+  await signIn(bob, await open(bob, '/account'), { nickname: 'bob', password: 'bob-password-123' });
+  const bobCsrf = csrfOf((await bob.get('/account')).body, '/account/password');
+  t.match((await bob.post('/account/phone/code', { csrf: bobCsrf, ceremony, code })).body, 'expired', "nobody confirms someone else's phone");
+  const done = await browser.post('/account/phone/code', { csrf, ceremony, code });
+  t.equal((done.body.match(/<li><code>/g) ?? []).length, 10, 'her first second factor: backup codes');
+  const alice = (await m.masks.store.actors.findByIdentifier('alice'))!;
+  t.match(await m.masks.store.factors.authenticators(alice.id), [{ kind: 'phone', name: 'Phone ending 23' }]);
+  t.notMatch(JSON.stringify(await m.masks.store.factors.authenticators(alice.id)), '7700900123', 'the number is sealed at rest');
+  t.match((await browser.post('/account/phone/code', { csrf, ceremony, code })).body, /does not match|used already/, 'the code works once');
+});
