@@ -93,7 +93,7 @@ function totpPage(masks: Masks, reply: FastifyReply, signed: Signed & { sid: str
 
 /** Changing factors needs a recent sign-in: otherwise a page that asks for one (and comes back to `next`). */
 async function ensureFresh(masks: Masks, reply: FastifyReply, signed: Signed & { sid: string }, next: string): Promise<boolean> {
-  if (await isFresh(masks, signed.sid)) return true;
+  if (await isFresh(masks, signed.actor.id, signed.sid)) return true;
   void renderPage(masks, reply, 'account/confirm', { title: 'Confirm it is you', next }, 403);
   return false;
 }
@@ -112,6 +112,8 @@ export function accountPages(app: FastifyInstance, masks: Masks) {
     pages.post('/account/password', async (request, reply) => {
       const signed = await guard(masks, request, reply);
       if (!signed) return reply;
+      // With no password to check, a first password is a new credential: like a factor change, it needs a recent sign-in.
+      if (signed.actor.passwordHash === null && !(await ensureFresh(masks, reply, signed, '/account'))) return reply;
       const form = request.body as Form;
       const outcome = await changePassword(masks, signed.actor, request.ip, signed.sid, { current: text(form, 'current'), password: text(form, 'password'), confirm: text(form, 'confirm') });
       if (outcome !== 'changed') return accountPage(masks, reply, signed, { problem: outcome.message }, 422);

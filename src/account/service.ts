@@ -11,6 +11,7 @@ import { hashBackupCode, newBackupCodes } from '../factors/backup_codes.js';
 import { hashPassword, verifyPassword } from '../factors/password.js';
 import { matchTotp } from '../factors/totp.js';
 import { nameOf, openSetup, sealedSecret } from '../factors/totp_setup.js';
+import { FIRST_FACTORS } from '../signin/factors.js';
 import type { Actor } from '../model.js';
 
 export type PasswordChange = 'changed' | { field: 'current' | 'password' | 'confirm'; message: string };
@@ -51,10 +52,17 @@ export async function withdrawConsent(masks: Masks, actor: Actor, ip: string, cl
 /** How recently a person must have proved a credential to change their second factors. */
 export const FRESH_FOR = 600;
 
-/** Did this session prove a credential within FRESH_FOR? */
-export async function isFresh(masks: Masks, sid: string): Promise<boolean> {
+/**
+ * Did the person prove a first factor (a password, a login link or code, a passkey) on this
+ * session's device within FRESH_FOR? A second factor set up meanwhile (during a step-up, say)
+ * proves nothing about who they are: it does not count.
+ */
+export async function isFresh(masks: Masks, actorId: string, sid: string): Promise<boolean> {
   const session = await masks.store.signIns.sessionById(sid);
-  return session !== undefined && session.endedAt === null && masks.clock() - session.authTime < FRESH_FOR;
+  if (!session || session.endedAt !== null || session.actorId !== actorId) return false;
+  const since = masks.clock() - FRESH_FOR;
+  for (const kind of FIRST_FACTORS) if (await masks.store.signIns.lastFactor(actorId, session.deviceId, kind, since)) return true;
+  return false;
 }
 
 /** An authenticator app confirmed by its first code; the first second factor comes with backup codes (returned once). */

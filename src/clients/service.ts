@@ -86,7 +86,9 @@ export function logoOrigin(uri: string): string | undefined {
   try {
     const url = new URL(uri);
     const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
-    return url.protocol === 'https:' || (url.protocol === 'http:' && local) ? url.origin : undefined;
+    // The origin goes into a CSP header: a plain host name and port only (no *, ; , ' or anything else a policy reads).
+    const plain = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/.test(url.origin);
+    return plain && (url.protocol === 'https:' || (url.protocol === 'http:' && local)) ? url.origin : undefined;
   } catch {
     return undefined;
   }

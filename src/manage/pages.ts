@@ -137,10 +137,9 @@ async function findActor(masks: Masks, reply: FastifyReply, id: unknown): Promis
 
 export function managePages(app: FastifyInstance, masks: Masks) {
   app.register(async (pages) => {
-    await pageBasics(pages, masks);
     // A rule a manager's action breaks (beyond their rights, the last manager) is a page saying so.
     const pageErrors = pageErrorHandler(masks);
-    pages.setErrorHandler((error, request, reply) => (error instanceof Problem ? renderMessage(masks, reply, error.title, error.detail, error.status) : pageErrors(error, request, reply)));
+    await pageBasics(pages, masks, (error, request, reply) => (error instanceof Problem ? renderMessage(masks, reply, error.title, error.detail, error.status) : pageErrors(error, request, reply)));
 
     pages.get('/manage', async (request, reply) => {
       const signed = await guard(masks, request, reply);

@@ -22,6 +22,13 @@ function notOwnClient(manager: Manager, client: Client) {
   if (manager.kind === 'client' && manager.id === client.id) throw forbidden('A client cannot change, rotate or delete itself through its own token.');
 }
 
+/** Nobody changes, rotates or deletes a client allowed a masks: power they lack (its token would be theirs). */
+function clientOutranks(manager: Manager, client: Client) {
+  const scopes = [...client.settings.scopes.allowed, ...client.settings.scopes.required];
+  const beyond = scopes.filter((scope) => scope.startsWith('masks:') && !manager.scopes.includes(scope));
+  if (beyond.length > 0) throw forbidden(`You cannot manage a client allowed what you do not hold: ${[...new Set(beyond)].join(', ')}.`);
+}
+
 function writable(client: Client) {
   const reason = readOnlyReason(client);
   if (reason) throw conflict(reason);
@@ -41,6 +48,7 @@ const changedKeys = (before: Record<string, unknown>, after: Record<string, unkn
 export async function changeClientAs(masks: Masks, manager: Manager, client: Client, input: ClientInput, before: Record<string, unknown>, after: Record<string, unknown>): Promise<SavedClient> {
   writable(client);
   notOwnClient(manager, client);
+  clientOutranks(manager, client);
   ensureCanGrant(manager, clientScopes(input));
   const saved = await updateClient(masks, input, client.revision);
   audit(masks, 'client.changed', manager.who, { clientId: client.id }, { fields: changedKeys(before, after) });
@@ -50,6 +58,7 @@ export async function changeClientAs(masks: Masks, manager: Manager, client: Cli
 export async function deleteClientAs(masks: Masks, manager: Manager, client: Client): Promise<void> {
   writable(client);
   notOwnClient(manager, client);
+  clientOutranks(manager, client);
   await masks.store.clients.delete(client.id);
   audit(masks, 'client.deleted', manager.who, { clientId: client.id }, { name: client.name });
 }
@@ -57,6 +66,7 @@ export async function deleteClientAs(masks: Masks, manager: Manager, client: Cli
 export async function rotateSecretAs(masks: Masks, manager: Manager, client: Client, overlap: number): Promise<{ client: Client; secret: string }> {
   writable(client);
   notOwnClient(manager, client);
+  clientOutranks(manager, client);
   const rotated = await rotateSecret(masks, client, overlap);
   audit(masks, 'client.secret-rotated', manager.who, { clientId: client.id }, { overlap_seconds: overlap });
   return rotated;
@@ -143,6 +153,11 @@ export async function endSessionsAs(masks: Masks, manager: Manager, actor: Actor
 /** Block a device: no sign-in there any more, and everyone signed in on it is signed out. */
 export async function blockDeviceAs(masks: Masks, manager: Manager, deviceId: string): Promise<void> {
   const now = masks.clock();
+  // Blocking signs out everyone on it: the manager must outrank each of them.
+  for (const actorId of await masks.store.signIns.actorsOnDevice(deviceId, now)) {
+    const actor = await masks.store.actors.find(actorId);
+    if (actor) outranks(manager, actor);
+  }
   await masks.store.signIns.blockDevice(deviceId, now);
   await masks.store.signIns.signOutDevice(deviceId, now);
   audit(masks, 'device.blocked', manager.who, {}, { device: deviceId });

@@ -36,8 +36,9 @@ const message = (masks: Masks, to: string, code: string) => ({ to, secret: code,
  * Send a code to `number` for this attempt, unless sending must wait. `address` is what the
  * pending code remembers: the phone's authenticator id (sign-in) or the sealed number (setup).
  */
-async function sendCode(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, number: string, address: string): Promise<boolean> {
-  if (masks.sends.take([number, `actor ${actor.id}`], browser.ip) > 0) return false;
+async function sendCode(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, number: string, address: string, setup = false): Promise<boolean> {
+  // A number typed at setup is anyone's to type: its texts are counted apart from the owner's sign-in codes, which it must not use up.
+  if (masks.sends.take([setup ? `setup ${number}` : number, `actor ${actor.id}`], browser.ip) > 0) return false;
   const now = masks.clock();
   const code = newCode();
   const link = { hash: sha256(randomToken()), attemptId: loaded.attempt.id, actorId: actor.id, address, purpose: 'sms' as const, codeHash: codeHash(masks, 'sms', loaded.attempt.id, code), expiresAt: now + CODE_LIFETIME };
@@ -85,7 +86,7 @@ export async function answerSmsCode(masks: Masks, browser: Browser, loaded: Load
 export async function textSetupCode(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, typed: string): Promise<{ sentTo: string } | { problem: Problem }> {
   const number = normalisePhone(typed);
   if (!number) return { problem: { reason: 'input', field: 'phone', message: 'Enter the number with its country code, such as +44 7700 900123.', values: { phone: typed.slice(0, 40) } } };
-  if (!(await sendCode(masks, browser, loaded, actor, number, seal(masks, actor.id, number)))) return { problem: { reason: 'too-many-attempts', retryAfter: 3600 } };
+  if (!(await sendCode(masks, browser, loaded, actor, number, seal(masks, actor.id, number), true))) return { problem: { reason: 'too-many-attempts', retryAfter: 3600 } };
   return { sentTo: maskNumber(number) };
 }
 

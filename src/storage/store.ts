@@ -207,6 +207,8 @@ export interface SignInStore {
   blockDevice(id: string, now: number): Promise<void>;
   /** Sign an actor out everywhere: every session ends with its internal cookies, and the factors remembered for them are forgotten. */
   endSessionsOf(actorId: string, now: number): Promise<void>;
+  /** The actors with a live session on a device. */
+  actorsOnDevice(deviceId: string, now: number): Promise<string[]>;
   /** A session by its id (OIDC sid). */
   sessionById(id: string): Promise<Session | undefined>;
   /** The actor's sessions still live at `now`, newest first. */

@@ -187,3 +187,31 @@ t.test('/account phones: a code to the number, typed back, adds the phone; wrong
   t.notMatch(JSON.stringify(await m.masks.store.factors.authenticators(alice.id)), '7700900123', 'the number is sealed at rest');
   t.match((await browser.post('/account/phone/code', { csrf, ceremony, code })).body, /does not match|used already/, 'the code works once');
 });
+
+t.test('freshness is a first factor on this device: a second factor set up in a step-up does not count; a first password needs it too', async (t) => {
+  const m = await flowMasks(t);
+  const { totpCode } = await import('../../src/factors/totp.js');
+  const browser = new InjectBrowser(m.app);
+  await signIn(browser, await open(browser, '/account'), ALICE);
+  m.clock.advance(660);
+  t.equal((await browser.get('/account/totp')).statusCode, 403, 'stale');
+  // A step-up on an OAuth client by single sign-on: she sets up an authenticator app there.
+  const setup = await open(browser, authorizeUrl(WEB, { acr_values: 'mfa' }));
+  t.match(setup.body, 'otpauth://totp/', 'the step-up asks her to set up a second factor, no password');
+  const secret = /Or type this key: <code>([A-Z2-7 ]+)<\/code>/.exec(setup.body)![1]!.replace(/ /g, '');
+  const notice = await follow(browser, await browser.submit(setup, { code: totpCode(secret, m.clock.now), name: 'Phone' }));
+  t.match(notice.body, 'Save your backup codes');
+  await signIn(browser, await follow(browser, await browser.get(/action="([^"]+)"/.exec(notice.body)![1]!)), ALICE);
+  const account = await open(browser, '/account');
+  t.equal(headingOf(account.body), 'Your account');
+  const stale = await browser.get('/account/totp');
+  t.equal(stale.statusCode, 403, 'a factor just set up is not a fresh sign-in');
+  t.match(stale.body, 'Confirm it is you');
+
+  // Someone with no password: the first one is a new credential.
+  m.db.prepare("update actors set password_hash = null where nickname = 'alice'").run();
+  const csrf = csrfOf((await browser.get('/account')).body, '/account/password');
+  const refused = await browser.post('/account/password', { csrf, password: 'a-first-password', confirm: 'a-first-password' });
+  t.equal(refused.statusCode, 403, 'not on a stale session');
+  t.equal(m.db.prepare("select password_hash from actors where nickname = 'alice'").pluck().get(), null, 'nothing set');
+});

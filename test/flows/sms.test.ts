@@ -11,7 +11,7 @@ import { decodeJwt } from 'jose';
 import { basic, makeMasks, post, type TestMasks } from '../helpers/app.js';
 import { formOf, headingOf, InjectBrowser, type Page } from '../helpers/browser.js';
 import { freePort } from '../helpers/server.js';
-import { ALICE, authorizeUrl, codeOf, flowYaml, follow, open } from './setup.js';
+import { ALICE, authorizeUrl, BOB, codeOf, flowYaml, follow, open } from './setup.js';
 
 const MFA = { id: 'vault', secret: 'vault-secret-that-is-at-least-32-characters', redirect: 'https://vault.example/cb' };
 const yaml = (extra: Record<string, unknown> = {}) => {
@@ -94,6 +94,25 @@ t.test('a phone is set up in the sign-in by the code sent to it, then asked for 
   const ask3 = await submitPassword(replay, await open(replay, authorizeUrl(MFA)));
   await text(m, 3);
   t.equal((await replay.submit(ask3, { code: second.code })).statusCode, 401, "another sign-in's code, used already, is refused");
+});
+
+t.test("someone typing another person's number at setup cannot use up the texts that person signs in with", async (t) => {
+  const m = await makeMasks(t, { yaml: yaml() });
+  await enrolPhone(m, new InjectBrowser(m.app));
+  const bob = new InjectBrowser(m.app);
+  await bob.submit(await open(bob, '/account'), { identifier: BOB.nickname, password: BOB.password });
+  const form = await bob.get('/account/phone');
+  const csrf = /name="csrf" value="([^"]*)"/.exec(form.body)![1]!;
+  const tries: number[] = [];
+  for (let i = 0; i < 4; i++) tries.push((await bob.post('/account/phone', { csrf, phone: '+44 7700 900123' })).statusCode);
+  t.same(tries, [200, 200, 422, 422], 'three setup texts an hour to one number (her own setup was the first)');
+  const sent = texts(m).length;
+  m.clock.advance(11 * 60);
+  const alice = new InjectBrowser(m.app);
+  const ask = await submitPassword(alice, await open(alice, authorizeUrl(MFA)));
+  t.match(ask.body, /<label for="code">SMS code<\/label>/);
+  await text(m, sent + 1);
+  t.equal(texts(m).length, sent + 1, "her sign-in code is sent all the same");
 });
 
 t.test('sending is limited per number and per person', async (t) => {

@@ -351,6 +351,18 @@ t.test('nobody manages someone who holds a masks: power they lack: no email chan
   isProblem(t, await call('DELETE', `/actors/${root.id}/second-factors/any`), 403, 'no factor removal');
   isProblem(t, await call('DELETE', `/actors/${root.id}/sessions`), 403, 'no signing them out');
   isProblem(t, await call('DELETE', `/actors/${root.id}`), 403, 'no deleting them');
+
+  // Nor through a device they are signed in on, nor through a client holding more.
+  const browser = new InjectBrowser(app);
+  await signIn(browser, await open(browser, '/authorize/intranet'), { nickname: 'root', password: 'root-password-123' }).catch(() => undefined);
+  await signIn(browser, await open(browser, '/authorize/account?rd=/account'), { nickname: 'root', password: 'root-password-123' });
+  const [session] = (await masks.store.signIns.sessionsOf(root.id, masks.clock()));
+  isProblem(t, await call('POST', `/devices/${session!.deviceId}/block`), 403, 'no blocking the device they are on');
+  const { addClient } = await import('../../src/clients/service.js');
+  await addClient(masks, { id: 'ops2', overrides: { client_type: 'confidential', scopes: { allowed: ['masks:manage', 'masks:admin'] } } });
+  isProblem(t, await call('POST', '/clients/ops2/secret', {}), 403, "no rotating the secret of a client allowed more (its token would be the caller's)");
+  isProblem(t, await call('DELETE', '/clients/ops2'), 403, 'no deleting it');
+  isProblem(t, await call('PATCH', '/clients/ops2', { name: 'Mine' }), 403, 'no changing it');
 });
 
 t.test('bounds: durations past 100 years, overlaps past 90 days and huge offsets are refused, and nothing is half-written', async (t) => {

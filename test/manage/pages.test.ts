@@ -107,7 +107,9 @@ t.test('a client logo: an https URL shown on its sign-in page, its origin alone 
   const row = (await m.masks.store.tokens.live(manager.cookies.get('masks_internal')!, ['internal_token'], m.masks.clock()))!;
   const patch = (body: unknown) =>
     m.app.inject({ method: 'PATCH', url: '/api/manage/clients/shop', headers: { cookie: [...manager.cookies].map(([n, v]) => `${n}=${v}`).join('; '), 'content-type': 'application/merge-patch+json', 'x-csrf-token': manageCsrfToken(m.masks, row.sid!) }, payload: JSON.stringify(body) });
-  for (const bad of ['javascript:alert(1)', 'http://cdn.example/logo.png', 'data:image/svg+xml,<svg/>', 'not a url']) t.equal((await patch({ logo_uri: bad })).statusCode, 422, bad);
+  for (const bad of ['javascript:alert(1)', 'http://cdn.example/logo.png', 'data:image/svg+xml,<svg/>', 'not a url', 'https://*/x.png', 'https://evil.com;script-src/x.png', 'https://e.com,default-src/x', "https://a'unsafe-inline'/x"]) {
+    t.equal((await patch({ logo_uri: bad })).statusCode, 422, bad);
+  }
   t.equal((await patch({ logo_uri: 'https://cdn.example/logo.png?v=1' })).statusCode, 200);
   const person = new InjectBrowser(m.app);
   const signInPage = await open(person, `/authorize?client_id=shop&response_type=code&redirect_uri=${encodeURIComponent('https://shop.example/cb')}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256&scope=openid`);

@@ -14,6 +14,11 @@ function reads(db: Database) {
     attempt: db.orm.select().from(attempts).where(eq(attempts.id, p('id'))).prepare(),
     session: db.orm.select().from(sessions).where(eq(sessions.hash, p('hash'))).prepare(),
     sessionById: db.orm.select().from(sessions).where(eq(sessions.id, p('id'))).prepare(),
+    actorsOnDevice: db.orm
+      .selectDistinct({ actorId: sessions.actorId })
+      .from(sessions)
+      .where(and(eq(sessions.deviceId, p('deviceId')), isNull(sessions.endedAt), gt(sessions.expiresAt, p('now'))))
+      .prepare(),
     sessionsOf: db.orm
       .select()
       .from(sessions)
@@ -106,6 +111,10 @@ export class SqliteSignIns implements SignInStore {
 
   async endSessionsOf(actorId: string, now: number): Promise<void> {
     await this.db.durable.run('endSessionsOf', { actorId, now });
+  }
+
+  async actorsOnDevice(deviceId: string, now: number): Promise<string[]> {
+    return this.reads.actorsOnDevice.all({ deviceId, now }).map((row) => row.actorId);
   }
 
   async sessionById(id: string): Promise<Session | undefined> {
