@@ -53,10 +53,27 @@ export function discoveryEndpoints(app: FastifyInstance, masks: Masks) {
   app.get('/jwks', (_, reply) => reply.headers({ ...cacheable, 'content-type': 'application/jwk-set+json; charset=utf-8' }).send(masks.keys.jwks()));
 }
 
-/** GET /up: 200 while the database answers. */
+/** How long readiness waits for the database before saying it is not ready. */
+const READY_WAIT_MS = 1000;
+
+/**
+ * GET /up: the process is alive (nothing else is asked). GET /ready: 200 only while the
+ * database answers within a second, else 503 at once, so a load balancer takes the node out
+ * and puts it back by itself.
+ */
 export function healthEndpoint(app: FastifyInstance, masks: Masks) {
-  app.get('/up', async (_, reply) => {
-    await masks.store.ping();
-    return reply.header('cache-control', 'no-store').send({ status: 'ok' });
+  app.get('/up', (_, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/ready', async (_, reply) => {
+    reply.header('cache-control', 'no-store');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error('the database did not answer in time')), READY_WAIT_MS)));
+    try {
+      await Promise.race([masks.store.ping(), late]);
+      return reply.send({ status: 'ready' });
+    } catch {
+      return reply.code(503).header('retry-after', '1').send({ status: 'unavailable', reason: 'the database does not answer' });
+    } finally {
+      clearTimeout(timer);
+    }
   });
 }
