@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-/** The masks command line: start, migrate, config, keys, clients, actors. */
+/** The masks command line: start, migrate, config, keys, clients, actors, backup. */
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import YAML from 'yaml';
 import { createActor } from './accounts/service.js';
@@ -151,6 +153,26 @@ const COMMANDS: Record<string, Command> = {
     async run(config, _values, positionals) {
       if (!positionals[0]) throw new InputError('which client? masks clients show ID');
       await withStores(config, async (stores) => print(YAML.stringify(await describeClient(stores, positionals[0]!)).trimEnd()));
+    },
+  },
+  backup: {
+    usage: 'masks backup --to FOLDER',
+    summary: 'a consistent copy of the database (taken while masks runs) and the key files, in a new folder',
+    options: { to: { type: 'string' } },
+    async run(config, values) {
+      const to = values.to as string | undefined;
+      if (!to) throw new InputError('where to? masks backup --to FOLDER');
+      const folder = path.resolve(to);
+      if (existsSync(folder) && readdirSync(folder).length > 0) throw new InputError(`${folder} is not empty; back up into a new folder`);
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      await withStores(config, async ({ store }) => store.backup(path.join(folder, 'masks.sqlite3')));
+      // The keys that sign tokens and key every stored hash: without them the copy is of no use.
+      for (const file of [config.private_key, secretFileFor(config)].filter((f) => existsSync(f))) {
+        const copy = path.join(folder, path.basename(file));
+        copyFileSync(file, copy, constants.COPYFILE_EXCL);
+        chmodSync(copy, 0o600);
+      }
+      print(`masks: backed up the database and keys to ${folder}; keep it as safe as the keys themselves`);
     },
   },
   'actors add': {

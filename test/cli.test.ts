@@ -158,3 +158,33 @@ t.test('masks start serves, and SIGTERM drains and closes cleanly', async (t) =>
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();
 });
+
+t.test('masks backup: a consistent copy of the database and the keys, taken while masks serves', async (t) => {
+  const { makeMasks, clientCredentialsToken } = await import('./helpers/app.js');
+  const { readFileSync, statSync } = await import('node:fs');
+  const m = await makeMasks(t);
+  const issued = await clientCredentialsToken(m.app);
+  const env = { MASKS_DATA: path.join(m.dir, 'data'), MASKS_YML: path.join(m.dir, 'masks.yml') };
+  const out = path.join(tempDir(t), 'backup');
+  const done = masks(m.dir, ['backup', '--to', out], env);
+  t.equal(done.code, 0, done.stderr);
+  t.match(done.stdout, `backed up the database and keys to ${out}`);
+  const copy = new Sqlite(path.join(out, 'masks.sqlite3'), { readonly: true });
+  t.teardown(() => copy.close());
+  t.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
+  t.same(copy.prepare('select id from clients order by id').pluck().all(), m.db.prepare('select id from clients order by id').pluck().all(), 'the clients');
+  t.equal(copy.prepare('select count(*) from tokens').pluck().get(), m.db.prepare('select count(*) from tokens').pluck().get(), 'and the tokens issued so far');
+  t.ok(issued.access_token);
+  for (const file of ['masks.sqlite3', 'private.key', 'secret.key']) t.equal(statSync(path.join(out, file)).mode & 0o777, 0o600, `${file} is readable by its owner only`);
+  t.equal(readFileSync(path.join(out, 'private.key'), 'utf8'), readFileSync(m.config.private_key, 'utf8'), 'the signing keys');
+  t.equal(readFileSync(path.join(out, 'secret.key'), 'utf8'), readFileSync(path.join(path.dirname(m.config.private_key), 'secret.key'), 'utf8'), 'the installation secret');
+  const again = masks(m.dir, ['backup', '--to', out], env);
+  t.equal(again.code, 1, 'never over an earlier backup');
+  t.match(again.stderr, 'is not empty');
+  t.equal(masks(m.dir, ['backup'], env).code, 1, '--to is needed');
+
+  // Restored: masks opens the copy, and what it had issued is still there.
+  const restored = await openMasks(loadConfig({ cwd: out, env: { MASKS_DATA: out, MASKS_LOG_LEVEL: 'silent' } }));
+  t.teardown(() => restored.close());
+  t.ok(await restored.store.tokens.live(issued.access_token, ['access_token'], restored.clock()), 'a token issued before the backup is live in the copy');
+});

@@ -2,6 +2,7 @@
  * The SQLite store: one file, WAL, reads on the serving thread, every write a named
  * command committed by the writer thread with group commit (durable.ts).
  */
+import { chmodSync } from 'node:fs';
 import type { ClientSettings } from '../../config/schema.js';
 import type { Store } from '../store.js';
 import { SqliteActors } from './actors.js';
@@ -34,6 +35,11 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions): Stor
     events: new SqliteEvents(db),
     sweep: (args) => db.durable.run('deleteExpired', args),
     ping: async () => void ping.get(),
+    backup: async (file) => {
+      // SQLite's online backup: a consistent snapshot, page by page, while writers go on.
+      await db.sqlite.backup(file);
+      chmodSync(file, 0o600);
+    },
     close: () => db.close(),
   };
 }
