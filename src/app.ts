@@ -62,6 +62,10 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
     reply.headers(SECURITY_HEADERS);
     done();
   });
+  app.addHook('onResponse', (request, reply, done) => {
+    masks.observe.request(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   app.setErrorHandler(jsonErrorHandler);
   app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('invalid_request', 'no such endpoint', { status: 404 })));
 

@@ -15,6 +15,7 @@ import { openMailer } from './delivery/mailer.js';
 import { openSmsSender } from './delivery/sms.js';
 import { silentLog, type Log, type Mailer, type SmsSender } from './ports.js';
 import { openStore } from './storage/index.js';
+import { Metrics, NO_METRICS, type Observer } from './metrics.js';
 import type { Store } from './storage/store.js';
 
 export interface Masks {
@@ -38,6 +39,8 @@ export interface Masks {
   guesses: GuessLimits;
   /** Emails (and text messages) sent, per recipient and network. */
   sends: SendLimits;
+  /** Prometheus metrics when metrics.enabled (src/metrics.ts), else a no-op. */
+  observe: Observer;
   /** Unix seconds; replaced by a fake clock in tests. */
   clock: () => number;
   /** Wait for pending writes and close the store. */
@@ -73,6 +76,7 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),
       guesses: new GuessLimits(clock),
       sends: new SendLimits(clock),
+      observe: config.metrics.enabled ? new Metrics(store) : NO_METRICS,
       clock,
       close: () => store.close(),
     };

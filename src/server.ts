@@ -1,9 +1,11 @@
 /** Running masks: open, bootstrap, listen; SIGTERM drains and closes; SIGHUP reloads keys. */
+import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrap, type Announce } from './bootstrap.js';
 import type { Config } from './config/schema.js';
 import { openMasks, sweep, type Masks } from './context.js';
+import { listenForMetrics, Metrics } from './metrics.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -27,15 +29,18 @@ export async function startServer(config: Config, options: { announce?: Announce
     sweep(masks).catch((error: unknown) => app.log.error({ err: error }, 'deleting expired rows failed'));
   }, SWEEP_EVERY_MS);
   sweeping.unref();
+  let metrics: Server | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(sweeping);
+      await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
       await app.close(); // stops accepting, drains in-flight requests
       await masks.close();
     })());
   app.addHook('onClose', async () => clearInterval(sweeping));
   const address = await app.listen({ port: config.port, host: config.host });
+  if (masks.observe instanceof Metrics) metrics = await listenForMetrics(config, masks.observe);
   return { app, masks, url: address, stop };
 }
 

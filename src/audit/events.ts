@@ -74,6 +74,7 @@ function flooding(masks: Masks, type: EventType, who: Who, clientId: string | nu
 
 /** Record an event; resolves at once (see the module comment). */
 export function audit(masks: Masks, type: EventType, who: Who, about: { actorId?: string | null; clientId?: string | null }, detail: Record<string, unknown> = {}): void {
+  masks.observe.event(type, detail);
   const flood = flooding(masks, type, who, about.clientId);
   if (flood === 'drop') return;
   const noted = flood === 'last' ? { ...detail, throttled: `more ${type} events from this address are not recorded until a minute has passed` } : detail;

@@ -240,6 +240,14 @@ export const ConfigSchema = Type.Object(
       },
       'The first manager',
     ),
+    metrics: Section(
+      {
+        enabled: Bool(false, 'Serve Prometheus metrics on a listener of their own'),
+        host: Str('127.0.0.1', 'Address of the metrics listener'),
+        port: Int(9464, 'Port of the metrics listener', 0),
+      },
+      'Prometheus metrics',
+    ),
     events: Section({ retention: Duration('90 days', 'How long audit events are kept') }, 'The audit trail'),
     clients: ClientSettingsSchema,
     seeds: Section(

@@ -21,6 +21,11 @@ export class Semaphore {
     private readonly maxQueue: number,
   ) {}
 
+  /** Running now and waiting for a slot (metrics). */
+  get state(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length };
+  }
+
   /** Run `task` when a slot is free; throws `Busy` when the queue is full. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) {
@@ -39,6 +44,9 @@ export class Semaphore {
 
 
 const hashing = new Semaphore(Math.max(1, availableParallelism()), 64);
+
+/** The password-hashing queue now (metrics). */
+export const passwordQueue = () => hashing.state;
 
 export function hashPassword(password: string): Promise<string> {
   return hashing.run(() => hash(normalisePassword(password), ARGON2_OPTIONS));

@@ -292,6 +292,8 @@ export interface Store {
   sweep(args: Sweep): Promise<number>;
   /** Resolves while the database answers (readiness). */
   ping(): Promise<void>;
+  /** Durable commits so far: batches, and the writes in them (metrics). */
+  stats(): { batches: number; writes: number };
   /** A consistent copy of the whole database in `file` (new, mode 0600), taken while masks keeps serving (`masks backup`). */
   backup(file: string): Promise<void>;
   /** Wait for pending writes and close. */

@@ -35,6 +35,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions): Stor
     events: new SqliteEvents(db),
     sweep: (args) => db.durable.run('deleteExpired', args),
     ping: async () => void ping.get(),
+    stats: () => ({ ...db.durable.stats }),
     backup: async (file) => {
       // SQLite's online backup: a consistent snapshot, page by page, while writers go on.
       await db.sqlite.backup(file);
