@@ -218,14 +218,36 @@ export async function beginGuess(masks: Masks, browser: Browser, deviceId: strin
   return masks.guesses.begin({ ip: browser.ip, actorId, identifier, knownDevice }, secret);
 }
 
+/** What the checks ask for now, when it is one prompt and names the actor. */
+export interface Asked {
+  actor: Actor;
+  /** The attempt as the checks leave it (bound to the actor). */
+  attempt: Attempt;
+  /** The second factors the prompt offers. */
+  offer: SecondFactorKind[] | undefined;
+}
+
+/**
+ * Is the pipeline asking for `prompt` now, of a named actor? Every answer to a prompt asks
+ * first: a form posted from a page no longer shown (another tab moved on) is not taken.
+ */
+export async function asking(masks: Masks, browser: Browser, loaded: Loaded, prompt: PromptName): Promise<Asked | undefined> {
+  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
+  if (result.kind !== 'prompt' || result.prompt !== prompt || !context.actor) return undefined;
+  return { actor: context.actor, attempt: context.attempt, offer: result.offer };
+}
+
+/** Back to the attempt's page, which shows what the checks ask for now. */
+export const toPrompt = (loaded: Loaded): Step => ({ kind: 'go', location: `/sign-in/${loaded.attempt.id}`, cookies: [] });
+
 /** The consent prompt: taken only when it is what the checks ask for now, and for the actor they name. */
 export async function answerConsent(masks: Masks, browser: Browser, loaded: Loaded, decision: 'allow' | 'deny'): Promise<Step> {
   const { attempt } = loaded;
-  const { result, context } = await evaluate(masks, browser, loaded, attempt);
-  const actor = context.actor;
-  if (result.kind !== 'prompt' || result.prompt !== 'consent' || !actor) return { kind: 'go', location: `/sign-in/${attempt.id}`, cookies: [] };
-  if (decision === 'deny') return endWithError(masks, loaded, context.attempt, { actorId: actor.id }, 'access_denied', 'the person denied the request');
-  const after: Attempt = { ...context.attempt, steps: [...context.attempt.steps, 'consent'] };
+  const asked = await asking(masks, browser, loaded, 'consent');
+  if (!asked) return toPrompt(loaded);
+  const { actor, attempt: current } = asked;
+  if (decision === 'deny') return endWithError(masks, loaded, current, { actorId: actor.id }, 'access_denied', 'the person denied the request');
+  const after: Attempt = { ...current, steps: [...current.steps, 'consent'] };
   audit(masks, 'consent.given', byActor(actor.id, browser.ip), { actorId: actor.id, clientId: loaded.client.id }, { scopes: attempt.request.scope });
   return proceed(masks, browser, loaded, after, { actorId: actor.id, consent: { scopes: attempt.request.scope } });
 }

@@ -15,7 +15,7 @@ import type { Actor, Attempt, Client } from '../model.js';
 import { randomToken, sha256 } from '../security/secrets.js';
 import { normaliseIdentifier } from '../storage/normalise.js';
 import { codeHash, codeMatches, newCode } from './codes.js';
-import { ANY_DEVICE, beginGuess, evaluate, load, proceed, record, seen, withFactor, type Browser, type Loaded, type Problem, type Step } from './core.js';
+import { ANY_DEVICE, asking, beginGuess, load, proceed, record, seen, withFactor, type Browser, type Loaded, type Problem, type Step } from './core.js';
 
 /** Whether this client's sign-in offers login links. */
 export const loginLinksOffered = (masks: Masks, client: Client): boolean => masks.config.login_links.enabled && masks.config.emails.enabled && client.settings.allow_login_links;
@@ -119,11 +119,10 @@ export async function sendVerification(masks: Masks, browser: Browser, loaded: L
 /** The verified-email prompt: the code from the email (or "Send a new code"). */
 export async function answerVerification(masks: Masks, browser: Browser, loaded: Loaded, answer: { code: string; resend: boolean }): Promise<Step> {
   const { client, deviceId } = loaded;
-  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
-  const actor = context.actor;
   const location = `/sign-in/${loaded.attempt.id}`;
-  if (result.kind !== 'prompt' || result.prompt !== 'verify-email' || !actor) return { kind: 'go', location, cookies: [] };
-  const attempt = context.attempt;
+  const asked = await asking(masks, browser, loaded, 'verify-email');
+  if (!asked) return { kind: 'go', location, cookies: [] };
+  const { actor, attempt } = asked;
   const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'verify-email', attempt, client, deviceId, cookies: [], actor, problem });
   if (answer.resend) {
     const sent = await sendVerification(masks, browser, loaded, actor, true);

@@ -11,7 +11,7 @@ import { matchTotp } from '../factors/totp.js';
 import { nameOf, openSetup, sealedSecret } from '../factors/totp_setup.js';
 import type { Actor, Attempt, NewAuthenticator } from '../model.js';
 import type { AttemptChange } from '../storage/store.js';
-import { beginGuess, evaluate, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
+import { asking, beginGuess, proceed, record, seen, type Browser, type Loaded, type Problem, type Step } from './core.js';
 import type { SecondFactorKind } from './factors.js';
 import { answerWithCredential, newCredential } from './webauthn.js';
 import { answerSmsCode, confirmSetupCode, sendSetupCode, sendSignInCode } from './sms.js';
@@ -32,12 +32,11 @@ async function totpMatch(masks: Masks, actorId: string, code: string, now: numbe
 /** The second-factor prompt: a TOTP code, a passkey or a backup code, taken only while the checks ask for one the actor has. */
 export async function answerSecondFactor(masks: Masks, browser: Browser, loaded: Loaded, answer: { method: SecondFactorKind; code: string; credential: string; resend?: boolean }): Promise<Step> {
   const { client, deviceId } = loaded;
-  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
-  const actor = context.actor;
   const location = `/sign-in/${loaded.attempt.id}`;
-  if (result.kind !== 'prompt' || result.prompt !== 'second-factor' || !actor || !result.offer?.includes(answer.method)) return { kind: 'go', location, cookies: [] };
-  const attempt = context.attempt;
-  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor', attempt, client, deviceId, cookies: [], actor, offer: result.offer, chosen: answer.method, problem });
+  const asked = await asking(masks, browser, loaded, 'second-factor');
+  if (!asked || !asked.offer?.includes(answer.method)) return { kind: 'go', location, cookies: [] };
+  const { actor, attempt, offer } = asked;
+  const again = (problem: Problem): Step => ({ kind: 'prompt', prompt: 'second-factor', attempt, client, deviceId, cookies: [], actor, offer, chosen: answer.method, problem });
   if (answer.method === 'webauthn') return answerWithCredential(masks, browser, loaded, { actor, attempt }, answer.credential, again);
   if (answer.method === 'sms') {
     if (!answer.resend) return answerSmsCode(masks, browser, loaded, { actor, attempt }, answer.code, again);
@@ -78,14 +77,13 @@ export async function answerSecondFactorSetup(
   answer: { method: 'totp' | 'webauthn' | 'phone' | 'phone-code'; setup: string; code: string; name: string; credential: string; phone: string },
 ): Promise<Step> {
   const { client, deviceId } = loaded;
-  const { result, context } = await evaluate(masks, browser, loaded, loaded.attempt);
-  const actor = context.actor;
   const location = `/sign-in/${loaded.attempt.id}`;
-  if (result.kind !== 'prompt' || result.prompt !== 'second-factor-setup' || !actor) return { kind: 'go', location, cookies: [] };
-  const attempt = context.attempt;
+  const asked = await asking(masks, browser, loaded, 'second-factor-setup');
+  if (!asked) return { kind: 'go', location, cookies: [] };
+  const { actor, attempt, offer } = asked;
   if (answer.method === 'webauthn' && masks.config.webauthn.enabled) return addPasskey(masks, browser, loaded, { actor, attempt }, answer);
   // The setup asks for a passkey only (acr_values=phr): nothing else is taken.
-  if (result.offer) return { kind: 'go', location, cookies: [] };
+  if (offer) return { kind: 'go', location, cookies: [] };
   if (answer.method === 'phone' && masks.config.phones.enabled) return sendSetupCode(masks, browser, loaded, { actor, attempt }, answer.phone);
   if (answer.method === 'phone-code' && masks.config.phones.enabled) return confirmSetupCode(masks, browser, loaded, { actor, attempt }, answer.code);
   const setup = masks.config.totp_codes.enabled ? openSetup(masks, attempt.id, actor.id, answer.setup) : undefined;
