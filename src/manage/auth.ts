@@ -39,7 +39,9 @@ async function byBearer(masks: Masks, request: FastifyRequest, header: string): 
   if (token.actorId) {
     const actor = await masks.store.actors.find(token.actorId);
     if (!actor || actor.disabledAt !== null || !actor.scopes.includes(MANAGE_SCOPE)) throw insufficient(`The token's actor no longer holds ${MANAGE_SCOPE}.`);
-    return { kind: 'actor', id: actor.id, scopes: actor.scopes, who: byActor(actor.id, request.ip) };
+    // A token carries no more of its actor's masks: powers than it was granted.
+    const powers = actor.scopes.filter((scope) => !scope.startsWith('masks:') || scopes.includes(scope));
+    return { kind: 'actor', id: actor.id, scopes: powers, who: byActor(actor.id, request.ip) };
   }
   const client = await masks.store.clients.find(token.clientId);
   if (!client || !client.settings.scopes.allowed.includes(MANAGE_SCOPE)) throw insufficient(`The token's client is no longer allowed ${MANAGE_SCOPE}.`);
