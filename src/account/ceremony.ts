@@ -6,10 +6,12 @@
  */
 import { ACCOUNT_CLIENT_ID } from '../clients/service.js';
 import type { Masks } from '../context.js';
-import type { Actor } from '../model.js';
+import { audit, byActor } from '../audit/events.js';
+import type { Actor, NewAuthenticator } from '../model.js';
 import { randomToken } from '../security/secrets.js';
 import { load, type Browser, type Loaded } from '../signin/core.js';
 import type { AttemptChange } from '../storage/store.js';
+import { codesIfFirst } from './service.js';
 
 /** Start a ceremony for this browser and actor, writing `change` (a challenge) with it; undefined when the browser has no device. */
 export async function startCeremony(masks: Masks, browser: Browser, actor: Actor, lifetime: number, change: Omit<AttemptChange, 'attemptId' | 'now' | 'create'> = {}): Promise<Loaded | undefined> {
@@ -28,4 +30,23 @@ export async function startCeremony(masks: Masks, browser: Browser, actor: Actor
 export async function loadCeremony(masks: Masks, browser: Browser, actor: Actor, id: string): Promise<Loaded | undefined> {
   const loaded = await load(masks, browser, id).catch(() => undefined);
   return loaded && loaded.client.id === ACCOUNT_CLIENT_ID && loaded.attempt.actorId === actor.id ? loaded : undefined;
+}
+
+/**
+ * End a ceremony: use up what it held (`use`) and store the new authenticator, in one command
+ * (the first second factor comes with backup codes, returned once). Undefined when what it
+ * held was used meanwhile.
+ */
+export async function enrolFromCeremony(masks: Masks, browser: Browser, actor: Actor, loaded: Loaded, authenticator: NewAuthenticator, use: NonNullable<AttemptChange['use']>): Promise<{ codes: string[] | undefined } | undefined> {
+  const first = await codesIfFirst(masks, actor.id);
+  const outcome = await masks.store.signIns.advanceAttempt({
+    attemptId: loaded.attempt.id,
+    now: masks.clock(),
+    actorId: actor.id,
+    use,
+    enrol: { authenticator, firstOnly: false, ...(first ? { backupCodes: first.hashes } : {}) },
+  });
+  if (outcome !== 'ok') return undefined;
+  audit(masks, 'factor.added', byActor(actor.id, browser.ip), { actorId: actor.id }, { kind: authenticator.kind, name: authenticator.name, during: '/account' });
+  return { codes: first?.codes };
 }

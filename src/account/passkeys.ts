@@ -4,15 +4,13 @@
  * used up and the authenticator stored in one command.
  */
 import { randomUUID } from 'node:crypto';
-import { audit, byActor } from '../audit/events.js';
 import type { Masks } from '../context.js';
-import { hashBackupCode, newBackupCodes } from '../factors/backup_codes.js';
 import { nameOf } from '../factors/totp_setup.js';
 import { parseAnswer, registrationOptions } from '../factors/webauthn.js';
 import type { Actor } from '../model.js';
 import type { Browser } from '../signin/core.js';
 import { newCredential } from '../signin/webauthn.js';
-import { loadCeremony, startCeremony } from './ceremony.js';
+import { enrolFromCeremony, loadCeremony, startCeremony } from './ceremony.js';
 
 const CEREMONY_LIFETIME = 300;
 
@@ -36,17 +34,6 @@ export async function addPasskey(masks: Masks, browser: Browser, actor: Actor, t
   const credential = await newCredential(masks, loaded, text);
   if (!credential || (await masks.store.factors.byCredentialId(credential.credentialId))) return failed;
   const { challenge: used, ...stored } = credential;
-  const first = (await masks.store.factors.authenticators(actor.id)).length === 0;
-  const codes = first ? newBackupCodes(masks.config.backup_codes.total) : undefined;
   const authenticator = { id: randomUUID(), actorId: actor.id, kind: 'webauthn' as const, name: nameOf(typedName, 'Passkey'), ...stored };
-  const outcome = await masks.store.signIns.advanceAttempt({
-    attemptId: loaded.attempt.id,
-    now: masks.clock(),
-    actorId: actor.id,
-    use: { challenge: used },
-    enrol: { authenticator, firstOnly: false, ...(codes ? { backupCodes: codes.map((code) => hashBackupCode(masks.keyed, code)) } : {}) },
-  });
-  if (outcome !== 'ok') return failed;
-  audit(masks, 'factor.added', byActor(actor.id, browser.ip), { actorId: actor.id }, { kind: 'webauthn', name: authenticator.name, during: '/account' });
-  return { codes };
+  return (await enrolFromCeremony(masks, browser, actor, loaded, authenticator, { challenge: used })) ?? failed;
 }

@@ -3,13 +3,11 @@
  * ceremony.ts), typed back within ten minutes; then the number becomes a second factor, the
  * code used up in the same command. Sending is limited like at sign-in.
  */
-import { audit, byActor } from '../audit/events.js';
 import type { Masks } from '../context.js';
-import { hashBackupCode, newBackupCodes } from '../factors/backup_codes.js';
 import type { Actor } from '../model.js';
 import type { Browser, Problem } from '../signin/core.js';
 import { confirmedPhone, textSetupCode } from '../signin/sms.js';
-import { loadCeremony, startCeremony } from './ceremony.js';
+import { enrolFromCeremony, loadCeremony, startCeremony } from './ceremony.js';
 
 const SETUP_LIFETIME = 600;
 
@@ -34,16 +32,5 @@ export async function confirmPhone(masks: Masks, browser: Browser, actor: Actor,
   if (!loaded) return { problem: 'This setup expired. Start again.' };
   const confirmed = await confirmedPhone(masks, browser, loaded, actor, code);
   if ('problem' in confirmed) return { problem: words(confirmed.problem), sentTo: confirmed.sentTo };
-  const first = (await masks.store.factors.authenticators(actor.id)).length === 0;
-  const codes = first ? newBackupCodes(masks.config.backup_codes.total) : undefined;
-  const outcome = await masks.store.signIns.advanceAttempt({
-    attemptId: loaded.attempt.id,
-    now: masks.clock(),
-    actorId: actor.id,
-    use: confirmed.use,
-    enrol: { authenticator: confirmed.authenticator, firstOnly: false, ...(codes ? { backupCodes: codes.map((c) => hashBackupCode(masks.keyed, c)) } : {}) },
-  });
-  if (outcome !== 'ok') return { problem: 'That code was used already. Start again.' };
-  audit(masks, 'factor.added', byActor(actor.id, browser.ip), { actorId: actor.id }, { kind: 'phone', name: confirmed.authenticator.name, during: '/account' });
-  return { codes };
+  return (await enrolFromCeremony(masks, browser, actor, loaded, confirmed.authenticator, confirmed.use)) ?? { problem: 'That code was used already. Start again.' };
 }

@@ -65,6 +65,13 @@ export async function isFresh(masks: Masks, actorId: string, sid: string): Promi
   return false;
 }
 
+/** A new set of backup codes when the actor has no second factor yet (shown once), with their keyed hashes to store. */
+export async function codesIfFirst(masks: Masks, actorId: string): Promise<{ codes: string[]; hashes: string[] } | undefined> {
+  if ((await masks.store.factors.authenticators(actorId)).length > 0) return undefined;
+  const codes = newBackupCodes(masks.config.backup_codes.total);
+  return { codes, hashes: codes.map((code) => hashBackupCode(masks.keyed, code)) };
+}
+
 /** An authenticator app confirmed by its first code; the first second factor comes with backup codes (returned once). */
 export async function addTotp(masks: Masks, actor: Actor, ip: string, binding: string, answer: { setup: string; code: string; name: string }): Promise<{ codes: string[] | undefined } | { problem: string }> {
   const setup = openSetup(masks, binding, actor.id, answer.setup);
@@ -75,15 +82,14 @@ export async function addTotp(masks: Masks, actor: Actor, ip: string, binding: s
   const step = matchTotp(setup.secret, answer.code, now);
   guess.settle(step !== undefined);
   if (step === undefined) return { problem: 'That code does not match. Type the code your app shows now.' };
-  const first = (await masks.store.factors.authenticators(actor.id)).length === 0;
-  const codes = first ? newBackupCodes(masks.config.backup_codes.total) : undefined;
+  const first = await codesIfFirst(masks, actor.id);
   const authenticator = { id: setup.id, actorId: actor.id, kind: 'totp' as const, name: nameOf(answer.name, 'Authenticator app'), secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) };
   // The same setup confirmed twice (a double submit) adds one authenticator: the second is refused.
-  if (!(await masks.store.factors.add(authenticator, { backupCodes: codes?.map((code) => hashBackupCode(masks.keyed, code)), lastStep: step }, now))) {
+  if (!(await masks.store.factors.add(authenticator, { backupCodes: first?.hashes, lastStep: step }, now))) {
     return { problem: 'This authenticator app is set up already.' };
   }
   audit(masks, 'factor.added', byActor(actor.id, ip), { actorId: actor.id }, { kind: 'totp', name: authenticator.name, during: '/account' });
-  return { codes };
+  return { codes: first?.codes };
 }
 
 export async function removeFactor(masks: Masks, actor: Actor, ip: string, authenticatorId: string): Promise<boolean> {

@@ -82,12 +82,7 @@ export async function createActorAs(masks: Masks, manager: Manager, input: Actor
 /** The last enabled actor holding masks:manage stays one: nobody could manage masks after. */
 const lastManager = (actor: Actor) => conflict(`"${actor.nickname ?? actor.emails[0]?.address ?? actor.id}" is the last actor who can manage masks; give someone else ${MANAGE_SCOPE} first.`);
 
-/** Said early for the page; the store checks it again in the same command as the change, so two at once cannot both pass. */
-async function keepsAManager(masks: Masks, actor: Actor, loses: boolean) {
-  if (loses && actor.disabledAt === null && actor.scopes.includes(MANAGE_SCOPE) && (await masks.store.actors.countWithScope(MANAGE_SCOPE)) <= 1) throw lastManager(actor);
-}
-
-/** The store's own check of the same rule, as the problem the page and the API show. */
+/** The store checks the rule in the same command as the change (two at once cannot both pass); this is the problem the page and the API show. */
 async function guarded<T>(actor: Actor, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
@@ -112,7 +107,6 @@ export async function changeActorAs(masks: Masks, manager: Manager, actor: Actor
     const removed = actor.scopes.filter((scope) => !update.scopes!.includes(scope));
     ensureCanGrant(manager, [...added, ...removed]);
   }
-  await keepsAManager(masks, actor, update.disabled === true || (update.scopes !== undefined && !update.scopes.includes(MANAGE_SCOPE)));
   const changed = await guarded(actor, () => updateActor(masks, actor, update, { expectRevision, keepScope: MANAGE_SCOPE }));
   const fields = Object.keys(update).filter((key) => key !== 'disabled');
   if (fields.length > 0) audit(masks, 'actor.changed', manager.who, { actorId: actor.id }, { fields: fields.sort() });
@@ -125,7 +119,6 @@ export async function changeActorAs(masks: Masks, manager: Manager, actor: Actor
 export async function deleteActorAs(masks: Masks, manager: Manager, actor: Actor): Promise<void> {
   if (manager.kind === 'actor' && manager.id === actor.id) throw forbidden('You cannot delete yourself; ask another manager.');
   outranks(manager, actor);
-  await keepsAManager(masks, actor, true);
   await guarded(actor, () => masks.store.actors.delete(actor.id, { keepScope: MANAGE_SCOPE }));
   audit(masks, 'actor.deleted', manager.who, { actorId: actor.id }, { nickname: actor.nickname });
 }

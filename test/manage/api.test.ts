@@ -408,3 +408,17 @@ t.test('disabling voids the links on their way; two changes at once cannot take 
     for (const who of [bob, manager]) await call('PATCH', `/actors/${who.id}`, { scopes: ['masks:manage'] });
   }
 });
+
+t.test("removing an actor's second factor: listed, removed (with the backup codes when it was the last), noted", async (t) => {
+  const { app, masks } = await makeMasks(t, { yaml: yaml() });
+  const call = api(app, await tokenFor(app, OPS.id, OPS.secret, 'masks:manage'));
+  const alice = (await call('GET', '/actors?q=alice')).json().actors[0];
+  await masks.store.factors.add({ id: 'app-1', actorId: alice.id, kind: 'totp', name: 'Phone app', secret: 'sealed' }, { backupCodes: ['h1', 'h2'] }, masks.clock());
+  const shown = (await call('GET', `/actors/${alice.id}`)).json();
+  t.match(shown, { second_factors: [{ id: 'app-1', kind: 'totp', name: 'Phone app' }], backup_codes_left: 2 });
+  t.notOk(JSON.stringify(shown).includes('sealed'), 'never the secret');
+  t.equal((await call('DELETE', `/actors/${alice.id}/second-factors/app-1`)).statusCode, 204);
+  t.match((await call('GET', `/actors/${alice.id}`)).json(), { second_factors: [], backup_codes_left: 0 });
+  isProblem(t, await call('DELETE', `/actors/${alice.id}/second-factors/app-1`), 404, 'gone');
+  t.match((await call('GET', '/events?type=factor.removed')).json().events[0], { actor_id: alice.id, by: `client:${OPS.id}`, detail: { authenticator: 'app-1' } });
+});
