@@ -60,7 +60,7 @@ export const secretFileFor = (config: Config) => path.join(path.dirname(config.p
 
 export async function openMasks(config: Config, options: OpenOptions = {}): Promise<Masks> {
   const clock = options.clock ?? systemClock;
-  const store = openStore(config, { ...(options.migrate !== undefined ? { migrate: options.migrate } : {}), clock });
+  const store = await openStore(config, { ...(options.migrate !== undefined ? { migrate: options.migrate } : {}), clock });
   try {
     const keys = await KeyStore.open(config.private_key, store.signingKeys, clock);
     const secret = loadInstallationSecret(secretFileFor(config));

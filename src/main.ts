@@ -40,7 +40,7 @@ type Stores = Pick<Masks, 'config' | 'store' | 'keyed' | 'clock'>;
 
 /** Open the database only (migrations per config), run, close; the installation secret is read when a secret is hashed. */
 async function withStores(config: Config, task: (stores: Stores) => Promise<void> | void) {
-  const store = openStore(config, { clock: systemClock });
+  const store = await openStore(config, { clock: systemClock });
   let keyed: Keyed | undefined;
   const stores: Stores = {
     config,
@@ -87,7 +87,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'masks migrate',
     summary: 'apply pending database migrations and exit',
     async run(config) {
-      await openStore(config, { migrate: true, clock: systemClock }).close();
+      await (await openStore(config, { migrate: true, clock: systemClock })).close();
       print(`masks: ${config.db_url} is up to date`);
     },
   },

@@ -12,6 +12,6 @@ export interface OpenStoreOptions {
   clock: () => number;
 }
 
-export function openStore(config: Config, options: OpenStoreOptions): Store {
+export async function openStore(config: Config, options: OpenStoreOptions): Promise<Store> {
   return openSqliteStore(config.db_url, { migrate: options.migrate ?? !config.skip_migrations, clientDefaults: config.clients, clock: options.clock });
 }
