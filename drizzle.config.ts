@@ -3,5 +3,5 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'sqlite',
   schema: './src/storage/sqlite/schema.ts',
-  out: './db',
+  out: './db/sqlite',
 });

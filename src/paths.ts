@@ -15,4 +15,6 @@ function findRoot(): string {
 
 /** The folder holding package.json, db/ and templates/. */
 export const PACKAGE_ROOT = findRoot();
-export const MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'db');
+/** Migrations per dialect: db/sqlite (drizzle-kit, drizzle.config.ts) and db/postgres (drizzle.postgres.config.ts). */
+export const MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'db', 'sqlite');
+export const PG_MIGRATIONS_DIR = path.join(PACKAGE_ROOT, 'db', 'postgres');

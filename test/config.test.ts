@@ -180,7 +180,8 @@ t.test('each kind of config error names the key', async (t) => {
   );
   t.match(loadError(t, { 'masks.yml': 'seeds:\n  clients:\n    - id: x\n      secret: short\n' }), /config key "seeds\.clients\.0\.secret"/);
   t.match(loadError(t, { 'masks.yml': 'url: not a url\n' }), /config key "url" must be an absolute http\(s\) URL/);
-  t.match(loadError(t, { 'masks.yml': 'db_url: postgres://db/masks\n' }), /config key "db_url": only SQLite/);
+  t.match(loadError(t, { 'masks.yml': 'db_url: mysql://db/masks\n' }), /config key "db_url": SQLite \(a file path or file: URL\) or PostgreSQL \(postgres:\/\/…\) is supported, got "mysql:\/\/…"/);
+  t.match(loadError(t, { 'masks.yml': 'db_url: "postgres://"\n' }), /config key "db_url": a PostgreSQL URL must look like postgres:\/\/user:password@host/);
 });
 
 t.test('every feature switch can be turned on or off, from the file or the environment, without a warning', async (t) => {
@@ -225,6 +226,8 @@ t.test('masks config redacts secrets', async (t) => {
   t.notMatch(shown, 'very-secret-password');
   t.notMatch(shown, '0123456789abcdef0123456789abcdef');
   t.match(shown, '[redacted]');
+  const withDatabase = redact(load(t, { 'masks.yml': 'db_url: postgres://masks:db-password-here@db.internal:5432/masks\n' })) as { db_url: string };
+  t.equal(withDatabase.db_url, 'postgres://masks:[redacted]@db.internal:5432/masks', "the database password is hidden, where it is and which database it is are not");
 });
 
 /** What Kubernetes injects into every pod of the namespace for a Service named masks. */

@@ -205,12 +205,26 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return resolvePaths(config, cwd);
 }
 
+/** A database URL without its password, for printing. */
+export const withoutPassword = (url: string): string => url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@]*@/i, '$1:[redacted]@');
+
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
+
+function checkPostgresUrl(url: string): void {
+  try {
+    if (new URL(url).hostname === '') throw new Error('no host');
+  } catch {
+    throw new ConfigError('config key "db_url": a PostgreSQL URL must look like postgres://user:password@host:5432/database');
+  }
+}
+
 function resolvePaths(config: Config, cwd: string): Config {
   const data = path.resolve(cwd, config.data);
   let dbUrl = config.db_url;
   if (dbUrl === '') dbUrl = path.join(data, 'masks.sqlite3');
   else if (dbUrl.startsWith('file:')) dbUrl = path.resolve(cwd, dbUrl.slice('file:'.length).replace(/^\/\/(?=\/)/, ''));
-  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dbUrl)) throw new ConfigError(`config key "db_url": only SQLite (a file path or file: URL) is supported, got ${JSON.stringify(dbUrl.split(':')[0] + '://…')}`);
+  else if (isPostgresUrl(dbUrl)) checkPostgresUrl(dbUrl);
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dbUrl)) throw new ConfigError(`config key "db_url": SQLite (a file path or file: URL) or PostgreSQL (postgres://…) is supported, got ${JSON.stringify(dbUrl.split(':')[0] + '://…')}`);
   else if (dbUrl !== ':memory:') dbUrl = path.resolve(cwd, dbUrl);
   let url: URL;
   try {
@@ -245,5 +259,6 @@ export function redact(config: Config): unknown {
     }
   };
   for (const key of SECRET_KEYS) walk(copy, key.split('.'));
+  copy.db_url = withoutPassword(config.db_url);
   return copy;
 }

@@ -152,7 +152,7 @@ export const ConfigSchema = Type.Object(
     port: Int(5000, 'Listen port', 0),
     host: Str('0.0.0.0', 'Listen address'),
     data: Str('./data', 'Data folder (database, keys)'),
-    db_url: Str('', 'Database URL: a file path or file: URL for SQLite (blank: <data>/masks.sqlite3)'),
+    db_url: Str('', 'Database URL: a file path or file: URL for SQLite (blank: <data>/masks.sqlite3), or postgres://user:password@host:5432/database[?schema=name&pool_size=10] for PostgreSQL'),
     private_key: Str('', 'Installation private key file (blank: <data>/private.key)'),
     skip_migrations: Bool(false, 'Do not apply database migrations at boot'),
     log_level: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'Log level' }),

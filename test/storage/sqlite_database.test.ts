@@ -3,7 +3,7 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { openDatabase } from '../../src/storage/sqlite/db.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { MIGRATIONS_DIR } from '../../src/paths.js';
 import { tempDir } from '../helpers/app.js';
 
 t.test('migrations on an empty file create every table, with the pragmas set', async (t) => {
@@ -26,7 +26,7 @@ t.test('migrating twice is a no-op; skipping leaves the file empty', async (t) =
   const file = path.join(dir, 'a.sqlite3');
   await openDatabase(file).close();
   const again = openDatabase(file);
-  t.equal(again.sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get(), JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'db', 'meta', '_journal.json'), 'utf8')).entries.length, 'each migration once');
+  t.equal(again.sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get(), JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')).entries.length, 'each migration once');
   await again.close();
   t.throws(() => openDatabase(path.join(dir, 'b.sqlite3'), { migrate: false }), /needs migrating \(0 of \d+ migrations applied\)/, 'skipping on a database that is behind says so');
   const empty = new Sqlite(path.join(dir, 'b.sqlite3'), { readonly: true });
@@ -100,7 +100,7 @@ t.test('upgrading an installation keeps every row: table rebuilds do not cascade
   const { cpSync, writeFileSync } = await import('node:fs');
   const dir = tempDir(t);
   const older = path.join(dir, 'migrations');
-  cpSync(path.join(PACKAGE_ROOT, 'db'), older, { recursive: true });
+  cpSync(MIGRATIONS_DIR, older, { recursive: true });
   const journal = JSON.parse(readFileSync(path.join(older, 'meta', '_journal.json'), 'utf8'));
   const before = journal.entries.findIndex((e: { tag: string }) => e.tag === '0003_attempt_factors_and_steps');
   t.ok(before > 0, 'upgrading from before the attempt and store migrations');
@@ -141,7 +141,7 @@ t.test('upgrading to WebAuthn keeps the authenticators set up before (their tabl
   const { cpSync, writeFileSync } = await import('node:fs');
   const dir = tempDir(t);
   const older = path.join(dir, 'migrations');
-  cpSync(path.join(PACKAGE_ROOT, 'db'), older, { recursive: true });
+  cpSync(MIGRATIONS_DIR, older, { recursive: true });
   const journal = JSON.parse(readFileSync(path.join(older, 'meta', '_journal.json'), 'utf8'));
   const before = journal.entries.findIndex((e: { tag: string }) => e.tag === '0009_webauthn');
   t.ok(before > 0);

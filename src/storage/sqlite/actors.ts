@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { LastHolderError, StaleError } from '../../errors.js';
 import type { Actor, ActorChange, NewActor } from '../../model.js';
+import { actorOf, containsPattern } from '../rows.js';
 import { normaliseIdentifier } from '../normalise.js';
 import type { ActorGuard, ActorQuery, ActorStore } from '../store.js';
 import type { Database } from './db.js';
@@ -27,21 +28,7 @@ export class SqliteActors implements ActorStore {
 
   private load(row: typeof actors.$inferSelect | undefined): Actor | undefined {
     if (!row) return undefined;
-    const addresses = this.reads.emailsOf.all({ actorId: row.id });
-    return {
-      id: row.id,
-      nickname: row.nickname,
-      publicUuid: row.publicUuid,
-      name: row.name,
-      passwordHash: row.passwordHash,
-      onboardedAt: row.onboardedAt,
-      scopes: row.scopes,
-      emails: addresses.map((e) => ({ address: e.address, verifiedAt: e.verifiedAt })),
-      disabledAt: row.disabledAt,
-      revision: row.revision,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    };
+    return actorOf(row, this.reads.emailsOf.all({ actorId: row.id }));
   }
 
   private findSync(id: string): Actor | undefined {
@@ -66,7 +53,7 @@ export class SqliteActors implements ActorStore {
 
   async search(query: ActorQuery): Promise<{ actors: Actor[]; total: number }> {
     // LIKE with its wildcards escaped: the text is matched as typed.
-    const pattern = query.text ? `%${query.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const pattern = query.text ? containsPattern(query.text) : undefined;
     const where = pattern
       ? sql`where ${actors.nickname} like ${pattern} escape '\\' or lower(${actors.name}) like ${pattern} escape '\\'
           or exists (select 1 from ${emails} where ${emails.actorId} = ${actors.id} and ${emails.address} like ${pattern} escape '\\')`

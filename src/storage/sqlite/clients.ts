@@ -1,8 +1,9 @@
 /** Clients in SQLite: stored overrides merged over the `clients.*` defaults of the configuration. */
 import { asc, eq, sql } from 'drizzle-orm';
-import { effectiveSettings, type ClientOverrides, type ClientSettings } from '../../config/schema.js';
+import type { ClientSettings } from '../../config/schema.js';
 import { StaleError } from '../../errors.js';
 import type { Client, ClientRecord } from '../../model.js';
+import { clientOf } from '../rows.js';
 import type { ClientStore } from '../store.js';
 import type { Database } from './db.js';
 import { clients } from './schema.js';
@@ -30,40 +31,19 @@ export class SqliteClients implements ClientStore {
     db.durable.watch((op) => (op === 'saveClient' || op === 'deleteClient') && this.cache.clear());
   }
 
-  private toClient(row: typeof clients.$inferSelect): Client {
-    const overrides = row.settings as ClientOverrides;
-    const settings = effectiveSettings(this.defaults, overrides);
-    return {
-      id: row.id,
-      name: row.name,
-      type: settings.client_type,
-      secretHash: row.secretHash,
-      redirectUris: row.redirectUris,
-      postLogoutRedirectUris: row.postLogoutRedirectUris,
-      overrides,
-      settings,
-      seeded: row.seeded,
-      previousSecretHash: row.previousSecretHash,
-      previousSecretExpiresAt: row.previousSecretExpiresAt,
-      revision: row.revision,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    };
-  }
-
   async find(id: string): Promise<Client | undefined> {
     const now = performance.now();
     const cached = this.cache.get(id);
     if (cached && now - cached.at < CACHE_MS) return cached.client;
     const row = this.byId.get({ id });
-    const client = row ? this.toClient(row) : undefined;
+    const client = row ? clientOf(row, this.defaults) : undefined;
     if (this.cache.size > 10_000) this.cache.clear(); // unknown ids must not grow it without bound
     this.cache.set(id, { client, at: now });
     return client;
   }
 
   async list(): Promise<Client[]> {
-    return this.all.all().map((row) => this.toClient(row));
+    return this.all.all().map((row) => clientOf(row, this.defaults));
   }
 
   async save(record: ClientRecord, expectRevision?: number): Promise<Client> {

@@ -1,7 +1,7 @@
 /** Devices, sign-in attempts, sessions, remembered factors and consents in SQLite. */
 import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Attempt, AttemptStep, Challenge, Consent, Device, LoginLink, Session } from '../../model.js';
-import type { PassedFactor } from '../../signin/factors.js';
+import type { Attempt, Challenge, Consent, Device, LoginLink, Session } from '../../model.js';
+import { attemptOf } from '../rows.js';
 import type { AdvanceResult, AttemptChange, SessionOnDevice, SignInStore } from '../store.js';
 import type { Database } from './db.js';
 import { attempts, challenges, consents, devices, factors, loginLinks, sessions } from './schema.js';
@@ -60,13 +60,7 @@ export class SqliteSignIns implements SignInStore {
 
   async attempt(id: string): Promise<Attempt | undefined> {
     const row = this.reads.attempt.get({ id });
-    if (!row) return undefined;
-    return {
-      ...row,
-      request: row.request as unknown as Attempt['request'],
-      passed: row.passed as PassedFactor[],
-      steps: row.steps as AttemptStep[],
-    };
+    return row ? attemptOf(row) : undefined;
   }
 
   async session(hash: string): Promise<Session | undefined> {

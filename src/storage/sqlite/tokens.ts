@@ -3,7 +3,8 @@
  * thread (briefly cached); every write is a durable command on the writer thread.
  */
 import { eq, sql } from 'drizzle-orm';
-import type { CodeBinding, NewToken, SignInFacts, TokenKind, TokenRecord } from '../../model.js';
+import type { NewToken, TokenKind, TokenRecord } from '../../model.js';
+import { tokenRecordOf } from '../rows.js';
 import { sha256 } from '../../security/secrets.js';
 import type { Exchange, ExchangeResult, TokenStore } from '../store.js';
 import type { Database } from './db.js';
@@ -20,38 +21,6 @@ const CACHE_MS = 1000;
 const CACHE_MAX = 10_000;
 
 const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'advanceAttempt', 'endSession', 'signOut', 'signOutDevice', 'deleteExpired', 'deleteClient', 'updateActor', 'deleteActor', 'setPassword', 'withdrawConsent', 'endSessionsOf']);
-
-type Row = typeof tokens.$inferSelect;
-
-/** A row as the domain's token, by kind. */
-function recordOf(row: Row): TokenRecord {
-  const common = {
-    id: row.id,
-    hash: row.hash,
-    clientId: row.clientId,
-    actorId: row.actorId,
-    grantId: row.grantId,
-    grantType: row.grantType,
-    scope: row.scope,
-    format: row.format,
-    sub: row.sub,
-    sid: row.sid,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    consumedAt: row.consumedAt,
-    revokedAt: row.revokedAt,
-  };
-  switch (row.kind) {
-    case 'authorization_code':
-      return { ...common, kind: row.kind, binding: row.data as unknown as CodeBinding };
-    case 'refresh_token':
-      return { ...common, kind: row.kind, facts: row.data as unknown as SignInFacts };
-    case 'access_token':
-      return { ...common, kind: row.kind, ...(row.data ? { facts: row.data as unknown as SignInFacts } : {}) };
-    default:
-      return { ...common, kind: row.kind };
-  }
-}
 
 export class SqliteTokens implements TokenStore {
   private readonly byHash;
@@ -71,7 +40,7 @@ export class SqliteTokens implements TokenStore {
       if (cached) this.cache.delete(hash);
       return undefined;
     }
-    const record = recordOf(row);
+    const record = tokenRecordOf(row);
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { record, at: now });
     return record;

@@ -7,28 +7,8 @@
  */
 import type Sqlite from 'better-sqlite3';
 import type { ActorChange, ClientRecord, NewAuthenticator, NewEvent, NewToken, TokenKind } from '../../model.js';
+import { tokenRow } from '../rows.js';
 import type { AdvanceResult, AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
-
-/** A token as its row: the kind's own fields (a code's binding, a refresh token's facts) go to `data`. */
-export function tokenRow(token: NewToken) {
-  const data = token.kind === 'authorization_code' ? token.binding : token.kind === 'refresh_token' || token.kind === 'access_token' ? (token.facts ?? null) : null;
-  return {
-    id: token.id,
-    kind: token.kind,
-    hash: token.hash,
-    clientId: token.clientId,
-    actorId: token.actorId,
-    grantId: token.grantId,
-    grantType: token.grantType,
-    scope: token.scope,
-    format: token.format,
-    sub: token.sub,
-    sid: token.sid,
-    data: data === null ? null : JSON.stringify(data),
-    createdAt: token.createdAt,
-    expiresAt: token.expiresAt,
-  };
-}
 
 function statements(db: Sqlite.Database) {
   return {

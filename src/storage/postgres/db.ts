@@ -1,0 +1,243 @@
+/**
+ * The PostgreSQL database: a connection pool, migrations run by one node at a time (an
+ * advisory lock, so N nodes booting together migrate once), commands in transactions, and
+ * a LISTEN connection through which every node hears what another changed.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { withoutPassword } from '../../config/load.js';
+import { ConfigError } from '../../errors.js';
+import { PG_MIGRATIONS_DIR } from '../../paths.js';
+import * as tables from './schema.js';
+
+export type Orm = NodePgDatabase<typeof tables>;
+
+/** The table (in the installation's schema) that records applied migrations. */
+const MIGRATIONS_TABLE = 'masks_migrations';
+/** Advisory lock keys: masks's own namespace, then the job (with the schema's hash). */
+const LOCK_NAMESPACE = 0x6d61736b; // "mask"
+export const LOCKS = { migrate: 1, sweep: 2, scopeGuard: 3 } as const;
+
+/** Changes another node must hear about: its caches drop what they name. */
+export type Change = 'clients' | 'signing_keys';
+const CHANNEL = 'masks_changes';
+
+/** int8 (bigint, count(*)) as a number: times are unix seconds, counts are small. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+};
+
+/** What a command runs its statements on: the transaction's connection. */
+export interface Tx {
+  query<R extends pg.QueryResultRow = Record<string, any>>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface PgOptions {
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  /** Where the migrations are (tests). */
+  migrationsFolder?: string;
+}
+
+/**
+ * Parse `postgres://…[?schema=name]`: the optional `schema` parameter puts masks's tables in
+ * a schema of their own (the tests give each run a fresh one); `pool_size` sizes the pool.
+ */
+export function poolConfig(url: string): { config: pg.PoolConfig; schema: string } {
+  const parsed = new URL(url);
+  const schemaName = parsed.searchParams.get('schema') ?? 'public';
+  const poolSize = Number(parsed.searchParams.get('pool_size') ?? 10);
+  if (!/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new ConfigError(`db_url: the schema "${schemaName}" must be a plain lower-case identifier`);
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw new ConfigError('db_url: pool_size must be a whole number from 1 to 1000');
+  parsed.searchParams.delete('schema');
+  parsed.searchParams.delete('pool_size');
+  return {
+    schema: schemaName,
+    config: {
+      connectionString: parsed.toString(),
+      max: poolSize,
+      options: `-c search_path=${schemaName}`,
+      types,
+      // A database that does not answer must not hold requests: readiness fails fast, and the node recovers when it is back.
+      connectionTimeoutMillis: 5000,
+      application_name: 'masks',
+    },
+  };
+}
+
+export class PgDatabase {
+  readonly orm: Orm;
+  private listener: pg.Client | undefined;
+  private listening = false;
+  private closed = false;
+  private readonly watchers: Array<(change: Change) => void> = [];
+  /** Commands committed so far (metrics). */
+  readonly stats = { batches: 0, writes: 0 };
+
+  constructor(
+    readonly pool: pg.Pool,
+    readonly schema: string,
+    private readonly connection: pg.PoolConfig,
+  ) {
+    this.orm = drizzle(pool, { schema: tables });
+    // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; it must not crash the process.
+    pool.on('error', () => {});
+  }
+
+  /** Whether caches may be trusted: only while this node hears every other's changes. */
+  get hearing(): boolean {
+    return this.listening;
+  }
+
+  /** Call `watcher` for every change, made here or announced by another node (and for all of them after a lost connection). */
+  watch(watcher: (change: Change) => void): void {
+    this.watchers.push(watcher);
+  }
+
+  private heard(change: Change) {
+    for (const watcher of this.watchers) watcher(change);
+  }
+
+  /** Listen for other nodes' changes; reconnects by itself, dropping every cache meanwhile. */
+  async listen(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ ...this.connection });
+    client.on('notification', (message) => {
+      const [schemaName, change] = (message.payload ?? '').split(':');
+      if (schemaName === this.schema) this.heard(change as Change);
+    });
+    const lost = () => {
+      if (this.listener !== client) return;
+      this.listening = false;
+      this.listener = undefined;
+      client.end().catch(() => {});
+      if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`listen ${CHANNEL}`);
+      // What changed while nobody listened is unknown: every cache starts over.
+      this.heard('clients');
+      this.heard('signing_keys');
+      this.listening = true;
+    } catch {
+      lost();
+    }
+  }
+
+  /**
+   * Run one command in one transaction: its checks and changes are atomic, and it resolves
+   * once committed (synchronous_commit: on disk, and on the standby if one is required).
+   * `announce` tells every node what changed, on commit.
+   */
+  async command<T>(body: (tx: Tx) => Promise<T>, announce?: Change): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const result = await body(client);
+      if (isRefusal(result)) {
+        await client.query('rollback');
+        return result;
+      }
+      if (announce) await client.query('select pg_notify($1, $2)', [CHANNEL, `${this.schema}:${announce}`]);
+      await client.query('commit');
+      this.stats.batches++;
+      this.stats.writes++;
+      if (announce) this.heard(announce);
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Take a lock for the rest of the transaction (serialises the commands that take it). */
+  async lock(tx: Tx, job: number): Promise<void> {
+    await tx.query('select pg_advisory_xact_lock($1, hashtext($2::text || $3::text))', [LOCK_NAMESPACE, this.schema, job]);
+  }
+
+  /** Run `task` only if no other node is running it now (a session lock, tried once). */
+  async once<T>(job: number, task: () => Promise<T>): Promise<T | undefined> {
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2::text || $3::text)) as locked', [LOCK_NAMESPACE, this.schema, job]);
+      if (!rows[0]!.locked) return undefined;
+      try {
+        return await task();
+      } finally {
+        await client.query('select pg_advisory_unlock($1, hashtext($2::text || $3::text))', [LOCK_NAMESPACE, this.schema, job]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listening = false;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.pool.end();
+  }
+}
+
+/** A command's refusal (nothing written): its transaction rolls back and the result is returned. */
+export type Refused = 'stale' | 'missing' | 'last' | 'refused' | 'finished' | 'used' | 'invalid' | false;
+const REFUSALS = new Set<unknown>(['stale', 'missing', 'last', 'refused', 'finished', 'used', 'invalid', false]);
+const isRefusal = (result: unknown): boolean => REFUSALS.has(result);
+
+/** Connect, migrate (one node at a time) or refuse a database that is behind, and listen. */
+export async function openPgDatabase(url: string, options: PgOptions = {}): Promise<PgDatabase> {
+  const { config, schema: schemaName } = poolConfig(url);
+  const pool = new pg.Pool(config);
+  const db = new PgDatabase(pool, schemaName, config);
+  try {
+    const folder = options.migrationsFolder ?? PG_MIGRATIONS_DIR;
+    if (options.migrate !== false) await applyMigrations(db, folder);
+    else await refusePending(db, folder);
+    await db.listen();
+  } catch (error) {
+    await db.close();
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`cannot open the PostgreSQL database ${withoutPassword(url)}: ${(error as Error).message}`);
+  }
+  return db;
+}
+
+
+const journalLength = (folder: string): number =>
+  (JSON.parse(readFileSync(path.join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+
+/** Apply pending migrations under a session advisory lock: nodes booting together wait their turn, and the later ones find nothing to do. */
+async function applyMigrations(db: PgDatabase, folder: string): Promise<void> {
+  const client = await db.pool.connect();
+  const key = [LOCK_NAMESPACE, db.schema, LOCKS.migrate];
+  try {
+    await client.query(`create schema if not exists ${db.schema}`);
+    await client.query('select pg_advisory_lock($1, hashtext($2::text || $3::text))', key);
+    try {
+      await migrate(drizzle(client), { migrationsFolder: folder, migrationsSchema: db.schema, migrationsTable: MIGRATIONS_TABLE });
+    } finally {
+      await client.query('select pg_advisory_unlock($1, hashtext($2::text || $3::text))', key);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Without migrating (skip_migrations), a database that is behind stops the boot saying what to do. */
+async function refusePending(db: PgDatabase, folder: string): Promise<void> {
+  const total = journalLength(folder);
+  const tracked = (await db.pool.query<{ table: string | null }>('select to_regclass($1)::text as table', [`${db.schema}.${MIGRATIONS_TABLE}`])).rows[0]!.table !== null;
+  const applied = tracked ? (await db.pool.query<{ n: number }>(`select count(*) as n from ${db.schema}.${MIGRATIONS_TABLE}`)).rows[0]!.n : 0;
+  if (applied < total) throw new ConfigError(`the database needs migrating (${applied} of ${total} migrations applied): run \`masks migrate\`, or unset MASKS_SKIP_MIGRATIONS`);
+}

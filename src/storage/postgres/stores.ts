@@ -1,0 +1,292 @@
+/**
+ * Clients, actors, tokens, factors, signing keys, settings and events in PostgreSQL. Reads go
+ * to the pool; every write is a command (commands.ts). Several nodes share the database, so
+ * what one changes another must see at once: tokens are not cached at all (a revocation on
+ * one node holds on every node at the next request), clients are cached only while this node
+ * hears the others' changes (LISTEN/NOTIFY, PgDatabase.hearing).
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, count, desc, eq, gt, gte, isNull, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { ClientSettings } from '../../config/schema.js';
+import { LastHolderError, StaleError } from '../../errors.js';
+import type { Actor, ActorChange, AuditEvent, Authenticator, Client, ClientRecord, NewActor, NewAuthenticator, NewEvent, NewToken, SigningKeyRecord, TokenKind, TokenRecord } from '../../model.js';
+import { sha256 } from '../../security/secrets.js';
+import { normaliseIdentifier } from '../normalise.js';
+import { actorOf, clientOf, containsPattern, tokenRecordOf, type ActorRow } from '../rows.js';
+import type { ActorGuard, ActorQuery, ActorStore, ClientStore, EventQuery, EventStore, Exchange, ExchangeResult, FactorStore, SettingStore, SigningKeyStore, TokenStore } from '../store.js';
+import type { Commands } from './commands.js';
+import type { PgDatabase } from './db.js';
+import { actors, authenticators, backupCodes, clients, emails, events, settings, signingKeys, tokens } from './schema.js';
+
+/** How long a client read is reused while changes are heard (every change clears it at once). */
+const CLIENT_CACHE_MS = 5000;
+
+export class PgClients implements ClientStore {
+  private readonly cache = new Map<string, { client: Client | undefined; at: number }>();
+
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly write: Commands,
+    private readonly defaults: ClientSettings,
+    private readonly clock: () => number,
+  ) {
+    db.watch((change) => change === 'clients' && this.cache.clear());
+  }
+
+  async find(id: string): Promise<Client | undefined> {
+    const now = performance.now();
+    const cached = this.cache.get(id);
+    if (cached && this.db.hearing && now - cached.at < CLIENT_CACHE_MS) return cached.client;
+    const [row] = await this.db.orm.select().from(clients).where(eq(clients.id, id));
+    const client = row ? clientOf(row, this.defaults) : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { client, at: now });
+    return client;
+  }
+
+  async list(): Promise<Client[]> {
+    return (await this.db.orm.select().from(clients).orderBy(asc(clients.id))).map((row) => clientOf(row, this.defaults));
+  }
+
+  async save(record: ClientRecord, expectRevision?: number): Promise<Client> {
+    const outcome = await this.write.saveClient({ record, now: this.clock(), expectRevision });
+    if (outcome !== 'ok') throw new StaleError();
+    return (await this.find(record.id))!;
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.write.deleteClient(id);
+  }
+}
+
+export class PgActors implements ActorStore {
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly write: Commands,
+    private readonly clock: () => number,
+  ) {}
+
+  private async load(row: ActorRow | undefined): Promise<Actor | undefined> {
+    if (!row) return undefined;
+    return actorOf(row, await this.db.orm.select().from(emails).where(eq(emails.actorId, row.id)).orderBy(asc(emails.id)));
+  }
+
+  async find(id: string): Promise<Actor | undefined> {
+    const [row] = await this.db.orm.select().from(actors).where(eq(actors.id, id));
+    return this.load(row);
+  }
+
+  async findByIdentifier(identifier: string): Promise<Actor | undefined> {
+    const key = normaliseIdentifier(identifier);
+    const [byNickname] = await this.db.orm.select().from(actors).where(eq(actors.nickname, key));
+    if (byNickname) return this.load(byNickname);
+    const [email] = await this.db.orm.select({ actorId: emails.actorId }).from(emails).where(eq(emails.address, key));
+    return email ? this.find(email.actorId) : undefined;
+  }
+
+  async list(): Promise<Actor[]> {
+    const rows = await this.db.orm.select().from(actors).orderBy(asc(actors.createdAt), asc(actors.nickname));
+    return Promise.all(rows.map(async (row) => (await this.load(row))!));
+  }
+
+  async search(query: ActorQuery): Promise<{ actors: Actor[]; total: number }> {
+    const pattern = query.text ? containsPattern(query.text) : undefined;
+    const where = pattern
+      ? or(
+          sql`${actors.nickname} like ${pattern} escape '\\'`,
+          sql`lower(${actors.name}) like ${pattern} escape '\\'`,
+          sql`exists (select 1 from ${emails} where ${emails.actorId} = ${actors.id} and ${emails.address} like ${pattern} escape '\\')`,
+        )
+      : undefined;
+    const [{ total }] = (await this.db.orm.select({ total: count() }).from(actors).where(where)) as [{ total: number }];
+    const rows = await this.db.orm.select().from(actors).where(where).orderBy(asc(actors.createdAt), asc(actors.id)).limit(query.limit).offset(query.offset);
+    return { actors: await Promise.all(rows.map(async (row) => (await this.load(row))!)), total };
+  }
+
+  /** Actors holding `scope` (jsonb containment). */
+  private holding(scope: string): SQL {
+    return sql`${actors.scopes} @> jsonb_build_array(${scope}::text)`;
+  }
+
+  async hasScope(scope: string): Promise<boolean> {
+    return (await this.db.orm.select({ id: actors.id }).from(actors).where(this.holding(scope)).limit(1)).length > 0;
+  }
+
+  async countWithScope(scope: string): Promise<number> {
+    const [{ n }] = (await this.db.orm.select({ n: count() }).from(actors).where(and(this.holding(scope), isNull(actors.disabledAt)))) as [{ n: number }];
+    return n;
+  }
+
+  async create(input: NewActor): Promise<Actor> {
+    const id = randomUUID();
+    await this.write.createActor({
+      id,
+      publicUuid: randomUUID(),
+      nickname: input.nickname ? normaliseIdentifier(input.nickname) : null,
+      name: input.name ?? null,
+      passwordHash: input.passwordHash ?? null,
+      scopes: input.scopes ?? [],
+      email: input.email ? normaliseIdentifier(input.email) : null,
+      emailVerified: input.emailVerified ?? false,
+      now: this.clock(),
+    });
+    return (await this.find(id))!;
+  }
+
+  async update(id: string, change: ActorChange, now: number, guard: ActorGuard = {}): Promise<Actor | undefined> {
+    const outcome = await this.write.updateActor({ id, change, now, ...guard });
+    if (outcome === 'missing') return undefined;
+    if (outcome === 'stale') throw new StaleError();
+    if (outcome === 'last') throw new LastHolderError(guard.keepScope!);
+    return this.find(id);
+  }
+
+  async delete(id: string, guard: Pick<ActorGuard, 'keepScope'> = {}): Promise<boolean> {
+    const outcome = await this.write.deleteActor({ id, ...guard });
+    if (outcome === 'last') throw new LastHolderError(guard.keepScope!);
+    return outcome;
+  }
+
+  async setPassword(id: string, passwordHash: string, now: number, keepSession = ''): Promise<void> {
+    await this.write.setPassword({ actorId: id, hash: passwordHash, now, keep: keepSession });
+  }
+}
+
+export class PgTokens implements TokenStore {
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly write: Commands,
+  ) {}
+
+  async findByHash(hash: string): Promise<TokenRecord | undefined> {
+    const [row] = await this.db.orm.select().from(tokens).where(eq(tokens.hash, hash));
+    return row ? tokenRecordOf(row) : undefined;
+  }
+
+  async live(value: string, kinds: readonly TokenKind[], now: number): Promise<TokenRecord | undefined> {
+    const record = await this.findByHash(sha256(value));
+    if (!record || !kinds.includes(record.kind) || record.revokedAt !== null || record.consumedAt !== null || record.expiresAt <= now) return undefined;
+    return record;
+  }
+
+  async insert(token: NewToken): Promise<void> {
+    await this.write.insertToken(token);
+  }
+
+  async revoke(hash: string, now: number): Promise<void> {
+    await this.write.revokeToken({ hash, now });
+  }
+
+  async revokeGrant(grantId: string, now: number): Promise<void> {
+    await this.write.revokeGrant({ grantId, now });
+  }
+
+  redeemCode(exchange: Exchange): Promise<ExchangeResult> {
+    return this.write.exchange('authorization_code', exchange);
+  }
+
+  rotateRefreshToken(exchange: Exchange): Promise<ExchangeResult> {
+    return this.write.exchange('refresh_token', exchange);
+  }
+}
+
+export class PgFactors implements FactorStore {
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly write: Commands,
+  ) {}
+
+  async authenticators(actorId: string): Promise<Authenticator[]> {
+    return this.db.orm.select().from(authenticators).where(eq(authenticators.actorId, actorId)).orderBy(asc(authenticators.createdAt), asc(authenticators.id));
+  }
+
+  async byCredentialId(credentialId: string): Promise<Authenticator | undefined> {
+    return (await this.db.orm.select().from(authenticators).where(eq(authenticators.credentialId, credentialId)))[0];
+  }
+
+  async backupCodesLeft(actorId: string): Promise<number> {
+    return (await this.db.orm.select({ left: count() }).from(backupCodes).where(and(eq(backupCodes.actorId, actorId), isNull(backupCodes.usedAt))))[0]?.left ?? 0;
+  }
+
+  removeAuthenticator(actorId: string, id: string): Promise<boolean> {
+    return this.write.removeAuthenticator({ actorId, id });
+  }
+
+  add(authenticator: NewAuthenticator, extra: { backupCodes?: string[] | undefined; lastStep?: number | undefined }, now: number): Promise<boolean> {
+    return this.write.addAuthenticator({ authenticator, ...extra, now });
+  }
+
+  async replaceBackupCodes(actorId: string, hashes: string[], now: number): Promise<void> {
+    await this.write.replaceBackupCodes({ actorId, hashes, now });
+  }
+}
+
+export class PgSigningKeys implements SigningKeyStore {
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly write: Commands,
+  ) {}
+
+  async published(now: number): Promise<SigningKeyRecord[]> {
+    const rows = await this.db.orm
+      .select()
+      .from(signingKeys)
+      .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.publishUntil, now)));
+    return rows.sort((a, b) => b.createdAt - a.createdAt || a.kid.localeCompare(b.kid));
+  }
+
+  async activate(keys: Array<Pick<SigningKeyRecord, 'kid' | 'alg' | 'publicJwk'>>, now: number, publishUntil: number): Promise<void> {
+    await this.write.activateKeys({ keys, now, publishUntil });
+  }
+}
+
+export class PgSettings implements SettingStore {
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly write: Commands,
+  ) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    return (await this.db.orm.select().from(settings).where(eq(settings.key, key)))[0]?.value as T | undefined;
+  }
+
+  async set(key: string, value: unknown, now: number): Promise<void> {
+    await this.write.setSetting({ key, value, now });
+  }
+}
+
+export class PgEvents implements EventStore {
+  /** Appends not yet committed: events are recorded without waiting, and a read sees what was appended before it. */
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly write: Commands,
+  ) {}
+
+  async append(event: NewEvent): Promise<void> {
+    const appended = this.write.appendEvent(event);
+    this.pending.add(appended);
+    try {
+      await appended;
+    } finally {
+      this.pending.delete(appended);
+    }
+  }
+
+  async list(query: EventQuery): Promise<AuditEvent[]> {
+    await Promise.allSettled([...this.pending]);
+    const where: Array<SQL | undefined> = [];
+    if (query.actorId !== undefined) where.push(or(eq(events.actorId, query.actorId), eq(events.by, `actor:${query.actorId}`)));
+    if (query.clientId !== undefined) where.push(or(eq(events.clientId, query.clientId), eq(events.by, `client:${query.clientId}`)));
+    if (query.type !== undefined) where.push(query.type.endsWith('.*') ? like(events.type, `${query.type.slice(0, -2).replace(/[\\%_]/g, '')}.%`) : eq(events.type, query.type));
+    if (query.since !== undefined) where.push(gte(events.at, query.since));
+    if (query.before !== undefined) where.push(lt(events.id, query.before));
+    return this.db.orm
+      .select()
+      .from(events)
+      .where(and(...where))
+      .orderBy(desc(events.id))
+      .limit(query.limit);
+  }
+}
