@@ -12,7 +12,7 @@ import { flowYaml } from './flows/setup.js';
 async function setup(t: Parameters<typeof makeMasks>[0]) {
   const test = await makeMasks(t, { yaml: flowYaml() });
   const { masks, clock, db } = test;
-  db.prepare("insert into devices (id, user_agent, ip, created_at, last_seen_at) values ('dev1', 'ua', '127.0.0.1', ?, ?)").run(clock.now, clock.now);
+  (await db.run("insert into devices (id, user_agent, ip, created_at, last_seen_at) values ('dev1', 'ua', '127.0.0.1', ?, ?)", clock.now, clock.now));
   const alice = (await masks.store.actors.findByIdentifier('alice'))!;
   const clients = new Map((await masks.store.clients.list()).map((c) => [c.id, c]));
   const device = (await masks.store.signIns.device('dev1'))!;
@@ -30,7 +30,7 @@ async function setup(t: Parameters<typeof makeMasks>[0]) {
     };
   };
   const session = async (clientId: string, authTime = clock.now) => {
-    db.prepare('insert into factors (actor_id, device_id, kind, client_id, passed_at) values (?, ?, ?, ?, ?)').run(alice.id, 'dev1', 'password', clientId, authTime);
+    (await db.run('insert into factors (actor_id, device_id, kind, client_id, passed_at) values (?, ?, ?, ?, ?)', alice.id, 'dev1', 'password', clientId, authTime));
     return { hash: 'h', id: 's1', actorId: alice.id, deviceId: 'dev1', authTime, amr: ['pwd'], createdAt: authTime, lastSeenAt: authTime, expiresAt: authTime + 86_400, endedAt: null };
   };
   return { ...test, alice, context, session };
@@ -68,7 +68,7 @@ t.test('client-consent: asks, remembers, asks again for more; internal clients n
   const withActor = (clientId: string, scope: string[], prompt: Array<'consent'> = []) =>
     context(clientId, { actorId: alice.id, request: { clientId, redirectUri: '', scope, prompt } }, { actor: alice });
   t.same(await clientConsentCheck.evaluate(withActor('web', ['openid'])), { kind: 'prompt', prompt: 'consent', oauthError: 'consent_required' });
-  db.prepare('insert into consents (actor_id, client_id, scopes, granted_at) values (?, ?, ?, ?)').run(alice.id, 'web', JSON.stringify(['openid']), clock.now);
+  (await db.run('insert into consents (actor_id, client_id, scopes, granted_at) values (?, ?, ?, ?)', alice.id, 'web', JSON.stringify(['openid']), clock.now));
   t.same(await clientConsentCheck.evaluate(withActor('web', ['openid'])), { kind: 'pass' });
   t.equal((await clientConsentCheck.evaluate(withActor('web', ['openid', 'email'])) as { kind: string }).kind, 'prompt', 'more scopes');
   t.equal((await clientConsentCheck.evaluate(withActor('web', ['openid'], ['consent'])) as { kind: string }).kind, 'prompt', 'prompt=consent');

@@ -172,8 +172,8 @@ t.test('masks backup: a consistent copy of the database and the keys, taken whil
   const copy = new Sqlite(path.join(out, 'masks.sqlite3'), { readonly: true });
   t.teardown(() => copy.close());
   t.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
-  t.same(copy.prepare('select id from clients order by id').pluck().all(), m.db.prepare('select id from clients order by id').pluck().all(), 'the clients');
-  t.equal(copy.prepare('select count(*) from tokens').pluck().get(), m.db.prepare('select count(*) from tokens').pluck().get(), 'and the tokens issued so far');
+  t.same(copy.prepare('select id from clients order by id').pluck().all(), (await m.db.column('select id from clients order by id')), 'the clients');
+  t.equal(copy.prepare('select count(*) from tokens').pluck().get(), (await m.db.value('select count(*) from tokens')), 'and the tokens issued so far');
   t.ok(issued.access_token);
   for (const file of ['masks.sqlite3', 'private.key', 'secret.key']) t.equal(statSync(path.join(out, file)).mode & 0o777, 0o600, `${file} is readable by its owner only`);
   t.equal(readFileSync(path.join(out, 'private.key'), 'utf8'), readFileSync(m.config.private_key, 'utf8'), 'the signing keys');

@@ -97,8 +97,8 @@ t.test('revocation survives a restart; tokens stay valid across restarts', async
 t.test('only hashes of tokens are stored', async (t) => {
   const { app, db } = await makeMasks(t, { yaml });
   const token = (await clientCredentialsToken(app)).access_token;
-  const dump = JSON.stringify(db.prepare('select * from tokens').all());
+  const dump = JSON.stringify((await db.all('select * from tokens')));
   t.notMatch(dump, token);
-  const clients = JSON.stringify(db.prepare('select * from clients').all());
+  const clients = JSON.stringify((await db.all('select * from clients')));
   t.notMatch(clients, CONFIDENTIAL.secret, 'nor client secrets');
 });

@@ -209,9 +209,9 @@ t.test('freshness is a first factor on this device: a second factor set up in a 
   t.match(stale.body, 'Confirm it is you');
 
   // Someone with no password: the first one is a new credential.
-  m.db.prepare("update actors set password_hash = null where nickname = 'alice'").run();
+  (await m.db.run("update actors set password_hash = null where nickname = 'alice'"));
   const csrf = csrfOf((await browser.get('/account')).body, '/account/password');
   const refused = await browser.post('/account/password', { csrf, password: 'a-first-password', confirm: 'a-first-password' });
   t.equal(refused.statusCode, 403, 'not on a stale session');
-  t.equal(m.db.prepare("select password_hash from actors where nickname = 'alice'").pluck().get(), null, 'nothing set');
+  t.equal((await m.db.value("select password_hash from actors where nickname = 'alice'")), null, 'nothing set');
 });

@@ -76,7 +76,7 @@ t.test('a consent form posted when the checks do not ask for consent is not take
   const early = await browser.post(action, { csrf, decision: 'allow' });
   t.equal(early.statusCode, 303);
   t.equal(headingOf((await follow(browser, early)).body), 'Sign in to Web', 'still the sign-in form');
-  t.equal(db.prepare('select count(*) from consents').pluck().get(), 0);
+  t.equal((await db.value('select count(*) from consents')), 0);
 });
 
 t.test('prompt=consent asks even a client whose checks lack client-consent (OIDC Core 3.1.2.1)', async (t) => {

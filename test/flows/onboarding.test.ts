@@ -36,7 +36,7 @@ t.test('a person with a password gives a name at the first sign-in, and is not a
   t.match(blank.body, /Enter your name/);
   const done = await follow(browser, await browser.submit(blank, { name: '  Alice   Liddell ' }));
   t.match(await userinfo(m, codeOf(done)), { name: 'Alice Liddell' });
-  t.ok(m.db.prepare('select onboarded_at from actors where nickname = ?').pluck().get('alice'), 'onboarded');
+  t.ok((await m.db.value('select onboarded_at from actors where nickname = ?', 'alice')), 'onboarded');
 
   const again = await follow(browser, await browser.submit(await open(browser, authorizeUrl(WELCOME, { prompt: 'login' })), { identifier: ALICE.nickname, password: ALICE.password }));
   t.ok(codeOf(again), 'the next sign-in goes straight through');
@@ -50,7 +50,7 @@ t.test('a name in any script reaches forward-auth as UTF-8; invisible format cha
   const page = await follow(browser, await browser.submit(await open(browser, '/authorize/intranet?rd=https://wiki.example.com/'), { identifier: ALICE.nickname, password: ALICE.password }));
   const done = await browser.submit(page, { name: 'Łukasz \u202e李 🦊\u200b' });
   t.equal(done.headers.location, 'https://wiki.example.com/');
-  t.equal(m.db.prepare('select name from actors where nickname = ?').pluck().get('alice'), 'Łukasz 李 🦊');
+  t.equal((await m.db.value('select name from actors where nickname = ?', 'alice')), 'Łukasz 李 🦊');
   const verify = await browser.get('/verify');
   t.equal(verify.statusCode, 200);
   t.equal(Buffer.from(verify.headers['remote-name'] as string, 'latin1').toString('utf8'), 'Łukasz 李 🦊');

@@ -52,6 +52,6 @@ t.test('redirect_uri with a loopback port over 65535: an error page, no code min
     t.equal(response.statusCode, 400, port);
     t.notOk(response.headers.location);
   }
-  t.equal(db.prepare("select count(*) from tokens where kind = 'authorization_code'").pluck().get(), 0);
-  t.equal(db.prepare('select count(*) from attempts').pluck().get(), 0, 'nothing started');
+  t.equal((await db.value("select count(*) from tokens where kind = 'authorization_code'")), 0);
+  t.equal((await db.value('select count(*) from attempts')), 0, 'nothing started');
 });

@@ -63,7 +63,7 @@ t.test('a person with no second factor sets up an authenticator app inside the s
   const wrong = await browser.submit(setup, { code: '000000' === totpCode(secret, m.clock.now) ? '111111' : '000000' });
   t.equal(wrong.statusCode, 401);
   t.equal(secretOf(wrong), secret, 'a wrong code keeps the same secret: no second scan');
-  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 0, 'nothing is set up on a wrong code');
+  t.equal((await m.db.value('select count(*) from authenticators')), 0, 'nothing is set up on a wrong code');
 
   const codesPage = await browser.submit(wrong, { code: totpCode(secret, m.clock.now), name: 'Phone' });
   t.equal(codesPage.statusCode, 200);
@@ -74,12 +74,12 @@ t.test('a person with no second factor sets up an authenticator app inside the s
   t.equal(new Set(codes).size, 10);
   t.match(codesPage.body, /<button type="submit">Continue<\/button>/);
 
-  const stored = m.db.prepare('select * from authenticators').all() as Array<{ name: string; secret: string; last_step: number }>;
+  const stored = (await m.db.all('select * from authenticators')) as Array<{ name: string; secret: string; last_step: number }>;
   t.equal(stored.length, 1);
   t.equal(stored[0]!.name, 'Phone');
   t.notMatch(stored[0]!.secret, secret, 'the secret is not stored in the clear');
   t.equal(stored[0]!.last_step, Math.floor(m.clock.now / TOTP_PERIOD), 'the confirming code is used up');
-  const hashes = m.db.prepare('select hash from backup_codes').pluck().all() as string[];
+  const hashes = (await m.db.column('select hash from backup_codes')) as string[];
   t.equal(hashes.length, 10);
   t.ok(codes.every((code) => !hashes.some((hash) => hash.includes(code.replace(/-/g, '')))), 'backup codes are stored hashed');
 
@@ -173,7 +173,7 @@ t.test('backup codes: each signs in once, says how many remain, and two parallel
     two.post(formOf(page2.body).action, { ...formOf(page2.body).fields, method: 'backup_code', code: backupCodes[1]! }),
   ]);
   t.same(results.map((r) => r.statusCode).sort(), [200, 401], 'two parallel uses of one code: one wins');
-  t.equal(m.db.prepare('select count(*) from backup_codes where used_at is null').pluck().get(), 8);
+  t.equal((await m.db.value('select count(*) from backup_codes where used_at is null')), 8);
 });
 
 t.test('wrong codes count against the same limits as passwords', async (t) => {
@@ -208,7 +208,7 @@ t.test('typing the password again gives no fresh code guesses (an attacker who k
   const elsewhere = new InjectBrowser(m.app);
   const other = await follow(elsewhere, await send(elsewhere, await open(elsewhere, authorizeUrl(MFA)), { identifier: ALICE.nickname, password: ALICE.password }));
   t.equal((await send(elsewhere, other, { method: 'backup_code', code: 'AAAA-BBBB-CCCC' })).statusCode, 429, 'and holds on every device, for backup codes too');
-  t.equal(m.db.prepare("select count(*) from factors where kind = 'password'").pluck().get(), 1, 'half-finished sign-ins make no device known: only the enrolling one counts');
+  t.equal((await m.db.value("select count(*) from factors where kind = 'password'")), 1, 'half-finished sign-ins make no device known: only the enrolling one counts');
 });
 
 t.test('a stranger typing wrong login codes for someone never holds up that person on their own device', async (t) => {
@@ -295,7 +295,7 @@ t.test('a remembered code does not outlive sign-out, nor count under prompt=logi
   m.clock.advance(TOTP_PERIOD);
   const afterLogin = await follow(browser, await browser.submit(login, { code: totpCode(secret, m.clock.now) }));
   t.equal((await exchange(m.app, codeOf(afterLogin))).acr, 'mfa');
-  t.same(m.db.prepare('select kind, count(*) as n from factors group by kind order by kind').all(), [{ kind: 'password', n: 1 }, { kind: 'totp', n: 1 }], 'a second sign-in on the device keeps one row per factor: the newest');
+  t.same((await m.db.all('select kind, count(*) as n from factors group by kind order by kind')), [{ kind: 'password', n: 1 }, { kind: 'totp', n: 1 }], 'a second sign-in on the device keeps one row per factor: the newest');
   m.clock.advance(60);
   const maxAge = await submitPassword(browser, await open(browser, authorizeUrl(MFA, { max_age: '30' })));
   t.match(maxAge.body, /Authentication code/, 'a code passed longer ago than max_age is asked again');
@@ -324,7 +324,7 @@ t.test('a half-finished sign-in reaches no client: prompt=none, consent posted e
   t.equal(early.headers.location, `/sign-in/${attempt}`, 'a consent posted early is not taken; the code prompt stays');
   const setupPost = await browser.post(`/sign-in/${attempt}/second-factor-setup`, { csrf: formOf(ask.body).fields.csrf!, setup: 'v1.forged', code: '123456' });
   t.equal(setupPost.headers.location, `/sign-in/${attempt}`, 'nor is a setup while one exists');
-  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 1);
+  t.equal((await m.db.value('select count(*) from authenticators')), 1);
 });
 
 t.test('a forged or foreign setup field sets nothing up', async (t) => {
@@ -337,7 +337,7 @@ t.test('a forged or foreign setup field sets nothing up', async (t) => {
   t.equal(stolen.statusCode, 401, "alice's setup does not open in bob's sign-in");
   const forged = await alice.submit(aliceSetup, { setup: 'v1.' + Buffer.alloc(60).toString('base64url'), code: '123456' });
   t.equal(forged.statusCode, 401);
-  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 0);
+  t.equal((await m.db.value('select count(*) from authenticators')), 0);
 });
 
 t.test('two tabs setting up at once: the second is asked for the first one’s code instead', async (t) => {
@@ -350,7 +350,7 @@ t.test('two tabs setting up at once: the second is asked for the first one’s c
   t.equal(second.statusCode, 303);
   const next = await follow(browser, second);
   t.ok(next.headers.location ?? next.body.includes('Authentication code'), 'the second tab carries on with the factor set up in the first');
-  t.equal(m.db.prepare('select count(*) from authenticators').pluck().get(), 1, 'no second authenticator without passing the first');
+  t.equal((await m.db.value('select count(*) from authenticators')), 1, 'no second authenticator without passing the first');
 });
 
 t.test('step-up: acr_values=mfa runs the missing second factor over single sign-on, not the whole sign-in', async (t) => {

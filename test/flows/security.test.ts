@@ -22,7 +22,7 @@ t.test('on https: __Host- cookies, Secure, HttpOnly, SameSite=Lax, 128+ bits', a
     t.notOk(cookie!.domain, 'host-only');
   }
   t.ok(Buffer.from(session!.value, 'base64url').length >= 16, 'at least 128 bits');
-  const stored = db.prepare('select hash from sessions').pluck().all() as string[];
+  const stored = (await db.column('select hash from sessions')) as string[];
   t.same(stored, [sha256(session!.value)], 'an opaque reference: the server keeps only its SHA-256');
   const [deviceId, signature] = device!.value.split('.');
   t.equal(signature, masks.keyed.hash(deviceId!, 'device'), 'the device cookie is signed with the installation key');
@@ -39,7 +39,7 @@ t.test('old argon2 parameters are rehashed at sign-in', async (t) => {
   const { app, masks, db } = await flowMasks(t);
   const alice = (await masks.store.actors.findByIdentifier('alice'))!;
   const weak = await hash(ALICE.password.normalize('NFKC'), { algorithm: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
-  db.prepare('update actors set password_hash = ? where id = ?').run(weak, alice.id);
+  (await db.run('update actors set password_hash = ? where id = ?', weak, alice.id));
   const browser = new InjectBrowser(app);
   await signIn(browser, await open(browser, authorizeUrl(OTHER)));
   t.match((await masks.store.actors.find(alice.id))!.passwordHash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -50,7 +50,7 @@ t.test('passwords: NFKC-normalised the same way when set and checked; longer tha
     yaml: flowYaml({ passwords: { max_chars: 20 }, seeds: { clients: flowYaml().seeds.clients, actors: [{ nickname: 'uni', password: 'ｐａｓｓｗｏｒｄ１２３' }, { nickname: 'long' }] } }),
   });
   // No way of setting a password takes one over max_chars any more; one stored before max_chars was lowered:
-  db.prepare('update actors set password_hash = ? where nickname = ?').run(await hashPassword('x'.repeat(25)), 'long');
+  (await db.run('update actors set password_hash = ? where nickname = ?', await hashPassword('x'.repeat(25)), 'long'));
   const browser = new InjectBrowser(app);
   const ok = await browser.submit(await open(browser, authorizeUrl(OTHER)), { identifier: 'uni', password: 'password123' });
   t.equal(ok.statusCode, 303, 'fullwidth and ASCII forms are the same password');

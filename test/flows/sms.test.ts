@@ -71,7 +71,7 @@ t.test('a phone is set up in the sign-in by the code sent to it, then asked for 
   t.equal((await browser.post(confirm.action, { ...confirm.fields, code: first.code === '000000' ? '111111' : '000000' })).statusCode, 401);
   const codes = await browser.post(confirm.action, { ...confirm.fields, code: first.code });
   t.equal(headingOf(codes.body), 'Save your backup codes');
-  const stored = m.db.prepare("select name, secret from authenticators where kind = 'phone'").get() as { name: string; secret: string };
+  const stored = (await m.db.get("select name, secret from authenticators where kind = 'phone'")) as { name: string; secret: string };
   t.equal(stored.name, 'Phone ending 23');
   t.notMatch(stored.secret, '7700900123', 'the number is sealed');
   const done = await follow(browser, await browser.get(formOf(codes.body).action));

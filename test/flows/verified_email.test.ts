@@ -45,7 +45,7 @@ t.test('an address verified long ago is verified again by an emailed code', asyn
   t.equal((await browser.submit(page, { code: code === '000000' ? '111111' : '000000' })).statusCode, 401);
   const done = await follow(browser, await browser.submit(page, { code }));
   t.ok(codeOf(done));
-  t.equal(m.db.prepare('select verified_at from emails where address = ?').pluck().get(ALICE.email), m.clock.now, 'the address is verified now');
+  t.equal((await m.db.value('select verified_at from emails where address = ?', ALICE.email)), m.clock.now, 'the address is verified now');
 
   const resendBrowser = new InjectBrowser(m.app);
   m.clock.advance(2 * 3600);

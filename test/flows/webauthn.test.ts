@@ -29,7 +29,7 @@ t.test('options come only for a ceremony the sign-in asks for now, with the CSRF
   t.match(options, { rpId: 'localhost', userVerification: 'required', allowCredentials: [] });
   t.ok(options.challenge.length >= 32);
   const second = (await ask({ csrf: passkeyForm[2]!, purpose: 'passwordless' })).json();
-  const stored = m.db.prepare('select challenge from challenges where used_at is null').pluck().all();
+  const stored = (await m.db.column('select challenge from challenges where used_at is null'));
   t.same(stored, [second.challenge], 'a new ceremony replaces the unused challenge of the last one');
 
   const answer = JSON.stringify({ id: 'nope', rawId: 'nope', type: 'public-key', response: { clientDataJSON: Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: second.challenge, origin: 'http://localhost:5000' })).toString('base64url'), authenticatorData: 'AA', signature: 'AA' } });
@@ -52,7 +52,7 @@ t.test('acr_values=phr for someone with no second factor: only a passkey may be 
   const csrf = formOf(setup.body).fields.csrf!;
   const forced = await browser.post(formOf(setup.body).action, { csrf, method: 'phone', phone: '+447700900123' });
   t.equal(forced.statusCode, 303, 'a phone posted anyway is not taken');
-  t.equal(m.db.prepare('select count(*) from login_links').pluck().get(), 0, 'and nothing is sent');
+  t.equal((await m.db.value('select count(*) from login_links')), 0, 'and nothing is sent');
 });
 
 t.test('turned off, no passkey button and no options', async (t) => {

@@ -1,8 +1,7 @@
-/** Test helpers: a masks on a fresh temporary SQLite file, with a fake clock. */
+/** Test helpers: a masks on a fresh temporary SQLite file (or PostgreSQL schema, MASKS_TEST_DB=postgres), with a fake clock. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import YAML from 'yaml';
 import { buildApp } from '../../src/app.js';
@@ -10,12 +9,14 @@ import { bootstrap } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { openMasks, type Masks } from '../../src/context.js';
+import { openPeek, type Peek } from './peek.js';
+import { schemaUrlFor } from './postgres.js';
 
 export interface TestMasks {
   app: FastifyInstance;
   masks: Masks;
-  /** A connection of the test's own to the SQLite file, to look at (and arrange) what is stored. */
-  db: Sqlite.Database;
+  /** A connection of the test's own to the database, to look at (and arrange) what is stored. */
+  db: Peek;
   config: Config;
   dir: string;
   clock: FakeClock;
@@ -65,22 +66,28 @@ export async function makeMasks(
   options: { yaml?: Record<string, unknown>; env?: Record<string, string>; dir?: string; clock?: FakeClock } = {},
 ): Promise<TestMasks> {
   const dir = options.dir ?? tempDir(t);
+  // On PostgreSQL each installation folder has a schema of its own (a restart, or another masks on the same folder, finds it).
+  const env = { ...schemaUrlFor(dir, t), ...options.env };
   const ymlPath = path.join(dir, 'masks.yml');
   writeFileSync(ymlPath, YAML.stringify(options.yaml ?? baseYaml()));
-  const config = loadConfig({ cwd: dir, env: { MASKS_DATA: path.join(dir, 'data'), MASKS_YML: ymlPath, MASKS_LOG_LEVEL: 'silent', ...options.env } });
+  const config = loadConfig({ cwd: dir, env: { MASKS_DATA: path.join(dir, 'data'), MASKS_YML: ymlPath, MASKS_LOG_LEVEL: 'silent', ...env } });
   const clock = options.clock ?? new FakeClock();
   const masks = await openMasks(config, { clock: clock.read });
   const announced: string[] = [];
-  await bootstrap(masks, (line) => announced.push(line));
+  try {
+    await bootstrap(masks, (line) => announced.push(line));
+  } catch (error) {
+    await masks.close(); // a boot that stops lets go of its database
+    throw error;
+  }
   const app = buildApp(masks, { logger: false });
   await app.ready();
-  const db = new Sqlite(config.db_url);
-  db.pragma('busy_timeout = 5000');
+  const db = openPeek(config.db_url);
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    db.close();
+    await db.close();
     await app.close();
     await masks.close();
   };

@@ -27,11 +27,36 @@ export async function admin<T extends pg.QueryResultRow>(text: string, values: u
   }
 }
 
-/** A db_url for a fresh, empty schema, dropped at teardown (with whatever is connected to it closed first by the test). */
+const schemas = new Map<string, string>();
+
+/**
+ * On PostgreSQL, the database of the installation in `dir` (the same for every command run
+ * there, like its SQLite file), as MASKS_DB_URL; on SQLite nothing. Dropped at `t`'s teardown
+ * when given; else the throwaway cluster goes with it at the end.
+ */
+export function schemaUrlFor(dir: string, t?: Teardown): { MASKS_DB_URL?: string } {
+  if (!ON_POSTGRES) return {};
+  let url = schemas.get(dir);
+  if (!url) {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    t?.teardown(() => dropSchema(schema));
+    url = schemaUrl(schema);
+    schemas.set(dir, url);
+  }
+  return { MASKS_DB_URL: url };
+}
+
+/** A db_url for a fresh, empty schema, dropped at teardown (the test closes what uses it first). */
 export function freshSchemaUrl(t: Teardown): string {
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  t.teardown(() => admin(`drop schema if exists ${schema} cascade`).catch(() => {}));
+  t.teardown(() => dropSchema(schema));
+  return schemaUrl(schema);
+}
+
+function schemaUrl(schema: string): string {
   const url = new URL(PG_URL!);
   url.searchParams.set('schema', schema);
   return url.toString();
 }
+
+const dropSchema = (schema: string) => admin(`drop schema if exists ${schema} cascade`).then(() => undefined, () => undefined);

@@ -2,16 +2,18 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { schemaUrlFor } from './postgres.js';
 import { freePort } from './server.js';
 
 const MAIN = path.join(PACKAGE_ROOT, 'src', 'main.ts');
 /** tsx, resolved from this package whatever the cwd. */
 const TSX = import.meta.resolve('tsx');
-const baseEnv = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MASKS_LOG_LEVEL: 'silent' });
+/** What every masks started here gets: on PostgreSQL (MASKS_TEST_DB=postgres), one schema per installation folder. */
+const baseEnv = (dir: string) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MASKS_LOG_LEVEL: 'silent', ...schemaUrlFor(dir) });
 
 /** Run one CLI command to completion. */
 export function runMasks(dir: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: dir, env: { ...baseEnv(), ...env }, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: dir, env: { ...baseEnv(dir), ...env }, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -26,7 +28,7 @@ export async function startMasksProcess(t: { teardown(fn: () => unknown): void }
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'start'], {
     cwd: dir,
-    env: { ...baseEnv(), MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', ...env },
+    env: { ...baseEnv(dir), MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', ...env },
   });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
