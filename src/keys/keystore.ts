@@ -63,7 +63,15 @@ export class KeyStore {
   static async open(file: string, published: SigningKeyStore, clock: () => number): Promise<KeyStore> {
     const store = new KeyStore(file, published, clock);
     await store.load();
+    // Another node's rotation publishes its new keys here too, so tokens it signs verify with any node's JWKS.
+    published.watch(() => void store.refreshJwks().catch(() => {}));
     return store;
+  }
+
+  /** Rebuild the JWKS from the keys published now. */
+  private async refreshJwks(): Promise<void> {
+    const keys = await this.published.published(this.clock());
+    this.jwksJson = JSON.stringify({ keys: keys.map((key) => key.publicJwk) });
   }
 
   /** Re-read the key file and table (after `masks keys rotate` in another process; SIGHUP). */
@@ -90,8 +98,7 @@ export class KeyStore {
   private async publish(active: Map<SigningAlg, SigningKey>, publishFor: number) {
     const now = this.clock();
     await this.published.activate([...active.values()].map(({ kid, alg, publicJwk }) => ({ kid, alg, publicJwk })), now, now + publishFor);
-    const keys = await this.published.published(now);
-    this.jwksJson = JSON.stringify({ keys: keys.map((key) => key.publicJwk) });
+    await this.refreshJwks();
   }
 
   /**

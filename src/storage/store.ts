@@ -262,6 +262,8 @@ export interface SigningKeyStore {
   published(now: number): Promise<SigningKeyRecord[]>;
   /** Record the active keys; every other key still active is retired and published until `publishUntil`. */
   activate(keys: Array<Pick<SigningKeyRecord, 'kid' | 'alg' | 'publicJwk'>>, now: number, publishUntil: number): Promise<void>;
+  /** Call `listener` whenever the published keys may have changed: here, or on another node sharing the database. */
+  watch(listener: () => void): void;
 }
 
 export interface SettingStore {

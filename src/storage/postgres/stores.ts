@@ -238,6 +238,11 @@ export class PgSigningKeys implements SigningKeyStore {
   async activate(keys: Array<Pick<SigningKeyRecord, 'kid' | 'alg' | 'publicJwk'>>, now: number, publishUntil: number): Promise<void> {
     await this.write.activateKeys({ keys, now, publishUntil });
   }
+
+  /** A rotation on any node (announced on commit) reaches every node's JWKS. */
+  watch(listener: () => void): void {
+    this.db.watch((change) => change === 'signing_keys' && listener());
+  }
 }
 
 export class PgSettings implements SettingStore {

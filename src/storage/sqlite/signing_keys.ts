@@ -20,4 +20,9 @@ export class SqliteSigningKeys implements SigningKeyStore {
   async activate(keys: Array<Pick<SigningKeyRecord, 'kid' | 'alg' | 'publicJwk'>>, now: number, publishUntil: number): Promise<void> {
     await this.db.durable.run('activateKeys', { keys, now, publishUntil });
   }
+
+  /** One process owns an SQLite file: the keys change only through this store, when activated. */
+  watch(listener: () => void): void {
+    this.db.durable.watch((op) => op === 'activateKeys' && listener());
+  }
 }
