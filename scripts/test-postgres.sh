@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests, from Debian's postgresql package:
 #   eval "$(scripts/test-postgres.sh start)"   # prints: export MASKS_TEST_PG_URL=postgres://…
-#   scripts/test-postgres.sh restart   # an immediate (crash-like) stop, then start again
+#   scripts/test-postgres.sh down | up  # an immediate (crash-like) stop; start again
 #   scripts/test-postgres.sh stop
 # MASKS_TEST_PG_PORT chooses the port (default 54329); each port is a cluster of its own.
 # It listens on 127.0.0.1 only, trusts local connections, and lives in a temporary folder
@@ -29,8 +29,10 @@ CONF
     as_owner "$BIN/pg_ctl" -D "$STATE/data" -l "$STATE/server.log" -w start >/dev/null
     echo "export MASKS_TEST_PG_URL=postgres://masks@127.0.0.1:$PORT/postgres"
     ;;
-  restart)
+  down)
     as_owner "$BIN/pg_ctl" -D "$STATE/data" -m immediate stop >/dev/null
+    ;;
+  up)
     as_owner "$BIN/pg_ctl" -D "$STATE/data" -l "$STATE/server.log" -w start >/dev/null
     ;;
   stop)
@@ -38,7 +40,7 @@ CONF
     rm -rf "$STATE"
     ;;
   *)
-    echo "usage: $0 start|restart|stop" >&2
+    echo "usage: $0 start|down|up|stop" >&2
     exit 2
     ;;
 esac

@@ -49,6 +49,17 @@ export class Busy extends Error {
   override name = 'Busy';
 }
 
+/** The database does not answer (PostgreSQL restarting, the network gone): 503 too, and the node recovers by itself. */
+export class StoreUnavailable extends Busy {
+  override name = 'StoreUnavailable';
+}
+
+/** The Busy an error is, or was caused by (a query builder wraps what the driver threw). */
+export function busyIn(error: unknown): Busy | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) if (current instanceof Busy) return current;
+  return undefined;
+}
+
 /** Something wrong in a seed, a CLI argument or (next) a management API body; the message says what. */
 export class InputError extends Error {
   override name = 'InputError';

@@ -1,12 +1,12 @@
 /** The one place where errors become HTTP responses for the JSON endpoints. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Busy } from '../errors.js';
+import { busyIn } from '../errors.js';
 import { OAuthError } from '../oauth/errors.js';
 
 /** Turn a Fastify or framework error into the OAuth error a client library expects. */
 export function toOAuthError(error: unknown): OAuthError | undefined {
   if (error instanceof OAuthError) return error;
-  if (error instanceof Busy) return new OAuthError('temporarily_unavailable', 'masks is busy; try again shortly', { headers: { 'retry-after': '1' } });
+  if (busyIn(error)) return new OAuthError('temporarily_unavailable', 'masks is busy; try again shortly', { headers: { 'retry-after': '1' } });
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

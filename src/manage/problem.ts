@@ -3,7 +3,7 @@
  * every status, 401 and 403 included, and the one place that turns errors into them.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Busy, InputError, StaleError } from '../errors.js';
+import { busyIn, InputError, StaleError } from '../errors.js';
 
 /** A field that broke the schema: its JSON pointer and what is wrong with it. */
 export interface FieldProblem {
@@ -41,7 +41,7 @@ export function toProblem(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error;
   if (error instanceof InputError) return new Problem(422, 'Unprocessable content', error.message);
   if (error instanceof StaleError) return new Problem(412, 'Precondition failed', 'The resource was changed since it was read; read it again (its new ETag) and retry.');
-  if (error instanceof Busy) return new Problem(503, 'Busy', 'masks is busy; try again shortly', { headers: { 'retry-after': '1' } });
+  if (busyIn(error)) return new Problem(503, 'Busy', 'masks is busy; try again shortly', { headers: { 'retry-after': '1' } });
   const status = (error as Partial<FastifyError>).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     if (status === 413) return new Problem(413, 'Content too large', 'The request body is too large.');

@@ -87,7 +87,14 @@ export async function authenticateClient(masks: Masks, request: FastifyRequest, 
   const guessing = credentials.method !== 'none';
   if (guessing) for (const key of [ipKey, clientKey]) clientFailures.fail(key);
 
-  const client = credentials.id.length <= 255 ? await masks.store.clients.find(credentials.id) : undefined;
+  let client: Awaited<ReturnType<typeof masks.store.clients.find>>;
+  try {
+    client = credentials.id.length <= 255 ? await masks.store.clients.find(credentials.id) : undefined;
+  } catch (error) {
+    // Nothing was checked (the database did not answer): the guess counted in advance is taken back.
+    if (guessing) for (const key of [ipKey, clientKey]) clientFailures.forgive(key);
+    throw error;
+  }
   let ok: boolean;
   if (credentials.method === 'none') {
     ok = allowPublic && client?.type === 'public';
@@ -96,7 +103,7 @@ export async function authenticateClient(masks: Masks, request: FastifyRequest, 
     const presentedSecret = credentials.secret ?? '';
     // After a rotation with an overlap, the old secret works until the overlap ends.
     const overlapping = client?.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > masks.clock();
-    const secretOk = masks.keyed.verify(presentedSecret, client?.secretHash) || (overlapping ? masks.keyed.verify(presentedSecret, client.previousSecretHash) : false);
+    const secretOk = masks.keyed.verify(presentedSecret, client?.secretHash) || (overlapping ? masks.keyed.verify(presentedSecret, client?.previousSecretHash) : false);
     ok = secretOk && client?.type === 'confidential';
   }
   if (!ok || !client) {

@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Masks } from '../context.js';
-import { Busy, PageError, RedirectError, SignInError, type SignInErrorReason } from '../errors.js';
+import { busyIn, PageError, RedirectError, SignInError, type SignInErrorReason } from '../errors.js';
 import { clientRedirect } from '../oauth/authorization_request.js';
 import { OAuthError } from '../oauth/errors.js';
 import { renderMessage } from './render.js';
@@ -30,7 +30,7 @@ export function pageErrorHandler(masks: Masks) {
     if (error instanceof RedirectError) {
       return reply.redirect(clientRedirect(error.redirectUri, masks.config.url, { error: error.oauth.error, error_description: error.oauth.description, state: error.state }));
     }
-    if (error instanceof Busy) return renderMessage(masks, reply.header('retry-after', '1'), 'Busy', 'masks is very busy right now. Wait a moment and try again.', 503);
+    if (busyIn(error)) return renderMessage(masks, reply.header('retry-after', '1'), 'Busy', 'masks is very busy right now. Wait a moment and try again.', 503);
     const status = (error as { statusCode?: number }).statusCode;
     if (error instanceof OAuthError || (typeof status === 'number' && status < 500)) {
       return renderMessage(masks, reply, 'Bad request', 'masks could not understand this request. Go back and try again.', status === 413 ? 413 : 400);

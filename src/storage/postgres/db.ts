@@ -9,7 +9,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { withoutPassword } from '../../config/load.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, StoreUnavailable } from '../../errors.js';
 import { PG_MIGRATIONS_DIR } from '../../paths.js';
 import * as tables from './schema.js';
 
@@ -66,6 +66,35 @@ export function poolConfig(url: string): { config: pg.PoolConfig; schema: string
       application_name: 'masks',
     },
   };
+}
+
+/** Errors that say the database cannot be reached now (not that a statement is wrong). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+/** A failure to reach the database as StoreUnavailable (every surface answers it with 503); anything else as it is. */
+export function unavailable(error: unknown): unknown {
+  const { code, message } = error as { code?: string; message?: string };
+  const lost = (code !== undefined && (UNREACHABLE.has(code) || code.startsWith('08'))) || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message ?? '');
+  return lost ? new StoreUnavailable('the database does not answer') : error;
+}
+
+/** A pool whose connection failures come out as StoreUnavailable, for drizzle's reads and the commands alike. */
+class Pool extends pg.Pool {
+  override connect(...args: unknown[]): any {
+    if (args.length > 0) return (super.connect as (...a: unknown[]) => unknown)(...args);
+    return super.connect().catch((error: unknown) => {
+      throw unavailable(error);
+    });
+  }
+
+  override query(...args: unknown[]): any {
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    return result instanceof Promise
+      ? result.catch((error: unknown) => {
+          throw unavailable(error);
+        })
+      : result;
+  }
 }
 
 export class PgDatabase {
@@ -138,6 +167,7 @@ export class PgDatabase {
    */
   async command<T>(body: (tx: Tx) => Promise<T>, announce?: Change): Promise<T> {
     const client = await this.pool.connect();
+    let broken = false;
     try {
       await client.query('begin');
       const result = await body(client);
@@ -153,9 +183,12 @@ export class PgDatabase {
       return result;
     } catch (error) {
       await client.query('rollback').catch(() => {});
-      throw error;
+      const mapped = unavailable(error);
+      // A connection that broke is not given back to the pool for the next command to find broken.
+      broken = mapped instanceof StoreUnavailable;
+      throw mapped;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -198,7 +231,7 @@ const isRefusal = (result: unknown): boolean => REFUSALS.has(result);
 /** Connect, migrate (one node at a time) or refuse a database that is behind, and listen. */
 export async function openPgDatabase(url: string, options: PgOptions = {}): Promise<PgDatabase> {
   const { config, schema: schemaName } = poolConfig(url);
-  const pool = new pg.Pool(config);
+  const pool = new Pool(config);
   const db = new PgDatabase(pool, schemaName, config);
   try {
     const folder = options.migrationsFolder ?? PG_MIGRATIONS_DIR;
