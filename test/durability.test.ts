@@ -4,7 +4,10 @@ import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import YAML from 'yaml';
 import { sha256 } from '../src/security/secrets.js';
+import { loadConfig } from '../src/config/load.js';
 import { baseYaml, basic, CONFIDENTIAL, tempDir } from './helpers/app.js';
+import { openPeek } from './helpers/peek.js';
+import { ON_POSTGRES, schemaUrlFor } from './helpers/postgres.js';
 import { exited, startMasksProcess } from './helpers/process.js';
 
 const auth = basic(CONFIDENTIAL.id, CONFIDENTIAL.secret);
@@ -37,12 +40,17 @@ t.test('kill -9 under load: every token handed out and every revocation answered
   stop = true;
   await Promise.all(workers);
 
-  const db = new Sqlite(path.join(dir, 'data', 'masks.sqlite3'));
+  const dbUrl = loadConfig({ cwd: dir, env: schemaUrlFor(dir) }).db_url;
+  if (!ON_POSTGRES) {
+    const sqlite = new Sqlite(dbUrl, { readonly: true });
+    t.equal(sqlite.pragma('integrity_check', { simple: true }), 'ok', 'integrity_check after kill -9');
+    sqlite.close();
+  }
+  const db = openPeek(dbUrl);
   t.teardown(() => db.close());
-  t.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'integrity_check after kill -9');
-  const row = db.prepare('select revoked_at from tokens where hash = ?');
-  const missing = issued.filter((token) => row.get(sha256(token)) === undefined);
+  const stored = new Map((await db.all<{ hash: string; revoked_at: number | null }>('select hash, revoked_at from tokens')).map((row) => [row.hash, row.revoked_at]));
+  const missing = issued.filter((token) => !stored.has(sha256(token)));
   t.same(missing, [], `all ${issued.length} tokens handed out are stored`);
-  const notRevoked = revoked.filter((token) => (row.get(sha256(token)) as { revoked_at: number | null }).revoked_at === null);
+  const notRevoked = revoked.filter((token) => stored.get(sha256(token)) === null);
   t.same(notRevoked, [], `all ${revoked.length} answered revocations are stored`);
 });

@@ -4,6 +4,7 @@
  * durable once committed.
  */
 import type { ClientSettings } from '../../config/schema.js';
+import { InputError } from '../../errors.js';
 import type { Store } from '../store.js';
 import { commands } from './commands.js';
 import { LOCKS, openPgDatabase, type PgOptions } from './db.js';
@@ -32,7 +33,7 @@ export async function openPgStore(url: string, options: PgStoreOptions): Promise
     ping: async () => void (await db.pool.query('select 1')),
     stats: () => ({ ...db.stats }),
     backup: async () => {
-      throw new Error('masks backup copies an SQLite database; back up PostgreSQL with pg_dump (or masks export)');
+      throw new InputError('masks backup copies an SQLite database; back up PostgreSQL with its own tools (pg_dump, or continuous archiving), and the key files beside it');
     },
     close: () => db.close(),
   };
