@@ -311,8 +311,8 @@ export interface Store {
   exportAll(): Promise<Portable>;
   /**
    * Write clients and actors as given (ids, public UUIDs, hashes and times kept), in one
-   * transaction (`masks import`). Returns the claims already taken here: when there are any,
-   * nothing is written. Their consents name clients of `data`, or clients already here.
+   * transaction (`masks import`). Returns the claims already taken here, in the order
+   * claimsOf lists them: when there are any, nothing is written. Their consents name clients of `data`, or clients already here.
    */
   importAll(data: Portable, now: number): Promise<ImportClaim[]>;
   /** A consistent copy of the whole database in `file` (new, mode 0600), taken while masks keeps serving (`masks backup`). */
