@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The masks command line: start, migrate, config, keys, clients, actors, backup. */
+/** The masks command line: start, migrate, config, keys, clients, actors, backup, export, import. */
 import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -10,6 +10,7 @@ import { loadConfig, redact } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { openMasks, secretFileFor, systemClock, type Masks } from './context.js';
 import { ConfigError, InputError } from './errors.js';
+import { exportTo, importFrom } from './export/service.js';
 import { Keyed, loadInstallationSecret } from './security/secrets.js';
 import { handleSignals, startServer } from './server.js';
 import { openStore } from './storage/index.js';
@@ -173,6 +174,34 @@ const COMMANDS: Record<string, Command> = {
         chmodSync(copy, 0o600);
       }
       print(`masks: backed up the database and keys to ${folder}; keep it as safe as the keys themselves`);
+    },
+  },
+  export: {
+    usage: 'masks export --to FILE',
+    summary: 'clients and actors (password hashes, second factors, consents) to a new JSON file, mode 0600, for masks import',
+    options: { to: { type: 'string' } },
+    async run(config, values) {
+      const to = values.to as string | undefined;
+      if (!to) throw new InputError('where to? masks export --to FILE');
+      const file = path.resolve(to);
+      await withStores(config, async (stores) => {
+        const { clients, actors } = await exportTo(stores, file);
+        print(`masks: exported ${clients} clients and ${actors} actors to ${file}; it holds password hashes: keep it as safe as the keys, and delete it once imported`);
+      });
+    },
+  },
+  import: {
+    usage: 'masks import --from FILE',
+    summary: 'add the clients and actors of a masks export, all or nothing (same secret.key and key files; nothing of theirs may be here yet)',
+    options: { from: { type: 'string' } },
+    async run(config, values) {
+      const from = values.from as string | undefined;
+      if (!from) throw new InputError('from where? masks import --from FILE');
+      const file = path.resolve(from);
+      await withStores(config, async (stores) => {
+        const { clients, actors } = await importFrom(stores, file);
+        print(`masks: imported ${clients} clients and ${actors} actors from ${file}`);
+      });
     },
   },
   'actors add': {

@@ -264,3 +264,36 @@ export interface AuditEvent {
 }
 
 export type NewEvent = Omit<AuditEvent, 'id'>;
+
+/**
+ * A client as `masks export` carries it to another installation: what is stored (the secret
+ * as its keyed hash, the overrides as stored), less the revision.
+ */
+export type PortableClient = Required<ClientRecord> & { createdAt: number };
+
+/** An actor as `masks export` carries it: all that signs them in (hashes and sealed secrets only) and what they allowed. */
+export interface PortableActor {
+  id: string;
+  /** Kept exactly: the public-uuid subject clients have seen (pairwise subjects are derived from `id`). */
+  publicUuid: string;
+  nickname: string | null;
+  name: string | null;
+  passwordHash: string | null;
+  passwordChangedAt: number | null;
+  onboardedAt: number | null;
+  scopes: string[];
+  disabledAt: number | null;
+  createdAt: number;
+  emails: Array<{ address: string; verifiedAt: number | null; createdAt: number }>;
+  /** Second factors as stored: TOTP secrets and phone numbers stay sealed. */
+  authenticators: Array<Omit<Authenticator, 'actorId'>>;
+  /** Keyed hashes, used or not. */
+  backupCodes: Array<{ hash: string; createdAt: number; usedAt: number | null }>;
+  consents: Consent[];
+}
+
+/** Clients and actors, moved between installations (and databases) by `masks export` and `masks import`. */
+export interface Portable {
+  clients: PortableClient[];
+  actors: PortableActor[];
+}

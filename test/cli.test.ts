@@ -26,7 +26,7 @@ t.test('--help on the whole CLI and on each command', async (t) => {
   const dir = tempDir(t);
   const all = masks(dir, ['--help']);
   t.equal(all.code, 0);
-  for (const command of ['masks start', 'masks migrate', 'masks config', 'masks keys rotate', 'masks clients add', 'masks clients list', 'masks clients show', 'masks actors add', 'masks actors list']) {
+  for (const command of ['masks start', 'masks migrate', 'masks config', 'masks keys rotate', 'masks clients add', 'masks clients list', 'masks clients show', 'masks actors add', 'masks actors list', 'masks backup', 'masks export', 'masks import']) {
     t.match(all.stdout, command);
   }
   const one = masks(dir, ['clients', 'add', '--help']);

@@ -19,6 +19,8 @@ export const MANAGEMENT_CLIENT_ID = 'manage';
 /** The built-in client of /account, every actor's own page. */
 export const ACCOUNT_CLIENT_ID = 'account';
 const BUILT_IN: readonly string[] = [MANAGEMENT_CLIENT_ID, ACCOUNT_CLIENT_ID];
+/** masks' own clients, which every boot makes. */
+export const isBuiltInClient = (id: string): boolean => BUILT_IN.includes(id);
 
 /** What saving a client needs of a masks (the CLI opens no more than this). */
 export type ClientStores = Pick<Masks, 'config' | 'store' | 'keyed' | 'clock'>;

@@ -7,7 +7,7 @@
  *
  * test/storage/contract.ts is the suite any implementation must pass.
  */
-import type { Actor, ActorChange, Attempt, AuditEvent, Consent, NewEvent, Authenticator, Challenge, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
+import type { Actor, ActorChange, Attempt, AuditEvent, Consent, NewEvent, Authenticator, Challenge, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Portable, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
 
 export interface ClientStore {
   /** Cached briefly; a change made through this store is seen at once. */
@@ -281,6 +281,16 @@ export interface Sweep {
   eventsBefore: number;
 }
 
+/**
+ * An identifier an import brings that must be new to the installation (src/storage/claims.ts
+ * lists them): a client id, an actor id, nickname, email address or public UUID, an
+ * authenticator id or a WebAuthn credential id.
+ */
+export interface ImportClaim {
+  kind: 'client' | 'actor' | 'nickname' | 'email' | 'public-uuid' | 'authenticator' | 'credential';
+  value: string;
+}
+
 export interface Store {
   clients: ClientStore;
   actors: ActorStore;
@@ -296,6 +306,17 @@ export interface Store {
   ping(): Promise<void>;
   /** Durable commits so far: batches, and the writes in them (metrics). */
   stats(): { batches: number; writes: number };
+  /**
+   * Every client and actor, with the actors' addresses, second factors, backup codes and
+   * consents, read as one consistent snapshot (`masks export`).
+   */
+  exportAll(): Promise<Portable>;
+  /**
+   * Write clients and actors as given (ids, public UUIDs, hashes and times kept), in one
+   * transaction (`masks import`). Returns the claims already taken here, in the order
+   * claimsOf lists them: when there are any, nothing is written. Their consents name clients of `data`, or clients already here.
+   */
+  importAll(data: Portable, now: number): Promise<ImportClaim[]>;
   /** A consistent copy of the whole database in `file` (new, mode 0600), taken while masks keeps serving (`masks backup`). */
   backup(file: string): Promise<void>;
   /** Wait for pending writes and close. */

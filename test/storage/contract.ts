@@ -382,6 +382,61 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(await store.factors.backupCodesLeft(alice.id), 0, 'the last one takes the codes with it');
   });
 
+  t.test('export and import: clients and actors move with their ids, hashes, second factors and consents; a taken claim or a failing row writes nothing', async (t) => {
+    const { store } = await open(t);
+    await store.clients.save({ id: 'api', name: 'API', secretHash: 'new-hash', redirectUris: [], postLogoutRedirectUris: [], overrides: { client_type: 'confidential', scopes: { allowed: ['api'] } }, seeded: true, previousSecretHash: 'old-hash', previousSecretExpiresAt: T0 + 99 });
+    const alice = await store.actors.create({ nickname: 'alice', email: 'alice@example.com', passwordHash: 'argon-hash', scopes: ['staff'], emailVerified: true });
+    const device = { id: 'dev-x', userAgent: 'ua', ip: '::1' };
+    now = T0 + 1;
+    await store.signIns.advanceAttempt({
+      attemptId: 'x1',
+      now,
+      create: { id: 'x1', clientId: 'web', deviceId: device.id, actorId: alice.id, request: { clientId: 'web', redirectUri: '/', scope: [], prompt: [] }, createdAt: now, expiresAt: now + 60 },
+      consent: { scopes: ['openid'] },
+      enrol: { authenticator: { id: 'app', actorId: alice.id, kind: 'totp', name: 'Phone', secret: 'sealed' }, backupCodes: ['code-1', 'code-2'], firstOnly: true },
+      use: { totpStep: { authenticatorId: 'app', step: 7 } },
+    });
+    await store.signIns.advanceAttempt({ attemptId: 'x1', now: now + 1, actorId: alice.id, use: { backupCode: 'code-1' } });
+    await store.factors.add({ id: 'key', actorId: alice.id, kind: 'webauthn', name: 'Key', credentialId: 'cred', publicKey: 'pk', counter: 3, transports: ['usb'] }, {}, now);
+    const bob = await store.actors.create({ nickname: 'bob' });
+    await store.actors.update(bob.id, { disabled: true }, now);
+
+    const data = await store.exportAll();
+    t.same(data.clients.map((c) => c.id), ['api', 'web']);
+    t.same(data.clients[0], { id: 'api', name: 'API', secretHash: 'new-hash', redirectUris: [], postLogoutRedirectUris: [], overrides: { client_type: 'confidential', scopes: { allowed: ['api'] } }, seeded: true, previousSecretHash: 'old-hash', previousSecretExpiresAt: T0 + 99, createdAt: T0 });
+    const exported = data.actors.find((a) => a.id === alice.id)!;
+    t.match(exported, { publicUuid: alice.publicUuid, nickname: 'alice', passwordHash: 'argon-hash', passwordChangedAt: T0, scopes: ['staff'], disabledAt: null, createdAt: T0 });
+    t.same(exported.emails, [{ address: 'alice@example.com', verifiedAt: T0, createdAt: T0 }]);
+    t.match(exported.authenticators, [{ id: 'app', kind: 'totp', secret: 'sealed', lastStep: 7 }, { id: 'key', kind: 'webauthn', credentialId: 'cred', counter: 3, transports: ['usb'] }]);
+    t.same(exported.backupCodes.map((c) => [c.hash, c.usedAt]).sort(), [['code-1', T0 + 2], ['code-2', null]], 'backup codes, used or not');
+    t.same(exported.consents, [{ clientId: 'web', scopes: ['openid'], grantedAt: T0 + 1 }]);
+    t.equal(data.actors.find((a) => a.id === bob.id)?.disabledAt, now);
+
+    const empty = await factory.open(t, clientDefaults, clock);
+    const target = empty.store;
+    t.same(await target.importAll(data, T0 + 50), [], 'nothing taken: all written');
+    t.same(await target.exportAll(), data, 'the same clients and actors, exactly');
+    t.match(await target.clients.find('api'), { secretHash: 'new-hash', type: 'confidential', revision: 1, updatedAt: T0 + 50 });
+    t.match(await target.actors.findByIdentifier('alice@example.com'), { id: alice.id, publicUuid: alice.publicUuid, revision: 1 });
+    t.equal((await target.factors.byCredentialId('cred'))?.actorId, alice.id);
+    t.equal(await target.factors.backupCodesLeft(alice.id), 1);
+    t.same(await target.signIns.consentedScopes(alice.id, 'web'), ['openid']);
+
+    const again = await target.importAll(data, T0 + 60);
+    t.same(
+      again.map((claim) => `${claim.kind} ${claim.value}`).sort(),
+      ['actor ' + alice.id, 'actor ' + bob.id, 'authenticator app', 'authenticator key', 'client api', 'client web', 'credential cred', 'email alice@example.com', 'nickname alice', 'nickname bob', 'public-uuid ' + alice.publicUuid, 'public-uuid ' + bob.publicUuid].sort(),
+      'every claim already taken',
+    );
+    const other = (await factory.open(t, clientDefaults, clock)).store;
+    await other.actors.create({ nickname: 'alice' });
+    t.same(await other.importAll(data, T0 + 60), [{ kind: 'nickname', value: 'alice' }], 'one taken nickname');
+    t.same([(await other.clients.list()).length, (await other.actors.list()).length], [0, 1], 'refuses the whole import');
+    const broken = { clients: [], actors: [{ ...exported, id: 'someone', publicUuid: 'uuid', nickname: 'carol', emails: [], authenticators: [], backupCodes: [] }] };
+    await t.rejects(other.importAll(broken, T0 + 60), 'a consent naming a client that is nowhere');
+    t.equal(await other.actors.findByIdentifier('carol'), undefined, 'a row that fails takes the whole import back');
+  });
+
   t.test('events: appended, newest first, filtered by actor (about or by), client, type or family, since, and paged', async (t) => {
     const { store } = await open(t);
     const add = (at: number, type: string, extra: Partial<{ actorId: string; clientId: string; by: string }> = {}) =>

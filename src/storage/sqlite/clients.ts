@@ -28,7 +28,7 @@ export class SqliteClients implements ClientStore {
   ) {
     this.byId = db.orm.select().from(clients).where(eq(clients.id, sql.placeholder('id'))).prepare();
     this.all = db.orm.select().from(clients).orderBy(asc(clients.id)).prepare();
-    db.durable.watch((op) => (op === 'saveClient' || op === 'deleteClient') && this.cache.clear());
+    db.durable.watch((op) => (op === 'saveClient' || op === 'deleteClient' || op === 'importAll') && this.cache.clear());
   }
 
   async find(id: string): Promise<Client | undefined> {

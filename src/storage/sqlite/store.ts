@@ -9,6 +9,7 @@ import { SqliteActors } from './actors.js';
 import { SqliteClients } from './clients.js';
 import { openDatabase, type OpenOptions } from './db.js';
 import { SqliteEvents } from './events.js';
+import { exportAll } from './export_all.js';
 import { SqliteFactors } from './factors.js';
 import { SqliteSettings } from './settings.js';
 import { SqliteSignIns } from './sign_in.js';
@@ -36,6 +37,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions): Stor
     sweep: (args) => db.durable.run('deleteExpired', args),
     ping: async () => void ping.get(),
     stats: () => ({ ...db.durable.stats }),
+    exportAll: async () => exportAll(db),
+    importAll: (data, now) => db.durable.run('importAll', { data, now }),
     backup: async (file) => {
       // SQLite's online backup: a consistent snapshot, page by page, while writers go on.
       await db.sqlite.backup(file);

@@ -9,6 +9,8 @@ import type Sqlite from 'better-sqlite3';
 import type { ActorChange, ClientRecord, NewAuthenticator, NewEvent, NewToken, TokenKind } from '../../model.js';
 import { tokenRow } from '../rows.js';
 import type { AdvanceResult, AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
+import { importAll } from './import_all.js';
+import { preparedOnce } from './prepared.js';
 
 function statements(db: Sqlite.Database) {
   return {
@@ -161,14 +163,7 @@ function statements(db: Sqlite.Database) {
   };
 }
 
-const prepared = new WeakMap<Sqlite.Database, ReturnType<typeof statements>>();
-const on = (db: Sqlite.Database) => {
-  let s = prepared.get(db);
-  if (!s) prepared.set(db, (s = statements(db)));
-  return s;
-};
-
-
+const on = preparedOnce(statements);
 
 /** Consume a single-use token of `kind` and store what it is exchanged for; a second use revokes its grant. */
 function exchangeOnce(db: Sqlite.Database, kind: TokenKind, args: Exchange): ExchangeResult {
@@ -509,6 +504,8 @@ export const WRITES = {
     s.deleteBackupCodes.run(args.actorId);
     for (const hash of args.hashes) s.insertBackupCode.run({ actorId: args.actorId, hash, now: args.now });
   },
+  /** Clients and actors from another installation (`masks import`): the claims already taken, or [] once all is written. */
+  importAll,
   /** Writes nothing: it settles once everything queued before it is on disk. */
   barrier(): void {},
   appendEvent(db: Sqlite.Database, event: NewEvent): void {
