@@ -58,10 +58,10 @@ t.test('export, then import into a fresh installation: the client, the password,
   t.match(notice.body, /You have 9 backup codes left\./, 'a backup code works');
 
   // Importing again into the installation that now has them: refused, nothing written.
-  const rows = () => ['clients', 'actors', 'emails', 'authenticators', 'backup_codes', 'consents'].map((table) => m.db.prepare(`select count(*) from ${table}`).pluck().get());
-  const before = rows();
+  const rows = () => Promise.all(['clients', 'actors', 'emails', 'authenticators', 'backup_codes', 'consents'].map((table) => m.db.value(`select count(*) from ${table}`)));
+  const before = await rows();
   const twice = cli({ dir }, ['import', '--from', file]);
   t.equal(twice.code, 1);
   t.match(twice.stderr, /^masks: nothing imported: already here: client id "vault", actor id "[^"]+", public-uuid "[^"]+", nickname "(alice|manager)", /);
-  t.same(rows(), before, 'nothing written');
+  t.same(await rows(), before, 'nothing written');
 });

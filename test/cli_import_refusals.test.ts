@@ -5,9 +5,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
+import { loadConfig } from '../src/config/load.js';
 import t from 'tap';
 import { parseExport } from '../src/export/format.js';
+import { openPeek } from './helpers/peek.js';
+import { schemaUrlFor } from './helpers/postgres.js';
 import { makeMasks, tempDir } from './helpers/app.js';
 import { cli, MANAGER, oldInstallation, withKeysOf } from './helpers/export.js';
 
@@ -24,8 +26,8 @@ t.test('import refuses, writing nothing and saying why', async (t) => {
     const taken = cli(started, ['import', '--from', file]);
     t.equal(taken.code, 1);
     t.equal(taken.stderr, 'masks: nothing imported: already here: nickname "manager" (import into a new installation before its first start, which makes a first manager)\n');
-    t.equal(started.db.prepare("select count(*) from clients where id = 'vault'").pluck().get(), 0, 'not the client');
-    t.equal(started.db.prepare("select count(*) from actors where nickname = 'alice'").pluck().get(), 0, 'nor alice');
+    t.equal((await started.db.value("select count(*) from clients where id = 'vault'")), 0, 'not the client');
+    t.equal((await started.db.value("select count(*) from actors where nickname = 'alice'")), 0, 'nor alice');
 
     const bare = { dir: tempDir(t) };
     const noSecret = cli(bare, ['import', '--from', file]);
@@ -43,9 +45,9 @@ t.test('import refuses, writing nothing and saying why', async (t) => {
     t.equal(malformed.code, 1);
     t.match(malformed.stderr, new RegExp(`^masks: ${broken} is not JSON \\([^\\n]+\\)\\n$`), 'one line, no stack trace');
     t.equal(cli(fresh, ['import', '--from', path.join(fresh.dir, 'missing.json')]).stderr, `masks: cannot read ${path.join(fresh.dir, 'missing.json')} (ENOENT)\n`);
-    const db = new Sqlite(path.join(fresh.dir, 'data', 'masks.sqlite3'), { readonly: true });
+    const db = openPeek(loadConfig({ cwd: fresh.dir, env: schemaUrlFor(fresh.dir) }).db_url);
     t.teardown(() => db.close());
-    t.equal(db.prepare('select count(*) from actors').pluck().get(), 0, 'nothing was imported');
+    t.equal(await db.value('select count(*) from actors'), 0, 'nothing was imported');
   });
 
   await t.test('the file is checked whole before anything is written: version, shape, repeats, consents, built-in and seeded clients', async (t) => {

@@ -150,3 +150,10 @@ export function attemptOf(row: Omit<Attempt, 'request' | 'passed' | 'steps'> & {
 
 /** A LIKE pattern matching `text` anywhere, its wildcards escaped (with `\`): the text is matched as typed. */
 export const containsPattern = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Rows grouped by the actor they belong to, without that column. */
+export function byActor<T extends { actorId: string }>(rows: T[]): Map<string, Array<Omit<T, 'actorId'>>> {
+  const groups = new Map<string, Array<Omit<T, 'actorId'>>>();
+  for (const { actorId, ...rest } of rows) groups.set(actorId, [...(groups.get(actorId) ?? []), rest]);
+  return groups;
+}

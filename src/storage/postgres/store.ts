@@ -8,6 +8,7 @@ import { InputError } from '../../errors.js';
 import type { Store } from '../store.js';
 import { commands } from './commands.js';
 import { LOCKS, openPgDatabase, type PgOptions } from './db.js';
+import { exportAll, importAll } from './portable.js';
 import { PgSignIns } from './sign_in.js';
 import { PgActors, PgClients, PgEvents, PgFactors, PgSettings, PgSigningKeys, PgTokens } from './stores.js';
 
@@ -32,6 +33,8 @@ export async function openPgStore(url: string, options: PgStoreOptions): Promise
     sweep: async (args) => (await db.once(LOCKS.sweep, () => write.deleteExpired(args))) ?? 0,
     ping: async () => void (await db.pool.query('select 1')),
     stats: () => ({ ...db.stats }),
+    exportAll: () => exportAll(db),
+    importAll: (data, now) => importAll(db, data, now),
     backup: async () => {
       throw new InputError('masks backup copies an SQLite database; back up PostgreSQL with its own tools (pg_dump, or continuous archiving), and the key files beside it');
     },

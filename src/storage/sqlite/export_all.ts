@@ -1,15 +1,9 @@
 /** exportAll on SQLite: clients and actors with what is theirs, read in one transaction (a consistent snapshot under WAL). */
 import { asc } from 'drizzle-orm';
 import type { Portable, PortableActor } from '../../model.js';
+import { byActor } from '../rows.js';
 import type { Database } from './db.js';
 import { actors, authenticators, backupCodes, clients, consents, emails } from './schema.js';
-
-/** Rows grouped by the actor they belong to, without that column. */
-function byActor<T extends { actorId: string }>(rows: T[]): Map<string, Array<Omit<T, 'actorId'>>> {
-  const groups = new Map<string, Array<Omit<T, 'actorId'>>>();
-  for (const { actorId, ...rest } of rows) groups.set(actorId, [...(groups.get(actorId) ?? []), rest]);
-  return groups;
-}
 
 export function exportAll(db: Database): Portable {
   return db.sqlite.transaction((): Portable => {
