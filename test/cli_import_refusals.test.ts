@@ -3,7 +3,7 @@
  * installation secret, a file that is not an export of this version or not of its shape,
  * names something twice, or brings a built-in or undeclared seeded client.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import t from 'tap';
@@ -33,6 +33,7 @@ t.test('import refuses, writing nothing and saying why', async (t) => {
     const noSecret = cli(bare, ['import', '--from', file]);
     t.equal(noSecret.code, 1);
     t.equal(noSecret.stderr, `masks: there is no ${path.join(bare.dir, 'data', 'secret.key')}: copy the old installation's secret.key and private key file here first\n`);
+    mkdirSync(path.join(bare.dir, 'data'), { recursive: true, mode: 0o700 });
     writeFileSync(path.join(bare.dir, 'data', 'secret.key'), `${'ab'.repeat(32)}\n`, { mode: 0o600 });
     const otherSecret = cli(bare, ['import', '--from', file]);
     t.equal(otherSecret.code, 1);

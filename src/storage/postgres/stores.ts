@@ -261,8 +261,11 @@ export class PgSettings implements SettingStore {
 }
 
 export class PgEvents implements EventStore {
-  /** Appends not yet committed: events are recorded without waiting, and a read sees what was appended before it. */
-  private readonly pending = new Set<Promise<unknown>>();
+  /**
+   * The last append: events are recorded without waiting, one after another (so their ids
+   * follow the order they happened in), and a read sees what was appended before it.
+   */
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: PgDatabase,
@@ -270,17 +273,13 @@ export class PgEvents implements EventStore {
   ) {}
 
   async append(event: NewEvent): Promise<void> {
-    const appended = this.write.appendEvent(event);
-    this.pending.add(appended);
-    try {
-      await appended;
-    } finally {
-      this.pending.delete(appended);
-    }
+    const appended = this.last.then(() => this.write.appendEvent(event));
+    this.last = appended.catch(() => {});
+    await appended;
   }
 
   async list(query: EventQuery): Promise<AuditEvent[]> {
-    await Promise.allSettled([...this.pending]);
+    await this.last;
     const where: Array<SQL | undefined> = [];
     if (query.actorId !== undefined) where.push(or(eq(events.actorId, query.actorId), eq(events.by, `actor:${query.actorId}`)));
     if (query.clientId !== undefined) where.push(or(eq(events.clientId, query.clientId), eq(events.by, `client:${query.clientId}`)));
