@@ -8,7 +8,6 @@ import type { Config } from './config/schema.js';
 import { KeyStore } from './keys/keystore.js';
 import { GuessLimits } from './security/guesses.js';
 import { SendLimits } from './security/sends.js';
-import { FailureLimiter } from './security/rate_limit.js';
 import { Keyed, loadInstallationSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
 import { openMailer } from './delivery/mailer.js';
@@ -33,8 +32,6 @@ export interface Masks {
   keyed: Keyed;
   /** Encryption of what must be read back (TOTP secrets), keyed from the installation secret. */
   sealer: Sealer;
-  /** Failed client authentications, per address and per client. */
-  clientFailures: FailureLimiter;
   /** Guesses at sign-in, per address, account and known device. */
   guesses: GuessLimits;
   /** Emails (and text messages) sent, per recipient and network. */
@@ -73,9 +70,8 @@ export async function openMasks(config: Config, options: OpenOptions = {}): Prom
       log: silentLog,
       keyed: new Keyed(secret),
       sealer: new Sealer(secret),
-      clientFailures: new FailureLimiter({ free: 10, baseDelay: 1, maxDelay: 300, window: 900 }, clock),
-      guesses: new GuessLimits(clock),
-      sends: new SendLimits(clock),
+      guesses: new GuessLimits(store.limits),
+      sends: new SendLimits(store.limits),
       observe: config.metrics.enabled ? new Metrics(store) : NO_METRICS,
       clock,
       close: () => store.close(),

@@ -1,8 +1,8 @@
 /**
  * Two masks nodes on one PostgreSQL behind nginx (upstream round robin): whole flows through
  * the balancer, a code exchanged on the other node, one code redeemed on both at once,
- * revocation and logout on one seen on the other, a rotation published by both, and a node
- * killed mid-load with nothing acknowledged lost.
+ * revocation and logout on one seen on the other, a rotation published by both, guessing
+ * limits counted as one, and a node killed mid-load with nothing acknowledged lost.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import YAML from 'yaml';
 import { sha256 } from '../src/security/secrets.js';
 import { basic, tempDir } from './helpers/app.js';
-import { fetchTransport, InjectBrowser, redirectQuery, type Page } from './helpers/browser.js';
+import { fetchTransport, formOf, InjectBrowser, redirectQuery, type Page } from './helpers/browser.js';
 import { nginxAvailable, startNginx } from './helpers/nginx.js';
 import { openPeek } from './helpers/peek.js';
 import { freshSchemaUrl, noPostgres } from './helpers/postgres.js';
@@ -132,6 +132,18 @@ t.test('two nodes on one PostgreSQL behind nginx', { skip: noPostgres }, async (
     }
     t.ok(fresh.every((kid) => published.includes(kid)), "B's JWKS has the keys rotated in by A's CLI");
     t.ok(before.every((kid) => published.includes(kid)), 'and still the old ones, for what they signed');
+  });
+
+  await t.test('guessing limits are shared: a burst of 40 wrong passwords spread over both nodes gets 6 checked', async (t) => {
+    const browser = new InjectBrowser(fetchTransport());
+    const query = new URLSearchParams({ client_id: WEB.id, response_type: 'code', redirect_uri: WEB.redirect, scope: 'openid', state: 'g', prompt: 'login' });
+    let page = await browser.get(`${a.url}/authorize?${query}`);
+    while (page.statusCode >= 300 && page.statusCode < 400) page = await browser.get(new URL(String(page.headers.location), a.url).toString());
+    const form = formOf(page.body);
+    const action = new URL(form.action, a.url).pathname;
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => browser.post(`${[a, b][i % 2]!.url}${action}`, { ...form.fields, identifier: ALICE.nickname, password: `guess-${i}` })));
+    t.equal(answers.filter((answer) => answer.statusCode === 401).length, 6, 'five free guesses and the one that starts the wait, not six per node');
+    t.equal(answers.filter((answer) => answer.statusCode === 429).length, 34, 'the rest refused before any hashing, on either node');
   });
 
   await t.test('kill -9 of a node mid-load: every token acknowledged by either is stored; the other serves on', async (t) => {

@@ -17,11 +17,11 @@ import type { Actor } from '../model.js';
 export type PasswordChange = 'changed' | { field: 'current' | 'password' | 'confirm'; message: string };
 
 export async function changePassword(masks: Masks, actor: Actor, ip: string, sid: string, answer: { current: string; password: string; confirm: string }): Promise<PasswordChange> {
-  const guess = masks.guesses.begin({ ip, actorId: actor.id, identifier: actor.nickname ?? actor.emails[0]?.address ?? actor.id, knownDevice: undefined });
+  const guess = await masks.guesses.begin({ ip, actorId: actor.id, identifier: actor.nickname ?? actor.emails[0]?.address ?? actor.id, knownDevice: undefined });
   if (!('settle' in guess)) return { field: 'current', message: `Too many tries. Wait ${Math.ceil(guess.wait)} seconds and try again.` };
   // Someone without a password yet (signed in by email or passkey) sets one without a current one.
   const ok = actor.passwordHash === null ? true : await verifyPassword(actor.passwordHash, answer.current);
-  guess.settle(ok);
+  await guess.settle(ok);
   if (!ok) {
     audit(masks, 'sign-in.failed', byActor(actor.id, ip), { actorId: actor.id }, { reason: 'wrong current password at /account' });
     return { field: 'current', message: 'That is not your current password.' };
@@ -76,11 +76,11 @@ export async function codesIfFirst(masks: Masks, actorId: string): Promise<{ cod
 export async function addTotp(masks: Masks, actor: Actor, ip: string, binding: string, answer: { setup: string; code: string; name: string }): Promise<{ codes: string[] | undefined } | { problem: string }> {
   const setup = openSetup(masks, binding, actor.id, answer.setup);
   if (!setup) return { problem: 'This setup expired. Scan the new code below.' };
-  const guess = masks.guesses.begin({ ip, actorId: actor.id, identifier: '', knownDevice: undefined }, 'code');
+  const guess = await masks.guesses.begin({ ip, actorId: actor.id, identifier: '', knownDevice: undefined }, 'code');
   if (!('settle' in guess)) return { problem: `Too many tries. Wait ${Math.ceil(guess.wait)} seconds and try again.` };
   const now = masks.clock();
   const step = matchTotp(setup.secret, answer.code, now);
-  guess.settle(step !== undefined);
+  await guess.settle(step !== undefined);
   if (step === undefined) return { problem: 'That code does not match. Type the code your app shows now.' };
   const first = await codesIfFirst(masks, actor.id);
   const authenticator = { id: setup.id, actorId: actor.id, kind: 'totp' as const, name: nameOf(answer.name, 'Authenticator app'), secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) };

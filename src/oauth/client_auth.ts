@@ -8,7 +8,7 @@ import type { Masks } from '../context.js';
 import type { Client } from '../model.js';
 import { invalidClient, invalidRequest, tooManyAttempts } from './errors.js';
 import type { Params } from './params.js';
-import { addressKey } from '../security/rate_limit.js';
+import { addressKey, type Counted, type Limit } from '../security/rate_limit.js';
 import { sha256 } from '../security/secrets.js';
 import { audit, byClient } from '../audit/events.js';
 
@@ -69,6 +69,9 @@ function diagnose(masks: Masks, request: FastifyRequest, client: Client, method:
   audit(masks, 'token.failed', byClient(client.id, request.ip), { clientId: client.id }, { endpoint: request.url.split('?')[0], reason: `invalid_client: ${reason}` });
 }
 
+/** Failed client authentications, per address and per client from an address. */
+const CLIENT_FAILURES: Limit = { name: 'client.failure', free: 10, baseDelay: 1, maxDelay: 300, window: 900 };
+
 /**
  * Authenticate the client of this request. `allowPublic`: public clients may identify
  * themselves with client_id alone (method none).
@@ -76,25 +79,19 @@ function diagnose(masks: Masks, request: FastifyRequest, client: Client, method:
 export async function authenticateClient(masks: Masks, request: FastifyRequest, params: Params, allowPublic = false): Promise<AuthenticatedClient> {
   const credentials = presented(request, params);
   if (!credentials) throw invalidClient();
-  const { clientFailures } = masks;
   const address = addressKey(request.ip);
-  const ipKey = `ip:${address}`;
   // Ids longer than any client's are keyed by their hash, so keys stay small whatever is sent.
-  const clientKey = `client:${address}:${credentials.id.length <= 255 ? credentials.id : sha256(credentials.id)}`;
-  const wait = Math.max(clientFailures.retryAfter(ipKey), clientFailures.retryAfter(clientKey));
+  const keys: Counted[] = [
+    { limit: CLIENT_FAILURES, key: `ip:${address}` },
+    { limit: CLIENT_FAILURES, key: `client:${address}:${credentials.id.length <= 255 ? credentials.id : sha256(credentials.id)}` },
+  ];
+  // Client secrets are long and random (32 characters at least): this limit stops floods, not
+  // parallel guessing, so it only reads before the check and writes on a failure, never on the
+  // path every good token request takes (on PostgreSQL that would be two writes each).
+  const { wait, known } = await masks.store.limits.peek(keys);
   if (wait > 0) throw tooManyAttempts(wait);
-  // Counted before the lookup (taken back on success), so parallel guesses get no more checks than serial ones.
-  const guessing = credentials.method !== 'none';
-  if (guessing) for (const key of [ipKey, clientKey]) clientFailures.fail(key);
 
-  let client: Awaited<ReturnType<typeof masks.store.clients.find>>;
-  try {
-    client = credentials.id.length <= 255 ? await masks.store.clients.find(credentials.id) : undefined;
-  } catch (error) {
-    // Nothing was checked (the database did not answer): the guess counted in advance is taken back.
-    if (guessing) for (const key of [ipKey, clientKey]) clientFailures.forgive(key);
-    throw error;
-  }
+  const client = credentials.id.length <= 255 ? await masks.store.clients.find(credentials.id) : undefined;
   let ok: boolean;
   if (credentials.method === 'none') {
     ok = allowPublic && client?.type === 'public';
@@ -106,13 +103,13 @@ export async function authenticateClient(masks: Masks, request: FastifyRequest, 
     const secretOk = masks.keyed.verify(presentedSecret, client?.secretHash) || (overlapping ? masks.keyed.verify(presentedSecret, client?.previousSecretHash) : false);
     ok = secretOk && client?.type === 'confidential';
   }
+  const guessing = credentials.method !== 'none';
   if (!ok || !client) {
+    if (guessing) await masks.store.limits.take([], keys);
     if (client) diagnose(masks, request, client, credentials.method);
     throw invalidClient();
   }
-  if (guessing) {
-    clientFailures.forgive(ipKey);
-    clientFailures.succeed(clientKey);
-  }
+  // A success ends the client's run of failures from this address; the address keeps its own.
+  if (guessing && known.some((counted) => counted.key === keys[1]!.key)) await masks.store.limits.clear(keys[1]!);
   return { client, method: credentials.method };
 }

@@ -1,30 +1,22 @@
 /**
- * Limits on sending (login links and codes by email; SMS next): per address, so nobody's
+ * Limits on sending (login links and codes by email, codes by SMS): per address, so nobody's
  * inbox can be flooded, and per network, so one client cannot spray many addresses. Every
- * send counts; after the free ones each further send doubles the wait.
+ * send counts; after the free ones each further send doubles the wait. Counted where every
+ * node sees it (Counters).
  */
-import { addressKey, FailureLimiter } from './rate_limit.js';
+import { addressKey, type Counted, type Counters, type Limit } from './rate_limit.js';
 import { sha256 } from './secrets.js';
 
-export class SendLimits {
-  private readonly recipients: FailureLimiter;
-  private readonly networks: FailureLimiter;
+// At most three sends to one recipient, and twenty from one network, within an hour of the last.
+const RECIPIENTS: Limit = { name: 'send.recipient', free: 3, baseDelay: 3600, maxDelay: 3600, window: 3600, maxFailures: 3 };
+const NETWORKS: Limit = { name: 'send.network', free: 20, baseDelay: 3600, maxDelay: 3600, window: 3600, maxFailures: 20 };
 
-  constructor(clock: () => number) {
-    // At most three sends to one recipient, and twenty from one network, within an hour of the last.
-    this.recipients = new FailureLimiter({ free: 3, baseDelay: 3600, maxDelay: 3600, window: 3600, maxFailures: 3 }, clock);
-    this.networks = new FailureLimiter({ free: 20, baseDelay: 3600, maxDelay: 3600, window: 3600, maxFailures: 20 }, clock);
-  }
+export class SendLimits {
+  constructor(private readonly counters: Counters) {}
 
   /** Seconds to wait before sending to `recipients` (an address; a number and its owner) from `ip`; 0 means go ahead (and the send is counted). */
-  take(recipients: string | string[], ip: string): number {
-    const keys: Array<[FailureLimiter, string]> = [
-      ...[recipients].flat().map((recipient): [FailureLimiter, string] => [this.recipients, sha256(recipient)]),
-      [this.networks, addressKey(ip)],
-    ];
-    const wait = Math.max(...keys.map(([limiter, key]) => limiter.retryAfter(key)));
-    if (wait > 0) return Math.ceil(wait);
-    for (const [limiter, key] of keys) limiter.fail(key);
-    return 0;
+  async take(recipients: string | string[], ip: string): Promise<number> {
+    const keys: Counted[] = [...[recipients].flat().map((recipient) => ({ limit: RECIPIENTS, key: sha256(recipient) })), { limit: NETWORKS, key: addressKey(ip) }];
+    return Math.ceil(await this.counters.take(keys, keys));
   }
 }

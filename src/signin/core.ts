@@ -177,7 +177,7 @@ export async function answerCredentials(masks: Masks, browser: Browser, loaded: 
   // Over passwords.max_chars a password never matches (measured as when it is set); the hash is spent all the same.
   const allowed = client.settings.allow_passwords && passwordLength(answer.password) <= masks.config.passwords.max_chars;
   const ok = (await verifyPassword(allowed ? actor?.passwordHash : undefined, answer.password)) && actor !== undefined;
-  guess.settle(ok);
+  await guess.settle(ok);
   if (!ok || !actor) {
     failed(actor ? 'wrong password' : 'no such account');
     return again({ reason: 'credentials-mismatch' });

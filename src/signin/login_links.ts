@@ -32,7 +32,7 @@ export async function requestLoginLink(masks: Masks, browser: Browser, loaded: L
   const actor = usable ? await masks.store.actors.findByIdentifier(identifier) : undefined;
   const address = identifier.includes('@') ? identifier : actor?.emails[0]?.address;
   // Counted by where the mail would go (a nickname and its address are one inbox).
-  const wait = masks.sends.take(address ?? identifier, browser.ip);
+  const wait = await masks.sends.take(address ?? identifier, browser.ip);
   if (wait > 0) return again({ reason: 'too-many-attempts', retryAfter: wait });
   const now = masks.clock();
   const token = randomToken();
@@ -66,12 +66,12 @@ export async function answerLoginCode(masks: Masks, browser: Browser, loaded: Lo
   const code = typed.replace(/\s+/g, '');
   const matches = codeMatches(masks, live, 'sign-in', attempt.id, code);
   if (!matches || !live?.actorId) {
-    guess.settle(false);
+    await guess.settle(false);
     return again({ reason: 'code-mismatch' });
   }
   const refused = again({ reason: 'code-mismatch' });
   const step = await passLink(masks, browser, loaded, attempt, live.actorId, live.hash, now, refused);
-  guess.settle(step !== refused);
+  await guess.settle(step !== refused);
   return step;
 }
 
@@ -108,7 +108,7 @@ export async function sendVerification(masks: Masks, browser: Browser, loaded: L
   const pending = await masks.store.signIns.pendingLoginLink(attempt.id, 'verify');
   if (pending && pending.expiresAt > now && !again) return pending.address;
   const address = actor.emails[0]!.address;
-  if (masks.sends.take(address, browser.ip) > 0) return undefined;
+  if ((await masks.sends.take(address, browser.ip)) > 0) return undefined;
   const code = newCode();
   const link = { hash: sha256(randomToken()), attemptId: attempt.id, actorId: actor.id, address, purpose: 'verify' as const, codeHash: codeHash(masks, 'verify', attempt.id, code), expiresAt: now + client.settings.login_link_expires_in };
   await record(masks, attempt.id, now, { actorId: actor.id, linkSent: { link } });
@@ -134,13 +134,13 @@ export async function answerVerification(masks: Masks, browser: Browser, loaded:
   const guess = await beginGuess(masks, browser, deviceId, actor.id, '', 'code');
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   if (!live || !codeMatches(masks, live, 'verify', attempt.id, answer.code)) {
-    guess.settle(false);
+    await guess.settle(false);
     return again({ reason: 'code-mismatch' });
   }
   const refused = again({ reason: 'code-mismatch' });
   const after: Attempt = { ...attempt, steps: [...attempt.steps, 'email-verified'] };
   const step = await proceed(masks, browser, loaded, after, { actorId: actor.id, use: { verification: live.hash } }, { refused });
-  guess.settle(step !== refused);
+  await guess.settle(step !== refused);
   return step;
 }
 

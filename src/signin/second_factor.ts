@@ -50,19 +50,19 @@ export async function answerSecondFactor(masks: Masks, browser: Browser, loaded:
   if (answer.method === 'backup_code') {
     const code = normaliseBackupCode(answer.code);
     const outcome = code ? await record(masks, attempt.id, now, { actorId: actor.id, use: { backupCode: hashBackupCode(masks.keyed, code) }, passed }) : 'refused';
-    guess.settle(outcome === 'ok');
+    await guess.settle(outcome === 'ok');
     if (outcome === 'refused') return again({ reason: 'code-mismatch' });
     return { kind: 'notice', notice: { about: 'backup-codes-left', left: await masks.store.factors.backupCodesLeft(actor.id) }, next: location, client, cookies: [] };
   }
   const match = await totpMatch(masks, actor.id, answer.code, now);
   if (!match) {
-    guess.settle(false);
+    await guess.settle(false);
     return again({ reason: 'code-mismatch' });
   }
   const after: Attempt = { ...attempt, passed: [...attempt.passed, { factor: 'totp', at: now }] };
   const refused = again({ reason: 'code-mismatch' });
   const step = await proceed(masks, browser, loaded, after, { actorId: actor.id, use: { totpStep: match }, passed }, { refused });
-  guess.settle(step !== refused);
+  await guess.settle(step !== refused);
   return step;
 }
 
@@ -93,7 +93,7 @@ export async function answerSecondFactorSetup(
   if (!('settle' in guess)) return again({ reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) });
   const now = masks.clock();
   const step = matchTotp(setup.secret, answer.code, now);
-  guess.settle(step !== undefined);
+  await guess.settle(step !== undefined);
   if (step === undefined) return again({ reason: 'code-mismatch' });
   const authenticator = { id: setup.id, actorId: actor.id, kind: 'totp' as const, name: nameOf(answer.name, 'Authenticator app'), secret: masks.sealer.seal('totp', sealedSecret(actor.id, setup.id), setup.secret) };
   return enrolFirst(masks, browser, loaded, actor, authenticator, { totpStep: { authenticatorId: setup.id, step } }, 'totp');

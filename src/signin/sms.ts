@@ -38,7 +38,7 @@ const message = (masks: Masks, to: string, code: string) => ({ to, secret: code,
  */
 async function sendCode(masks: Masks, browser: Browser, loaded: Loaded, actor: Actor, number: string, address: string, setup = false): Promise<boolean> {
   // A number typed at setup is anyone's to type: its texts are counted apart from the owner's sign-in codes, which it must not use up.
-  if (masks.sends.take([setup ? `setup ${number}` : number, `actor ${actor.id}`], browser.ip) > 0) return false;
+  if ((await masks.sends.take([setup ? `setup ${number}` : number, `actor ${actor.id}`], browser.ip)) > 0) return false;
   const now = masks.clock();
   const code = newCode();
   const link = { hash: sha256(randomToken()), attemptId: loaded.attempt.id, actorId: actor.id, address, purpose: 'sms' as const, codeHash: codeHash(masks, 'sms', loaded.attempt.id, code), expiresAt: now + CODE_LIFETIME };
@@ -72,13 +72,13 @@ export async function answerSmsCode(masks: Masks, browser: Browser, loaded: Load
   const pending = await masks.store.signIns.pendingLoginLink(attempt.id, 'sms');
   const live = pending && phone && pending.address === phone.id && pending.expiresAt > now ? pending : undefined;
   if (!live || !codeMatches(masks, live, 'sms', attempt.id, code)) {
-    guess.settle(false);
+    await guess.settle(false);
     return again({ reason: 'code-mismatch' });
   }
   const refused = again({ reason: 'code-mismatch' });
   const after: Attempt = { ...attempt, passed: [...attempt.passed, { factor: 'sms', at: now }] };
   const step = await proceed(masks, browser, loaded, after, { actorId: actor.id, use: { smsCode: live.hash }, passed: { factor: 'sms', device: seen(browser, loaded.deviceId) } }, { refused });
-  guess.settle(step !== refused);
+  await guess.settle(step !== refused);
   return step;
 }
 
@@ -107,7 +107,7 @@ export async function confirmedPhone(
   const guess = await beginGuess(masks, browser, loaded.deviceId, actor.id, '', 'code');
   if (!('settle' in guess)) return { problem: { reason: 'too-many-attempts', retryAfter: Math.ceil(guess.wait) }, sentTo };
   const ok = number !== undefined && codeMatches(masks, pending, 'sms', loaded.attempt.id, code);
-  guess.settle(ok);
+  await guess.settle(ok);
   if (!ok || !pending || !number) return { problem: { reason: 'code-mismatch' }, sentTo };
   const authenticator = { id: randomUUID(), actorId: actor.id, kind: 'phone' as const, name: `Phone ending ${number.slice(-2)}`, secret: seal(masks, actor.id, number) };
   return { authenticator, use: { smsCode: pending.hash }, sentTo: maskNumber(number) };

@@ -57,14 +57,14 @@ export async function answerWithCredential(masks: Masks, browser: Browser, loade
   const authenticator = answer ? (await masks.store.factors.authenticators(actor.id)).find((a) => a.kind === 'webauthn' && a.credentialId === answer.credentialId) : undefined;
   const counter = answer && authenticator ? await verifyAuthentication(masks.config, answer.json, answer.challenge, authenticator, false) : undefined;
   if (!answer || !authenticator || counter === undefined) {
-    guess.settle(false);
+    await guess.settle(false);
     return again({ reason: 'passkey-failed' });
   }
   const now = masks.clock();
   const refused = again({ reason: 'passkey-failed' });
   const after: Attempt = { ...signing.attempt, passed: [...signing.attempt.passed, { factor: 'webauthn', at: now }] };
   const step = await proceed(masks, browser, loaded, after, { actorId: actor.id, use: { challenge: answer.challenge, webauthn: { authenticatorId: authenticator.id, counter } }, passed: { factor: 'webauthn', device: seen(browser, loaded.deviceId) } }, { refused });
-  guess.settle(step !== refused);
+  await guess.settle(step !== refused);
   return step;
 }
 
@@ -79,14 +79,14 @@ export async function answerWithPasskey(masks: Masks, browser: Browser, loaded: 
   const answer = await answerFor(masks, loaded, 'passwordless', text);
   const counter = answer && owner?.kind === 'webauthn' ? await verifyAuthentication(masks.config, answer.json, answer.challenge, owner, true) : undefined;
   if (!answer || !owner || counter === undefined) {
-    guess.settle(false);
+    await guess.settle(false);
     return again({ reason: 'passkey-failed' });
   }
   const now = masks.clock();
   const refused = again({ reason: 'passkey-failed' });
   const after = withFactor(attempt, owner.actorId, 'passkey', now);
   const step = await proceed(masks, browser, loaded, after, { actorId: owner.actorId, use: { challenge: answer.challenge, webauthn: { authenticatorId: owner.id, counter } }, passed: { factor: 'passkey', device: seen(browser, deviceId) } }, { refused });
-  guess.settle(step !== refused);
+  await guess.settle(step !== refused);
   return step;
 }
 

@@ -7,6 +7,7 @@
  *
  * test/storage/contract.ts is the suite any implementation must pass.
  */
+import type { Counters } from '../security/rate_limit.js';
 import type { Actor, ActorChange, Attempt, AuditEvent, Consent, NewEvent, Authenticator, Challenge, Client, ClientRecord, Device, LoginLink, NewActor, NewAuthenticator, NewLoginLink, NewToken, Portable, Session, SigningKeyRecord, TokenKind, TokenRecord } from '../model.js';
 
 export interface ClientStore {
@@ -300,6 +301,8 @@ export interface Store {
   signingKeys: SigningKeyStore;
   settings: SettingStore;
   events: EventStore;
+  /** Failure counts of the rate limits (guesses, sends, client authentication): shared by every node of the installation. */
+  limits: Counters;
   /** Delete what has expired (attempts at once, tokens and sessions after `before`); returns how many tokens went. */
   sweep(args: Sweep): Promise<number>;
   /** Resolves while the database answers (readiness). */

@@ -470,6 +470,27 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.same((await store.signingKeys.published(T0 + 100)).map((k) => k.kid), ['k2']);
   });
 
+  t.test('limits: counted atomically (twenty takes at once, six go ahead), peeked, forgiven, cleared, forgotten after the window', async (t) => {
+    const { store } = await open(t);
+    const limit = { name: 'test.guess', free: 5, baseDelay: 2, maxDelay: 900, window: 3600 };
+    const alice = { limit, key: 'alice' };
+    const waits = await Promise.all(Array.from({ length: 20 }, () => store.limits.take([alice], [alice])));
+    t.equal(waits.filter((wait) => wait === 0).length, 6, 'the five free and the sixth, whatever the order they ran in');
+    t.ok(waits.filter((wait) => wait > 0).every((wait) => wait === 2), 'the others wait, and are not counted');
+    t.same(await store.limits.peek([alice, { limit, key: 'bob' }]), { wait: 2, known: [alice] }, 'a peek counts nothing');
+    await store.limits.forgive(alice);
+    t.equal(await store.limits.take([alice], [alice]), 0, 'forgiven one: one more goes ahead');
+    t.equal(await store.limits.take([alice], []), 2);
+    await store.limits.clear(alice);
+    t.same(await store.limits.peek([alice]), { wait: 0, known: [] }, 'cleared');
+    const other = { limit: { ...limit, name: 'test.other' }, key: 'alice' };
+    for (let i = 0; i < 6; i++) await store.limits.take([other], [other]);
+    t.equal((await store.limits.peek([alice])).wait, 0, 'each limit counts apart');
+    now += 3601;
+    t.same(await store.limits.peek([other]), { wait: 0, known: [] }, 'forgotten after the window');
+    t.equal(await store.limits.take([other], [other]), 0, 'a new run');
+  });
+
   t.test('settings, the sweep, readiness and durability across a reopen', async (t) => {
     const { store, reopen } = await open(t);
     t.equal(await store.settings.get('x'), undefined);

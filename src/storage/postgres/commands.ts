@@ -46,6 +46,7 @@ const S = {
   deleteExpiredSessions: statement('delete from sessions where expires_at < @before'),
   deleteForgottenDevices: statement('delete from devices where last_seen_at < @devicesBefore and blocked_at is null'),
   deleteOldEvents: statement('delete from events where at < @eventsBefore'),
+  deleteForgottenCounts: statement('delete from limit_counts where expires_at < @now'),
   upsertDevice: statement(
     `insert into devices (id, user_agent, ip, created_at, last_seen_at) values (@id, @userAgent, @ip, @now, @now)
      on conflict (id) do update set user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at`,
@@ -458,6 +459,7 @@ export function commands(db: PgDatabase) {
         await S.deleteExpiredSessions(tx, { before: args.before });
         await S.deleteForgottenDevices(tx, { devicesBefore: args.devicesBefore });
         await S.deleteOldEvents(tx, { eventsBefore: args.eventsBefore });
+        await S.deleteForgottenCounts(tx, { now: args.now });
         return (await S.deleteExpired(tx, { before: args.before })).rowCount ?? 0;
       }),
   };

@@ -290,3 +290,20 @@ export const events = pgTable(
   },
   (t) => [index('events_at').on(t.at), index('events_actor_id').on(t.actorId, t.id), index('events_client_id').on(t.clientId, t.id)],
 );
+
+/**
+ * The rate limits' failure counts (guesses, sends, client authentication), shared by every
+ * node: a key's run of failures, forgotten at `expiresAt` (its last failure plus the limit's
+ * window). SQLite keeps these in memory (one process).
+ */
+export const limitCounts = pgTable(
+  'limit_counts',
+  {
+    name: text('name').notNull(),
+    key: text('key').notNull(),
+    failures: integer('failures').notNull(),
+    lastFailure: integer('last_failure').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.key] }), index('limit_counts_expires_at').on(t.expiresAt)],
+);

@@ -9,6 +9,7 @@ import type { Store } from '../store.js';
 import { commands } from './commands.js';
 import { LOCKS, openPgDatabase, type PgOptions } from './db.js';
 import { exportAll, importAll } from './portable.js';
+import { PgCounters } from './limits.js';
 import { PgSignIns } from './sign_in.js';
 import { PgActors, PgClients, PgEvents, PgFactors, PgSettings, PgSigningKeys, PgTokens } from './stores.js';
 
@@ -29,6 +30,7 @@ export async function openPgStore(url: string, options: PgStoreOptions): Promise
     signingKeys: new PgSigningKeys(db, write),
     settings: new PgSettings(db, write),
     events: new PgEvents(db, write),
+    limits: new PgCounters(db, options.clock),
     // Every node sweeps on its timer; one at a time does the work, the others find it taken and skip.
     sweep: async (args) => (await db.once(LOCKS.sweep, () => write.deleteExpired(args))) ?? 0,
     ping: async () => void (await db.pool.query('select 1')),

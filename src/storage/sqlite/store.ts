@@ -4,6 +4,7 @@
  */
 import { chmodSync } from 'node:fs';
 import type { ClientSettings } from '../../config/schema.js';
+import { MemoryCounters } from '../../security/rate_limit.js';
 import type { Store } from '../store.js';
 import { SqliteActors } from './actors.js';
 import { SqliteClients } from './clients.js';
@@ -34,6 +35,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions): Stor
     signingKeys: new SqliteSigningKeys(db),
     settings: new SqliteSettings(db),
     events: new SqliteEvents(db),
+    // One process serves an SQLite file: its counts need no sharing, and memory is the fastest place for them.
+    limits: new MemoryCounters(options.clock),
     sweep: (args) => db.durable.run('deleteExpired', args),
     ping: async () => void ping.get(),
     stats: () => ({ ...db.durable.stats }),
