@@ -3,7 +3,7 @@
  * schemas have the same columns (as camelCase fields through drizzle), so one mapping serves both.
  */
 import { effectiveSettings, type ClientOverrides, type ClientSettings } from '../config/schema.js';
-import type { Actor, Attempt, AttemptStep, Client, CodeBinding, NewToken, SignInFacts, TokenKind, TokenRecord } from '../model.js';
+import type { Actor, Attempt, AttemptStep, Client, CodeBinding, NewToken, PortableActor, PortableClient, SignInFacts, TokenKind, TokenRecord } from '../model.js';
 import type { PassedFactor } from '../signin/factors.js';
 
 /** A token as its row: the kind's own fields (a code's binding, a refresh token's facts) go to `data`, as JSON text. */
@@ -156,4 +156,43 @@ export function byActor<T extends { actorId: string }>(rows: T[]): Map<string, A
   const groups = new Map<string, Array<Omit<T, 'actorId'>>>();
   for (const { actorId, ...rest } of rows) groups.set(actorId, [...(groups.get(actorId) ?? []), rest]);
   return groups;
+}
+
+/** A client row as `masks export` carries it. */
+export function portableClientOf(row: ClientRow): PortableClient {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secretHash,
+    redirectUris: row.redirectUris,
+    postLogoutRedirectUris: row.postLogoutRedirectUris,
+    overrides: row.settings,
+    seeded: row.seeded,
+    previousSecretHash: row.previousSecretHash,
+    previousSecretExpiresAt: row.previousSecretExpiresAt,
+    createdAt: row.createdAt,
+  };
+}
+
+/** An actor row with what is theirs (grouped by byActor), as `masks export` carries it. */
+export function portableActorOf(
+  row: ActorRow & { passwordChangedAt: number | null },
+  theirs: { [K in 'emails' | 'authenticators' | 'backupCodes' | 'consents']: Map<string, PortableActor[K]> },
+): PortableActor {
+  return {
+    id: row.id,
+    publicUuid: row.publicUuid,
+    nickname: row.nickname,
+    name: row.name,
+    passwordHash: row.passwordHash,
+    passwordChangedAt: row.passwordChangedAt,
+    onboardedAt: row.onboardedAt,
+    scopes: row.scopes,
+    disabledAt: row.disabledAt,
+    createdAt: row.createdAt,
+    emails: theirs.emails.get(row.id) ?? [],
+    authenticators: theirs.authenticators.get(row.id) ?? [],
+    backupCodes: theirs.backupCodes.get(row.id) ?? [],
+    consents: theirs.consents.get(row.id) ?? [],
+  };
 }

@@ -4,9 +4,9 @@
  * writes every row as it came, in one transaction.
  */
 import { asc } from 'drizzle-orm';
-import type { Portable, PortableActor } from '../../model.js';
+import type { Portable } from '../../model.js';
 import { claimsOf } from '../claims.js';
-import { byActor } from '../rows.js';
+import { byActor, portableActorOf, portableClientOf } from '../rows.js';
 import type { ImportClaim } from '../store.js';
 import type { PgDatabase } from './db.js';
 import { actors, authenticators, backupCodes, clients, consents, emails } from './schema.js';
@@ -21,36 +21,8 @@ export function exportAll(db: PgDatabase): Promise<Portable> {
       const clientRows = await tx.select().from(clients).orderBy(asc(clients.id));
       const actorRows = await tx.select().from(actors).orderBy(asc(actors.createdAt), asc(actors.id));
       return {
-        clients: clientRows.map((row) => ({
-          id: row.id,
-          name: row.name,
-          secretHash: row.secretHash,
-          redirectUris: row.redirectUris,
-          postLogoutRedirectUris: row.postLogoutRedirectUris,
-          overrides: row.settings,
-          seeded: row.seeded,
-          previousSecretHash: row.previousSecretHash,
-          previousSecretExpiresAt: row.previousSecretExpiresAt,
-          createdAt: row.createdAt,
-        })),
-        actors: actorRows.map(
-          (row): PortableActor => ({
-            id: row.id,
-            publicUuid: row.publicUuid,
-            nickname: row.nickname,
-            name: row.name,
-            passwordHash: row.passwordHash,
-            passwordChangedAt: row.passwordChangedAt,
-            onboardedAt: row.onboardedAt,
-            scopes: row.scopes,
-            disabledAt: row.disabledAt,
-            createdAt: row.createdAt,
-            emails: addresses.get(row.id) ?? [],
-            authenticators: factors.get(row.id) ?? [],
-            backupCodes: codes.get(row.id) ?? [],
-            consents: allowed.get(row.id) ?? [],
-          }),
-        ),
+        clients: clientRows.map(portableClientOf),
+        actors: actorRows.map((row) => portableActorOf(row, { emails: addresses, authenticators: factors, backupCodes: codes, consents: allowed })),
       };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },

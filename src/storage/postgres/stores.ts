@@ -6,14 +6,15 @@
  * hears the others' changes (LISTEN/NOTIFY, PgDatabase.hearing).
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, gt, gte, isNull, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { ClientSettings } from '../../config/schema.js';
 import { LastHolderError, StaleError } from '../../errors.js';
 import type { Actor, ActorChange, AuditEvent, Authenticator, Client, ClientRecord, NewActor, NewAuthenticator, NewEvent, NewToken, SigningKeyRecord, TokenKind, TokenRecord } from '../../model.js';
 import { sha256 } from '../../security/secrets.js';
 import { normaliseIdentifier } from '../normalise.js';
-import { actorOf, clientOf, containsPattern, tokenRecordOf, type ActorRow } from '../rows.js';
+import { actorOf, clientOf, tokenRecordOf, type ActorRow } from '../rows.js';
 import type { ActorGuard, ActorQuery, ActorStore, ClientStore, EventQuery, EventStore, Exchange, ExchangeResult, FactorStore, SettingStore, SigningKeyStore, TokenStore } from '../store.js';
+import { actorSearch, eventConditions } from '../conditions.js';
 import type { Commands } from './commands.js';
 import type { PgDatabase } from './db.js';
 import { actors, authenticators, backupCodes, clients, emails, events, settings, signingKeys, tokens } from './schema.js';
@@ -90,14 +91,7 @@ export class PgActors implements ActorStore {
   }
 
   async search(query: ActorQuery): Promise<{ actors: Actor[]; total: number }> {
-    const pattern = query.text ? containsPattern(query.text) : undefined;
-    const where = pattern
-      ? or(
-          sql`${actors.nickname} like ${pattern} escape '\\'`,
-          sql`lower(${actors.name}) like ${pattern} escape '\\'`,
-          sql`exists (select 1 from ${emails} where ${emails.actorId} = ${actors.id} and ${emails.address} like ${pattern} escape '\\')`,
-        )
-      : undefined;
+    const where = actorSearch(query.text, actors, emails);
     const [{ total }] = (await this.db.orm.select({ total: count() }).from(actors).where(where)) as [{ total: number }];
     const rows = await this.db.orm.select().from(actors).where(where).orderBy(asc(actors.createdAt), asc(actors.id)).limit(query.limit).offset(query.offset);
     return { actors: await Promise.all(rows.map(async (row) => (await this.load(row))!)), total };
@@ -280,16 +274,10 @@ export class PgEvents implements EventStore {
 
   async list(query: EventQuery): Promise<AuditEvent[]> {
     await this.last;
-    const where: Array<SQL | undefined> = [];
-    if (query.actorId !== undefined) where.push(or(eq(events.actorId, query.actorId), eq(events.by, `actor:${query.actorId}`)));
-    if (query.clientId !== undefined) where.push(or(eq(events.clientId, query.clientId), eq(events.by, `client:${query.clientId}`)));
-    if (query.type !== undefined) where.push(query.type.endsWith('.*') ? like(events.type, `${query.type.slice(0, -2).replace(/[\\%_]/g, '')}.%`) : eq(events.type, query.type));
-    if (query.since !== undefined) where.push(gte(events.at, query.since));
-    if (query.before !== undefined) where.push(lt(events.id, query.before));
     return this.db.orm
       .select()
       .from(events)
-      .where(and(...where))
+      .where(eventConditions(query, events))
       .orderBy(desc(events.id))
       .limit(query.limit);
   }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { LastHolderError, StaleError } from '../../errors.js';
 import type { Actor, ActorChange, NewActor } from '../../model.js';
-import { actorOf, containsPattern } from '../rows.js';
+import { actorSearch } from '../conditions.js';
+import { actorOf } from '../rows.js';
 import { normaliseIdentifier } from '../normalise.js';
 import type { ActorGuard, ActorQuery, ActorStore } from '../store.js';
 import type { Database } from './db.js';
@@ -52,12 +53,8 @@ export class SqliteActors implements ActorStore {
   }
 
   async search(query: ActorQuery): Promise<{ actors: Actor[]; total: number }> {
-    // LIKE with its wildcards escaped: the text is matched as typed.
-    const pattern = query.text ? containsPattern(query.text) : undefined;
-    const where = pattern
-      ? sql`where ${actors.nickname} like ${pattern} escape '\\' or lower(${actors.name}) like ${pattern} escape '\\'
-          or exists (select 1 from ${emails} where ${emails.actorId} = ${actors.id} and ${emails.address} like ${pattern} escape '\\')`
-      : sql``;
+    const condition = actorSearch(query.text, actors, emails);
+    const where = condition ? sql`where ${condition}` : sql``;
     const total = this.db.orm.get<{ total: number }>(sql`select count(*) as total from ${actors} ${where}`)!.total;
     const ids = this.db.orm.all<{ id: string }>(sql`select ${actors.id} as id from ${actors} ${where} order by ${actors.createdAt}, ${actors.id} limit ${query.limit} offset ${query.offset}`);
     return { actors: ids.map(({ id }) => this.findSync(id)!), total };

@@ -1,7 +1,7 @@
 /** exportAll on SQLite: clients and actors with what is theirs, read in one transaction (a consistent snapshot under WAL). */
 import { asc } from 'drizzle-orm';
-import type { Portable, PortableActor } from '../../model.js';
-import { byActor } from '../rows.js';
+import type { Portable } from '../../model.js';
+import { byActor, portableActorOf, portableClientOf } from '../rows.js';
 import type { Database } from './db.js';
 import { actors, authenticators, backupCodes, clients, consents, emails } from './schema.js';
 
@@ -18,41 +18,13 @@ export function exportAll(db: Database): Portable {
         .from(clients)
         .orderBy(asc(clients.id))
         .all()
-        .map((row) => ({
-          id: row.id,
-          name: row.name,
-          secretHash: row.secretHash,
-          redirectUris: row.redirectUris,
-          postLogoutRedirectUris: row.postLogoutRedirectUris,
-          overrides: row.settings,
-          seeded: row.seeded,
-          previousSecretHash: row.previousSecretHash,
-          previousSecretExpiresAt: row.previousSecretExpiresAt,
-          createdAt: row.createdAt,
-        })),
+        .map(portableClientOf),
       actors: orm
         .select()
         .from(actors)
         .orderBy(asc(actors.createdAt), asc(actors.id))
         .all()
-        .map(
-          (row): PortableActor => ({
-            id: row.id,
-            publicUuid: row.publicUuid,
-            nickname: row.nickname,
-            name: row.name,
-            passwordHash: row.passwordHash,
-            passwordChangedAt: row.passwordChangedAt,
-            onboardedAt: row.onboardedAt,
-            scopes: row.scopes,
-            disabledAt: row.disabledAt,
-            createdAt: row.createdAt,
-            emails: addresses.get(row.id) ?? [],
-            authenticators: factors.get(row.id) ?? [],
-            backupCodes: codes.get(row.id) ?? [],
-            consents: allowed.get(row.id) ?? [],
-          }),
-        ),
+        .map((row) => portableActorOf(row, { emails: addresses, authenticators: factors, backupCodes: codes, consents: allowed })),
     };
   })();
 }
