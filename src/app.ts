@@ -1,4 +1,5 @@
 /** buildApp: the Fastify application for a masks installation. It never listens. */
+import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Masks } from './context.js';
@@ -39,6 +40,13 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trust_proxy.length > 0 ? config.trust_proxy : false,
     return503OnClosing: true,
+    // A request id in every log line and in the answer's x-request-id: the balancer's id when it
+    // sends a plain one (so one request is followed across the proxy and the nodes), else a new one.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+    },
     // Errors the router raises before any handler (a malformed URL): the same JSON errors.
     frameworkErrors: (error, _request, reply) => {
       void sendOAuthError(reply.headers(SECURITY_HEADERS), toOAuthError(error) ?? new OAuthError('invalid_request', 'malformed request'));
@@ -58,8 +66,8 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
   });
 
   if (app.log.level !== 'silent') masks.log = app.log;
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -105,6 +105,18 @@ t.test('logs never contain secrets, codes or tokens', async (t) => {
   const log = lines.join('');
   t.ok(log.length > 0, 'requests were logged');
   for (const secret of [ALICE.password, 'other-secret-that-is-at-least-32-characters', 'secret.hint.value', 'code=', 'csrf']) t.notMatch(log, secret, `no ${secret}`);
+  const entries = lines.map((line) => JSON.parse(line) as { reqId?: string });
+  t.ok(entries.every((entry) => typeof entry.reqId === 'string' && entry.reqId.length > 0), 'every line is JSON with its request id');
+});
+
+t.test('every answer carries its request id: the balancer\'s when plain, else a new one', async (t) => {
+  const { app } = await flowMasks(t);
+  const given = await app.inject({ method: 'GET', url: '/up', headers: { 'x-request-id': 'lb-7f3a.1' } });
+  t.equal(given.headers['x-request-id'], 'lb-7f3a.1');
+  const odd = await app.inject({ method: 'GET', url: '/up', headers: { 'x-request-id': 'a"\n{"forged":1}' } });
+  t.match(odd.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'an id that is not plain is replaced');
+  const none = await app.inject({ method: 'GET', url: '/up' });
+  t.match(none.headers['x-request-id'], /^[0-9a-f-]{36}$/);
 });
 
 t.test('a login link is noted in the log, its link and code only at debug level', async (t) => {
