@@ -1,8 +1,8 @@
 /**
  * Prometheus metrics (prom-client), on a listener of their own (`metrics.*`, off by default):
  * requests by route and status with their latency, sign-ins and failures by reason and tokens
- * by grant (from the audit events), the password-hashing queue, and the durable writer's
- * commits. Each masks has its own registry. Nothing secret is ever a label.
+ * by grant (from the audit events), the password-hashing queue, and the store's commits
+ * and their latency. Each masks has its own registry. Nothing secret is ever a label.
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -55,6 +55,14 @@ export class Metrics implements Observer {
         const stats = store.stats();
         this.set({ what: 'batches' }, stats.batches);
         this.set({ what: 'writes' }, stats.writes);
+      },
+    });
+    new Gauge({
+      name: 'masks_store_commit_seconds_total',
+      help: 'Seconds spent committing to the store, from a write sent to it durable (divided by masks_store_commits{what="batches"}: the mean commit latency)',
+      registers,
+      collect() {
+        this.set(store.stats().seconds);
       },
     });
   }

@@ -26,6 +26,7 @@ t.test('metrics.enabled: a listener of their own with requests, events and the s
   t.match(text, /masks_events_total\{type="token.failed",reason="other",grant_type="other"\} 1/, 'failures, with no typed text as a label');
   t.match(text, /masks_password_hashing\{state="waiting"\} 0/);
   t.match(text, /masks_store_commits\{what="batches"\} [1-9]/);
+  t.match(text, /masks_store_commit_seconds_total (?!0\n)\d/, "the time spent committing, so a dashboard can show the mean commit latency");
   t.notMatch(text, CONFIDENTIAL.secret);
   t.notMatch(text, (await token.json()).access_token);
   t.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);

@@ -307,8 +307,8 @@ export interface Store {
   sweep(args: Sweep): Promise<number>;
   /** Resolves while the database answers (readiness). */
   ping(): Promise<void>;
-  /** Durable commits so far: batches, and the writes in them (metrics). */
-  stats(): { batches: number; writes: number };
+  /** Durable commits so far: batches, the writes in them, and the seconds spent committing them (metrics: the store's write latency). */
+  stats(): { batches: number; writes: number; seconds: number };
   /**
    * Every client and actor, with the actors' addresses, second factors, backup codes and
    * consents, read as one consistent snapshot (`masks export`).

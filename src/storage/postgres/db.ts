@@ -103,8 +103,8 @@ export class PgDatabase {
   private listening = false;
   private closed = false;
   private readonly watchers: Array<(change: Change) => void> = [];
-  /** Commands committed so far (metrics). */
-  readonly stats = { batches: 0, writes: 0 };
+  /** Commands committed so far, and the seconds all commands took (metrics). */
+  readonly stats = { batches: 0, writes: 0, seconds: 0 };
 
   constructor(
     readonly pool: pg.Pool,
@@ -166,6 +166,7 @@ export class PgDatabase {
    * `announce` tells every node what changed, on commit.
    */
   async command<T>(body: (tx: Tx) => Promise<T>, announce?: Change): Promise<T> {
+    const started = performance.now();
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -189,6 +190,7 @@ export class PgDatabase {
       throw mapped;
     } finally {
       client.release(broken);
+      this.stats.seconds += (performance.now() - started) / 1000;
     }
   }
 

@@ -31,7 +31,9 @@ export class DurableWriter {
   private closed: Promise<void> | undefined;
   private readonly watchers: Array<(op: WriteName) => void> = [];
   /** Batches sent and writes done (for benchmarks and tests). */
-  readonly stats = { batches: 0, writes: 0 };
+  readonly stats = { batches: 0, writes: 0, seconds: 0 };
+  /** When each batch in flight was sent (its commit latency, for the metrics). */
+  private readonly sentAt = new Map<number, number>();
 
   /** `file` ':memory:' commits on this thread (a worker cannot share an in-memory database). */
   constructor(
@@ -93,16 +95,20 @@ export class DurableWriter {
     const writes = batch.map((item) => item.request);
     if (!this.worker) {
       let outcomes: WriteOutcome[];
+      const started = performance.now();
       try {
         outcomes = commitBatch(this.inline, writes);
       } catch (error) {
         this.settleBatch(batch, { error });
         return;
+      } finally {
+        this.stats.seconds += (performance.now() - started) / 1000;
       }
       this.settleBatch(batch, { outcomes });
       return;
     }
     this.inFlight.set(seq, batch);
+    this.sentAt.set(seq, performance.now());
     this.worker.ref();
     this.worker.postMessage({ type: 'batch', seq, writes } satisfies ToWriter);
   }
@@ -111,6 +117,9 @@ export class DurableWriter {
     if (message.type === 'closed') return;
     const batch = this.inFlight.get(message.seq);
     this.inFlight.delete(message.seq);
+    const sent = this.sentAt.get(message.seq);
+    this.sentAt.delete(message.seq);
+    if (sent !== undefined) this.stats.seconds += (performance.now() - sent) / 1000;
     // Idle, the writer does not keep the process alive; while closing it must, until it says it closed.
     if (this.inFlight.size === 0 && !this.closed) this.thread?.unref();
     if (!batch) return;
