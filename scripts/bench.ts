@@ -26,7 +26,10 @@ const PERSON = { nickname: 'bench-person', password: 'bench-person-password' };
 interface Server {
   name: string;
   url: string;
-  process: ChildProcess;
+  /** The processes doing its work (one, or the nodes behind a balancer): their CPU is its CPU. */
+  processes: ChildProcess[];
+  /** CPU seconds its database server has used so far, when that can be read (a cluster of our own). */
+  databaseCpu?: () => number;
   paths: { token: string; introspect: string; discovery: string; jwks: string; authorize: string };
 }
 
@@ -44,7 +47,11 @@ function waitFor(child: ChildProcess, url: string): Promise<void> {
   });
 }
 
-async function startMasks(dir: string, port: number): Promise<Server> {
+/**
+ * `masks start` in `dir` on `port`. `env` adds to the environment (MASKS_DB_URL for
+ * PostgreSQL); `issuer` is the URL it calls itself by when a balancer stands in front of it.
+ */
+async function startMasks(dir: string, port: number, options: { name?: string; env?: Record<string, string>; issuer?: string } = {}): Promise<Server> {
   writeFileSync(
     path.join(dir, 'masks.yml'),
     YAML.stringify({
@@ -61,12 +68,14 @@ async function startMasks(dir: string, port: number): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'src', 'main.js'), 'start'], {
     cwd: dir,
-    env: { ...process.env, MASKS_URL: url, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, MASKS_URL: options.issuer ?? url, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitFor(child, url);
-  return { name: 'masks', url, process: child, paths: { token: '/token', introspect: '/introspect', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/authorize' } };
+  return { name: options.name ?? 'masks', url, processes: [child], paths: MASKS_PATHS };
 }
+
+const MASKS_PATHS = { token: '/token', introspect: '/introspect', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/authorize' };
 
 async function startPeer(port: number): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
@@ -74,7 +83,7 @@ async function startPeer(port: number): Promise<Server> {
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   await waitFor(child, url);
-  return { name: 'oidc-provider', url, process: child, paths: { token: '/token', introspect: '/token/introspection', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/auth' } };
+  return { name: 'oidc-provider', url, processes: [child], paths: { token: '/token', introspect: '/token/introspection', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/auth' } };
 }
 
 async function accessToken(server: Server): Promise<string> {
@@ -103,22 +112,47 @@ const SCENARIOS: Scenario[] = [
   { name: 'jwks', request: (s) => ({ url: s.url + s.paths.jwks }) },
 ];
 
+/** /proc/PID/stat's fields from the state on (field 3 is index 0), so a name with spaces cannot shift them. */
+const statFields = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+
 /** CPU seconds (user + system, all threads) a process has used so far. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
+/** CPU seconds all of a server's processes have used so far. */
+const serverCpu = (server: Server) => server.processes.reduce((sum, child) => sum + cpuSeconds(child.pid!), 0);
+
 async function measure(server: Server, options: autocannon.Options) {
-  const cpuBefore = cpuSeconds(server.process.pid!);
+  const cpuBefore = serverCpu(server);
+  const databaseBefore = server.databaseCpu?.() ?? 0;
   const result = await autocannon({ ...options, connections: CONNECTIONS, pipelining: PIPELINING, duration: SECONDS });
-  const cpu = cpuSeconds(server.process.pid!) - cpuBefore;
+  const cpu = serverCpu(server) - cpuBefore;
+  const databaseCpu = server.databaseCpu ? server.databaseCpu() - databaseBefore : NaN;
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) throw new Error(`${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  return { rps: result.requests.average, p99: result.latency.p99, cpuPerRequest: (cpu / result.requests.total) * 1e6 };
+  const perRequest = (seconds: number) => (seconds / result.requests.total) * 1e6;
+  return { rps: result.requests.average, p99: result.latency.p99, cpuPerRequest: perRequest(cpu), databaseCpuPerRequest: perRequest(databaseCpu) };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * One scenario on each server in alternating rounds (the order flips every round, so neither
+ * always runs on a machine warmed or tired by the other); the medians per server, in order.
+ */
+async function alternate(servers: Server[], scenario: Scenario, tokens: Map<Server, string>) {
+  const samples = new Map<Server, Array<Awaited<ReturnType<typeof measure>>>>(servers.map((s) => [s, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? servers : [...servers].reverse();
+    for (const server of order) samples.get(server)!.push(await measure(server, scenario.request(server, tokens.get(server)!)));
+  }
+  return servers.map((s) => {
+    const runs = samples.get(s)!;
+    return { rps: median(runs.map((x) => x.rps)), p99: median(runs.map((x) => x.p99)), cpu: median(runs.map((x) => x.cpuPerRequest)), databaseCpu: median(runs.map((x) => x.databaseCpuPerRequest)) };
+  });
+}
 
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'masks-bench-'));
@@ -133,15 +167,7 @@ async function main() {
       ['endpoint', 'masks req/s', 'masks p99 ms', 'masks CPU µs/req', 'oidc-provider req/s', 'oidc-provider p99 ms', 'oidc-provider CPU µs/req', 'req/s ratio', 'CPU ratio'],
     ];
     for (const scenario of SCENARIOS) {
-      const samples = new Map<Server, Array<Awaited<ReturnType<typeof measure>>>>(servers.map((s) => [s, []]));
-      for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 2 === 0 ? servers : [...servers].reverse();
-        for (const server of order) samples.get(server)!.push(await measure(server, scenario.request(server, tokens.get(server)!)));
-      }
-      const [masks, peer] = servers.map((s) => {
-        const runs = samples.get(s)!;
-        return { rps: median(runs.map((x) => x.rps)), p99: median(runs.map((x) => x.p99)), cpu: median(runs.map((x) => x.cpuPerRequest)) };
-      });
+      const [masks, peer] = await alternate(servers, scenario, tokens);
       rows.push([
         scenario.name,
         masks!.rps.toFixed(0),
@@ -160,7 +186,7 @@ async function main() {
     await codeExchangeBenchmark(servers);
     await signInBenchmarks(servers[0]!);
   } finally {
-    for (const server of servers) server.process.kill('SIGTERM');
+    for (const server of servers) for (const child of server.processes) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -328,11 +354,11 @@ async function signInBenchmarks(masks: Server) {
   const bound = await loop(4, SECONDS, async () => {
     await verifyPassword(stored, PERSON.password);
   });
-  const serverCpu = cpuSeconds(masks.process.pid!);
+  const cpuBefore = serverCpu(masks);
   const benchCpu = process.cpuUsage();
   const flows = await loop(4, SECONDS, async () => exchange(`${masks.url}/token`, await passwordSignIn(masks.url)));
   const flowCount = flows.perSecond * SECONDS;
-  const serverMsPerFlow = ((cpuSeconds(masks.process.pid!) - serverCpu) / flowCount) * 1000;
+  const serverMsPerFlow = ((serverCpu(masks) - cpuBefore) / flowCount) * 1000;
   const used = process.cpuUsage(benchCpu);
   const benchMsPerFlow = ((used.user + used.system) / 1000) / flowCount;
 
