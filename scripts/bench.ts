@@ -437,9 +437,12 @@ async function benchPostgres(cleanup: Cleanup): Promise<{ url: string; cpu?: () 
 async function versus(title: string, a: Server, b: Server, scenarios: Scenario[], tokens: Map<Server, string>) {
   const cell = (microseconds: number) => (Number.isNaN(microseconds) ? '–' : microseconds.toFixed(0));
   console.log(`\n${title}\n`);
-  const header = ['endpoint', ...[a, b].flatMap((s) => [`${s.name} req/s`, `${s.name} p99 ms`, `${s.name} masks CPU µs/req`, `${s.name} PostgreSQL CPU µs/req`]), `req/s ${b.name}/${a.name}`, `p99 ${b.name}/${a.name}`];
+  const header = ['endpoint', ...[a, b].flatMap((s) => [`${s.name} req/s`, `${s.name} p99 ms`, `${s.name} masks CPU µs/req`, `${s.name} PG CPU µs/req`]), `req/s ${b.name}/${a.name}`, `p99 ${b.name}/${a.name}`];
   console.log(`| ${header.join(' | ')} |`);
   for (const scenario of scenarios) {
+    // An untimed second on each first: a node that has served nothing yet (the second of two)
+    // would spend its first round compiling and opening its pool's connections.
+    for (const server of [a, b]) await autocannon({ ...scenario.request(server, tokens.get(server)!), connections: CONNECTIONS, duration: 1 });
     const [x, y] = await alternate([a, b], scenario, tokens);
     const figures = [x!, y!].flatMap((m) => [m.rps.toFixed(0), String(m.p99), cell(m.cpu), cell(m.databaseCpu)]);
     console.log(`| ${[scenario.name, ...figures, `${(y!.rps / x!.rps).toFixed(2)}x`, `${(y!.p99 / x!.p99).toFixed(2)}x`].join(' | ')} |`);
@@ -487,7 +490,7 @@ async function storesBenchmark() {
 
     console.log(`\nStores: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections; PostgreSQL ${version!.v}, ${database.where}.`);
     console.log(`This machine has ${availableParallelism()} CPU cores (load average ${loadavg()[0]!.toFixed(1)} before this part): autocannon, the masks nodes, nginx and PostgreSQL all share them.`);
-    console.log(`masks CPU: all its nodes on that side; PostgreSQL CPU: the cluster's processes (SQLite works inside masks, so its share is in the masks column).`);
+    console.log(`masks CPU: all its nodes on that side; PG CPU: the PostgreSQL cluster's processes (SQLite works inside masks, so its share is in the masks column).`);
     const storeScenarios = SCENARIOS.filter((s) => s.name === 'client_credentials' || s.name === 'introspection');
     const tokens = new Map<Server, string>();
     for (const server of [sqlite, first]) tokens.set(server, await accessToken(server));
