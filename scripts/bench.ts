@@ -507,7 +507,10 @@ async function storesBenchmark() {
     const one: Server = { ...first, name: 'one node', url: `http://127.0.0.1:${balancers.one}` };
     const two: Server = { ...first, name: 'two nodes', url: issuer, processes: [...first.processes, ...second.processes] };
     for (const server of [one, two]) tokens.set(server, await accessToken(server));
-    await versus(`One node vs two on PostgreSQL, each behind nginx (on ${availableParallelism()} cores two nodes compete with PostgreSQL and autocannon, so expect far from 2x):`, one, two, storeScenarios, tokens);
+    // With few cores a second node buys no CPU, only contention: say so next to the ratio.
+    const cores = availableParallelism();
+    const caveat = cores <= 4 ? ` (on ${cores} cores the two nodes compete with PostgreSQL, nginx and autocannon: expect far from 2x)` : '';
+    await versus(`One node vs two on PostgreSQL, each behind nginx${caveat}:`, one, two, storeScenarios, tokens);
   } finally {
     await cleanup.run();
     process.off('SIGINT', interrupted);
