@@ -1,17 +1,23 @@
 /**
  * npm run bench: masks against oidc-provider, the same client on each, measured in
  * alternating rounds in one run so both see the same machine. Prints req/s, p99 and the
- * masks/oidc-provider ratio per endpoint. BENCH_SECONDS (per round, default 5),
- * BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10).
+ * masks/oidc-provider ratio per endpoint. Then the stores: SQLite vs PostgreSQL on one
+ * node, and one node vs two on PostgreSQL behind nginx (skipped when either is missing).
+ * BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS
+ * (default 10); BENCH_ONLY=sign-in or BENCH_ONLY=stores runs that part alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import YAML from 'yaml';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { NGINX, startNginx } from '../test/helpers/nginx.js';
+import { admin } from '../test/helpers/postgres.js';
+import { freePort } from '../test/helpers/server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -26,7 +32,10 @@ const PERSON = { nickname: 'bench-person', password: 'bench-person-password' };
 interface Server {
   name: string;
   url: string;
-  process: ChildProcess;
+  /** The processes doing its work (one, or the nodes behind a balancer): their CPU is its CPU. */
+  processes: ChildProcess[];
+  /** CPU seconds its database server has used so far, when that can be read (a cluster of our own). */
+  databaseCpu?: () => number;
   paths: { token: string; introspect: string; discovery: string; jwks: string; authorize: string };
 }
 
@@ -44,7 +53,11 @@ function waitFor(child: ChildProcess, url: string): Promise<void> {
   });
 }
 
-async function startMasks(dir: string, port: number): Promise<Server> {
+/**
+ * `masks start` in `dir` on `port`. `env` adds to the environment (MASKS_DB_URL for
+ * PostgreSQL); `issuer` is the URL it calls itself by when a balancer stands in front of it.
+ */
+async function startMasks(dir: string, port: number, options: { name?: string; env?: Record<string, string>; issuer?: string } = {}): Promise<Server> {
   writeFileSync(
     path.join(dir, 'masks.yml'),
     YAML.stringify({
@@ -61,12 +74,14 @@ async function startMasks(dir: string, port: number): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'src', 'main.js'), 'start'], {
     cwd: dir,
-    env: { ...process.env, MASKS_URL: url, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, MASKS_URL: options.issuer ?? url, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitFor(child, url);
-  return { name: 'masks', url, process: child, paths: { token: '/token', introspect: '/introspect', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/authorize' } };
+  return { name: options.name ?? 'masks', url, processes: [child], paths: MASKS_PATHS };
 }
+
+const MASKS_PATHS = { token: '/token', introspect: '/introspect', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/authorize' };
 
 async function startPeer(port: number): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
@@ -74,7 +89,7 @@ async function startPeer(port: number): Promise<Server> {
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   await waitFor(child, url);
-  return { name: 'oidc-provider', url, process: child, paths: { token: '/token', introspect: '/token/introspection', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/auth' } };
+  return { name: 'oidc-provider', url, processes: [child], paths: { token: '/token', introspect: '/token/introspection', discovery: '/.well-known/openid-configuration', jwks: '/jwks', authorize: '/auth' } };
 }
 
 async function accessToken(server: Server): Promise<string> {
@@ -103,24 +118,55 @@ const SCENARIOS: Scenario[] = [
   { name: 'jwks', request: (s) => ({ url: s.url + s.paths.jwks }) },
 ];
 
+/** /proc/PID/stat's fields from the state on (field 3 is index 0), so a name with spaces cannot shift them. */
+const statFields = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+
 /** CPU seconds (user + system, all threads) a process has used so far. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
+/** CPU seconds all of a server's processes have used so far. */
+const serverCpu = (server: Server) => server.processes.reduce((sum, child) => sum + cpuSeconds(child.pid!), 0);
+
 async function measure(server: Server, options: autocannon.Options) {
-  const cpuBefore = cpuSeconds(server.process.pid!);
+  const cpuBefore = serverCpu(server);
+  const databaseBefore = server.databaseCpu?.() ?? 0;
   const result = await autocannon({ ...options, connections: CONNECTIONS, pipelining: PIPELINING, duration: SECONDS });
-  const cpu = cpuSeconds(server.process.pid!) - cpuBefore;
+  const cpu = serverCpu(server) - cpuBefore;
+  const databaseCpu = server.databaseCpu ? server.databaseCpu() - databaseBefore : NaN;
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) throw new Error(`${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  return { rps: result.requests.average, p99: result.latency.p99, cpuPerRequest: (cpu / result.requests.total) * 1e6 };
+  const perRequest = (seconds: number) => (seconds / result.requests.total) * 1e6;
+  return { rps: result.requests.average, p99: result.latency.p99, cpuPerRequest: perRequest(cpu), databaseCpuPerRequest: perRequest(databaseCpu) };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/**
+ * One scenario on each server in alternating rounds (the order flips every round, so neither
+ * always runs on a machine warmed or tired by the other); the medians per server, in order.
+ */
+async function alternate(servers: Server[], scenario: Scenario, tokens: Map<Server, string>) {
+  const samples = new Map<Server, Array<Awaited<ReturnType<typeof measure>>>>(servers.map((s) => [s, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? servers : [...servers].reverse();
+    for (const server of order) samples.get(server)!.push(await measure(server, scenario.request(server, tokens.get(server)!)));
+  }
+  return servers.map((s) => {
+    const runs = samples.get(s)!;
+    return { rps: median(runs.map((x) => x.rps)), p99: median(runs.map((x) => x.p99)), cpu: median(runs.map((x) => x.cpuPerRequest)), databaseCpu: median(runs.map((x) => x.databaseCpuPerRequest)) };
+  });
+}
+
 async function main() {
+  const only = process.env.BENCH_ONLY;
+  if (only !== 'stores') await againstOidcProvider();
+  if (only === undefined || only === 'stores') await storesBenchmark();
+}
+
+async function againstOidcProvider() {
   const dir = mkdtempSync(path.join(tmpdir(), 'masks-bench-'));
   const servers: Server[] = [];
   try {
@@ -133,15 +179,7 @@ async function main() {
       ['endpoint', 'masks req/s', 'masks p99 ms', 'masks CPU µs/req', 'oidc-provider req/s', 'oidc-provider p99 ms', 'oidc-provider CPU µs/req', 'req/s ratio', 'CPU ratio'],
     ];
     for (const scenario of SCENARIOS) {
-      const samples = new Map<Server, Array<Awaited<ReturnType<typeof measure>>>>(servers.map((s) => [s, []]));
-      for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 2 === 0 ? servers : [...servers].reverse();
-        for (const server of order) samples.get(server)!.push(await measure(server, scenario.request(server, tokens.get(server)!)));
-      }
-      const [masks, peer] = servers.map((s) => {
-        const runs = samples.get(s)!;
-        return { rps: median(runs.map((x) => x.rps)), p99: median(runs.map((x) => x.p99)), cpu: median(runs.map((x) => x.cpuPerRequest)) };
-      });
+      const [masks, peer] = await alternate(servers, scenario, tokens);
       rows.push([
         scenario.name,
         masks!.rps.toFixed(0),
@@ -160,7 +198,7 @@ async function main() {
     await codeExchangeBenchmark(servers);
     await signInBenchmarks(servers[0]!);
   } finally {
-    for (const server of servers) server.process.kill('SIGTERM');
+    for (const server of servers) for (const child of server.processes) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -328,11 +366,11 @@ async function signInBenchmarks(masks: Server) {
   const bound = await loop(4, SECONDS, async () => {
     await verifyPassword(stored, PERSON.password);
   });
-  const serverCpu = cpuSeconds(masks.process.pid!);
+  const cpuBefore = serverCpu(masks);
   const benchCpu = process.cpuUsage();
   const flows = await loop(4, SECONDS, async () => exchange(`${masks.url}/token`, await passwordSignIn(masks.url)));
   const flowCount = flows.perSecond * SECONDS;
-  const serverMsPerFlow = ((cpuSeconds(masks.process.pid!) - serverCpu) / flowCount) * 1000;
+  const serverMsPerFlow = ((serverCpu(masks) - cpuBefore) / flowCount) * 1000;
   const used = process.cpuUsage(benchCpu);
   const benchMsPerFlow = ((used.user + used.system) / 1000) / flowCount;
 
@@ -346,6 +384,137 @@ async function signInBenchmarks(masks: Server) {
   console.log(`CPU per full flow: masks ${serverMsPerFlow.toFixed(1)} ms (argon2id included), this load generator ${benchMsPerFlow.toFixed(1)} ms.`);
   console.log(`\nFull flows reach ${((flows.perSecond / bound.perSecond) * 100).toFixed(0)}% of the argon2id bound.`);
   console.log(`client_credentials p99: ${tokenAlone.p99} ms alone, ${tokenDuring.p99} ms while password sign-ins run (${tokenAlone.rps.toFixed(0)} vs ${tokenDuring.rps.toFixed(0)} req/s).`);
+}
+
+/** What a section started, undone newest first at its end, also when it fails or is interrupted. */
+class Cleanup {
+  private steps: Array<() => unknown> = [];
+  teardown(step: () => unknown): void {
+    this.steps.push(step);
+  }
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) await step();
+  }
+}
+
+/** CPU seconds a PostgreSQL cluster has used: its postmaster, the backends alive, and those it has reaped. */
+function clusterCpuSeconds(postmaster: number): number {
+  const own = statFields(postmaster);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]); // utime, stime, cutime, cstime
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statFields(Number(entry));
+      if (Number(fields[1]) === postmaster) ticks += Number(fields[11]) + Number(fields[12]); // a child (ppid)
+    } catch {
+      // it exited meanwhile: its CPU is in the postmaster's cutime now
+    }
+  }
+  return ticks / 100;
+}
+
+/**
+ * A PostgreSQL to bench on: MASKS_TEST_PG_URL's when given, else a throwaway cluster of our
+ * own on a free port from scripts/test-postgres.sh (stopped by `cleanup`), whose CPU we can
+ * read. A string says why there is none.
+ */
+async function benchPostgres(cleanup: Cleanup): Promise<{ url: string; cpu?: () => number; where: string } | string> {
+  const given = process.env.MASKS_TEST_PG_URL;
+  if (given) return { url: given, where: 'MASKS_TEST_PG_URL (its CPU not measured)' };
+  const port = String(await freePort());
+  const script = path.join(PACKAGE_ROOT, 'scripts', 'test-postgres.sh');
+  const env = { ...process.env, MASKS_TEST_PG_PORT: port };
+  cleanup.teardown(() => spawnSync(script, ['stop'], { env })); // a half-started cluster too
+  const started = spawnSync(script, ['start'], { env, encoding: 'utf8' });
+  const url = /MASKS_TEST_PG_URL=(\S+)/.exec(started.stdout ?? '')?.[1];
+  if (started.status !== 0 || !url) return (started.stderr || String(started.error ?? `exit ${started.status}`)).trim();
+  // The script keeps the cluster in /tmp/masks-test-postgres-PORT; postmaster.pid begins with its pid.
+  const postmaster = Number(readFileSync(`/tmp/masks-test-postgres-${port}/data/postmaster.pid`, 'utf8').split('\n')[0]);
+  return { url, cpu: () => clusterCpuSeconds(postmaster), where: `a cluster of its own on port ${port}, fsync on` };
+}
+
+/** `scenarios` on `a` and `b` in alternating rounds, one table row each as measured, with b's figures over a's. */
+async function versus(title: string, a: Server, b: Server, scenarios: Scenario[], tokens: Map<Server, string>) {
+  const cell = (microseconds: number) => (Number.isNaN(microseconds) ? '–' : microseconds.toFixed(0));
+  console.log(`\n${title}\n`);
+  const header = ['endpoint', ...[a, b].flatMap((s) => [`${s.name} req/s`, `${s.name} p99 ms`, `${s.name} masks CPU µs/req`, `${s.name} PG CPU µs/req`]), `req/s ${b.name}/${a.name}`, `p99 ${b.name}/${a.name}`];
+  console.log(`| ${header.join(' | ')} |`);
+  for (const scenario of scenarios) {
+    // An untimed second on each first: a node that has served nothing yet (the second of two)
+    // would spend its first round compiling and opening its pool's connections.
+    for (const server of [a, b]) await autocannon({ ...scenario.request(server, tokens.get(server)!), connections: CONNECTIONS, duration: 1 });
+    const [x, y] = await alternate([a, b], scenario, tokens);
+    const figures = [x!, y!].flatMap((m) => [m.rps.toFixed(0), String(m.p99), cell(m.cpu), cell(m.databaseCpu)]);
+    console.log(`| ${[scenario.name, ...figures, `${(y!.rps / x!.rps).toFixed(2)}x`, `${(y!.p99 / x!.p99).toFixed(2)}x`].join(' | ')} |`);
+  }
+}
+
+/**
+ * The stores (issue 10): SQLite vs PostgreSQL, one node each, straight to the node; then one
+ * node vs two on PostgreSQL, each behind the same nginx (upstream round robin, keep-alive to
+ * the nodes) so the proxy costs the same on both sides. The PostgreSQL nodes share one
+ * schema and the lone node is the first of the two, so every side sees the same tables
+ * (which grow with every token issued) and the same warm caches.
+ */
+async function storesBenchmark() {
+  const cleanup = new Cleanup();
+  const interrupted = () => void cleanup.run().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  try {
+    const database = await benchPostgres(cleanup);
+    if (typeof database === 'string') return console.log(`\nSQLite vs PostgreSQL, one node vs two: skipped, no PostgreSQL (${database}).`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'masks-bench-stores-'));
+    cleanup.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const schema = `bench_${randomBytes(4).toString('hex')}`;
+    cleanup.teardown(() => admin(`drop schema if exists ${schema} cascade`, [], database.url).catch(() => undefined));
+    const dbUrl = new URL(database.url);
+    dbUrl.searchParams.set('schema', schema);
+    const [version] = await admin<{ v: string }>(`select current_setting('server_version') as v`, [], database.url);
+
+    const start = async (name: string, options: Parameters<typeof startMasks>[2] = {}) => {
+      mkdirSync(path.join(dir, name, 'data'), { recursive: true, mode: 0o700 });
+      const server = await startMasks(path.join(dir, name), await freePort(), options);
+      for (const child of server.processes) cleanup.teardown(() => child.kill('SIGTERM'));
+      return server;
+    };
+    const balancers = { one: await freePort(), two: await freePort() };
+    const issuer = `http://127.0.0.1:${balancers.two}`;
+    const sqlite = await start('sqlite', { name: 'SQLite' });
+    const onPostgres = { env: { MASKS_DB_URL: dbUrl.toString() }, issuer };
+    const first = await start('a', { ...onPostgres, name: 'PostgreSQL' });
+    // The second node boots on the first one's key files, as the README asks of every node.
+    mkdirSync(path.join(dir, 'b', 'data'), { recursive: true, mode: 0o700 });
+    for (const file of ['private.key', 'secret.key']) copyFileSync(path.join(dir, 'a', 'data', file), path.join(dir, 'b', 'data', file));
+    const second = await start('b', onPostgres);
+    first.databaseCpu = database.cpu;
+
+    console.log(`\nStores: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections; PostgreSQL ${version!.v}, ${database.where}.`);
+    console.log(`This machine has ${availableParallelism()} CPU cores (load average ${loadavg()[0]!.toFixed(1)} before this part): autocannon, the masks nodes, nginx and PostgreSQL all share them.`);
+    console.log(`masks CPU: all its nodes on that side; PG CPU: the PostgreSQL cluster's processes (SQLite works inside masks, so its share is in the masks column).`);
+    const storeScenarios = SCENARIOS.filter((s) => s.name === 'client_credentials' || s.name === 'introspection');
+    const tokens = new Map<Server, string>();
+    for (const server of [sqlite, first]) tokens.set(server, await accessToken(server));
+    await versus('SQLite vs PostgreSQL, one node each, no proxy:', sqlite, first, storeScenarios, tokens);
+
+    if (!existsSync(NGINX)) return console.log(`\nOne node vs two on PostgreSQL: skipped, ${NGINX} is not installed (apt-get install nginx-light).`);
+    const nginxDir = path.join(dir, 'nginx');
+    mkdirSync(nginxDir);
+    const upstream = (name: string, nodes: Server[]) => `upstream ${name} { ${nodes.map((n) => `server ${new URL(n.url).host};`).join(' ')} keepalive ${CONNECTIONS}; }`;
+    const proxy = (port: number, name: string) =>
+      `server { listen 127.0.0.1:${port}; location / { proxy_pass http://${name}; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $http_host; } }`;
+    const config = [upstream('one', [first]), upstream('two', [first, second]), proxy(balancers.one, 'one'), proxy(balancers.two, 'two')].join('\n  ');
+    await startNginx(cleanup, nginxDir, balancers.two, config, 8 * CONNECTIONS + 64);
+    const one: Server = { ...first, name: 'one node', url: `http://127.0.0.1:${balancers.one}` };
+    const two: Server = { ...first, name: 'two nodes', url: issuer, processes: [...first.processes, ...second.processes] };
+    for (const server of [one, two]) tokens.set(server, await accessToken(server));
+    // With few cores a second node buys no CPU, only contention: say so next to the ratio.
+    const cores = availableParallelism();
+    const caveat = cores <= 4 ? ` (on ${cores} cores the two nodes compete with PostgreSQL, nginx and autocannon: expect far from 2x)` : '';
+    await versus(`One node vs two on PostgreSQL, each behind nginx${caveat}:`, one, two, storeScenarios, tokens);
+  } finally {
+    await cleanup.run();
+    process.off('SIGINT', interrupted);
+  }
 }
 
 await main();

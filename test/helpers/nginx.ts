@@ -12,8 +12,11 @@ export function nginxAvailable(t: { pass(message: string): boolean; fail(message
   return false;
 }
 
-/** Start nginx with `serverBlock` inside http {}; resolves once it answers on `port`. */
-export async function startNginx(t: { teardown(fn: () => unknown): void }, dir: string, port: number, serverBlock: string): Promise<void> {
+/**
+ * Start nginx with `serverBlock` inside http {}; resolves once it answers on `port`.
+ * `workerConnections` counts both sides of a proxied request (the benchmark asks for more).
+ */
+export async function startNginx(t: { teardown(fn: () => unknown): void }, dir: string, port: number, serverBlock: string, workerConnections = 64): Promise<void> {
   const temp = path.join(dir, 'nginx-temp');
   mkdirSync(temp, { recursive: true });
   const conf = path.join(dir, 'nginx.conf');
@@ -23,7 +26,7 @@ export async function startNginx(t: { teardown(fn: () => unknown): void }, dir: 
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/nginx-error.log warn;
-events { worker_connections 64; }
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   client_body_temp_path ${temp}/body;
