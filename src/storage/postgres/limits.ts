@@ -51,12 +51,18 @@ export class PgCounters implements Counters {
     });
   }
 
+  /** One query for every key (client authentication peeks on every token and introspection request). */
   async peek(check: Counted[]): Promise<{ wait: number; known: Counted[] }> {
     const now = this.clock();
+    const { rows } = await this.db.pool.query<{ name: string; key: string; failures: number; last_failure: number }>(
+      'select name, key, failures, last_failure from limit_counts where (name, key) in (select * from unnest($1::text[], $2::text[]))',
+      [check.map((counted) => counted.limit.name), check.map((counted) => stored(counted.key))],
+    );
+    const entries = new Map(rows.map((row) => [`${row.name}\0${row.key}`, { failures: row.failures, lastFailure: row.last_failure }]));
     let wait = 0;
     const known: Counted[] = [];
     for (const counted of check) {
-      const entry = await this.entry(this.db.pool, counted);
+      const entry = entries.get(`${counted.limit.name}\0${stored(counted.key)}`);
       wait = Math.max(wait, waitOf(entry, counted.limit, now));
       if (entry && now - entry.lastFailure <= counted.limit.window) known.push(counted);
     }
