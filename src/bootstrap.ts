@@ -100,9 +100,12 @@ async function ensureFirstManager(masks: Masks, announce: Announce) {
 
 /** Run at every boot; idempotent. A seed or manager that breaks a rule stops it (InputError). */
 export async function bootstrap(masks: Masks, announce: Announce = stdoutAnnounce): Promise<void> {
-  await ensureManagementClient(masks);
-  await ensureAccountClient(masks);
-  await seedClients(masks, masks.config.seeds.clients, announce);
-  await seedActors(masks, masks.config.seeds.actors);
-  await ensureFirstManager(masks, announce);
+  // Nodes booting together take turns: the later ones find the clients, seeds and manager made.
+  await masks.store.exclusively('bootstrap', async () => {
+    await ensureManagementClient(masks);
+    await ensureAccountClient(masks);
+    await seedClients(masks, masks.config.seeds.clients, announce);
+    await seedActors(masks, masks.config.seeds.actors);
+    await ensureFirstManager(masks, announce);
+  });
 }

@@ -45,7 +45,7 @@ t.test('PostgreSQL stopped hard and started again', { skip: noPostgres }, async 
       if (response.status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  const workers = Array.from({ length: 8 }, worker);
+  const workers = Array.from({ length: 16 }, worker);
   while (acknowledged.length < 200) await new Promise((resolve) => setTimeout(resolve, 10));
   cluster('down');
   const atCrash = acknowledged.length;

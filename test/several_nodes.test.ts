@@ -172,3 +172,24 @@ t.test('two nodes on one PostgreSQL behind nginx', { skip: noPostgres }, async (
     t.same(lost, [], `all ${acknowledged.length} tokens acknowledged (${atKill} before the kill) are stored`);
   });
 });
+
+t.test('three nodes starting together on a new database: all come up, and the first manager and the seeds are made once', { skip: noPostgres }, async (t) => {
+  const dbUrl = freshSchemaUrl(t);
+  const env = { MASKS_DB_URL: dbUrl };
+  const dirs = [tempDir(t), tempDir(t), tempDir(t)];
+  for (const dir of dirs) writeFileSync(path.join(dir, 'masks.yml'), YAML.stringify(flowYaml({ manager: {} })));
+  // The key files every node must share (the README's first step), made without starting anyone.
+  t.equal(runMasks(dirs[0]!, ['keys', 'rotate'], env).code, 0);
+  for (const dir of dirs.slice(1)) {
+    mkdirSync(path.join(dir, 'data'), { recursive: true, mode: 0o700 });
+    for (const file of ['private.key', 'secret.key']) copyFileSync(path.join(dirs[0]!, 'data', file), path.join(dir, 'data', file));
+  }
+  const nodes = await Promise.all(dirs.map((dir) => startMasksProcess(t, dir, env)));
+  t.equal(nodes.length, 3, 'every node came up');
+  const peek = openPeek(dbUrl);
+  t.teardown(() => peek.close());
+  t.equal(await peek.value("select count(*) from actors where nickname = 'manager'"), 1, 'one first manager');
+  t.equal(await peek.value("select count(*) from actors where nickname = 'alice'"), 1, 'each seeded actor once');
+  const printed = nodes.map((node) => node.stdout()).filter((out) => /created the first manager/.test(out));
+  t.equal(printed.length, 1, "one node made the manager and printed the password; the others found it");
+});

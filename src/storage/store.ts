@@ -305,6 +305,8 @@ export interface Store {
   limits: Counters;
   /** Delete what has expired (attempts at once, tokens and sessions after `before`); returns how many tokens went. */
   sweep(args: Sweep): Promise<number>;
+  /** Run `task` while no other process of the installation runs one of the same name (nodes booting together seed one after another). */
+  exclusively<T>(name: 'bootstrap', task: () => Promise<T>): Promise<T>;
   /** Resolves while the database answers (readiness). */
   ping(): Promise<void>;
   /** Durable commits so far: batches, the writes in them, and the seconds spent committing them (metrics: the store's write latency). */

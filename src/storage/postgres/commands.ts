@@ -367,8 +367,8 @@ export function commands(db: PgDatabase) {
           now: args.now,
         });
         return 'ok';
-      }, 'clients'),
-    deleteClient: (id: string) => run((tx) => changed(S.deleteClient(tx, { id })), 'clients'),
+      }),
+    deleteClient: (id: string) => run((tx) => changed(S.deleteClient(tx, { id }))),
     updateActor: (args: { id: string; change: ActorChange; now: number; expectRevision?: number | undefined; keepScope?: string | undefined }) =>
       run(async (tx): Promise<'ok' | 'stale' | 'missing' | 'last'> => {
         const { id, change, now } = args;

@@ -19,10 +19,10 @@ export type Orm = NodePgDatabase<typeof tables>;
 const MIGRATIONS_TABLE = 'masks_migrations';
 /** Advisory lock keys: masks's own namespace, then the job (with the schema's hash). */
 const LOCK_NAMESPACE = 0x6d61736b; // "mask"
-export const LOCKS = { migrate: 1, sweep: 2, scopeGuard: 3 } as const;
+export const LOCKS = { migrate: 1, sweep: 2, scopeGuard: 3, bootstrap: 4 } as const;
 
 /** Changes another node must hear about: its caches drop what they name. */
-export type Change = 'clients' | 'signing_keys';
+export type Change = 'signing_keys';
 const CHANNEL = 'masks_changes';
 
 /** int8 (bigint, count(*)) as a number: times are unix seconds, counts are small. */
@@ -80,11 +80,24 @@ export function unavailable(error: unknown): unknown {
 
 /** A pool whose connection failures come out as StoreUnavailable, for drizzle's reads and the commands alike. */
 class Pool extends pg.Pool {
+  private readonly guarded = new WeakSet<pg.PoolClient>();
+
   override connect(...args: unknown[]): any {
     if (args.length > 0) return (super.connect as (...a: unknown[]) => unknown)(...args);
-    return super.connect().catch((error: unknown) => {
-      throw unavailable(error);
-    });
+    return super.connect().then(
+      (client) => {
+        // A checked-out connection that breaks (PostgreSQL stopped) emits 'error'; unheard, that
+        // would end the process. Its query rejects all the same, and is answered 503.
+        if (!this.guarded.has(client)) {
+          client.on('error', () => {});
+          this.guarded.add(client);
+        }
+        return client;
+      },
+      (error: unknown) => {
+        throw unavailable(error);
+      },
+    );
   }
 
   override query(...args: unknown[]): any {
@@ -100,7 +113,6 @@ class Pool extends pg.Pool {
 export class PgDatabase {
   readonly orm: Orm;
   private listener: pg.Client | undefined;
-  private listening = false;
   private closed = false;
   private readonly watchers: Array<(change: Change) => void> = [];
   /** Commands committed so far, and the seconds all commands took (metrics). */
@@ -116,11 +128,6 @@ export class PgDatabase {
     pool.on('error', () => {});
   }
 
-  /** Whether caches may be trusted: only while this node hears every other's changes. */
-  get hearing(): boolean {
-    return this.listening;
-  }
-
   /** Call `watcher` for every change, made here or announced by another node (and for all of them after a lost connection). */
   watch(watcher: (change: Change) => void): void {
     this.watchers.push(watcher);
@@ -130,7 +137,7 @@ export class PgDatabase {
     for (const watcher of this.watchers) watcher(change);
   }
 
-  /** Listen for other nodes' changes; reconnects by itself, dropping every cache meanwhile. */
+  /** Listen for other nodes' changes; reconnects by itself (and then rebuilds what it keeps, as it may have missed some). */
   async listen(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({ ...this.connection });
@@ -140,7 +147,6 @@ export class PgDatabase {
     });
     const lost = () => {
       if (this.listener !== client) return;
-      this.listening = false;
       this.listener = undefined;
       client.end().catch(() => {});
       if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();
@@ -152,9 +158,7 @@ export class PgDatabase {
       await client.connect();
       await client.query(`listen ${CHANNEL}`);
       // What changed while nobody listened is unknown: every cache starts over.
-      this.heard('clients');
       this.heard('signing_keys');
-      this.listening = true;
     } catch {
       lost();
     }
@@ -199,6 +203,22 @@ export class PgDatabase {
     await tx.query('select pg_advisory_xact_lock($1, hashtext($2::text || $3::text))', [LOCK_NAMESPACE, this.schema, job]);
   }
 
+  /** Run `task` once no other node is running it (a session lock, waited for). */
+  async exclusively<T>(job: number, task: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const key = [LOCK_NAMESPACE, this.schema, job];
+    try {
+      await client.query('select pg_advisory_lock($1, hashtext($2::text || $3::text))', key);
+      try {
+        return await task();
+      } finally {
+        await client.query('select pg_advisory_unlock($1, hashtext($2::text || $3::text))', key).catch(() => {});
+      }
+    } finally {
+      client.release();
+    }
+  }
+
   /** Run `task` only if no other node is running it now (a session lock, tried once). */
   async once<T>(job: number, task: () => Promise<T>): Promise<T | undefined> {
     const client = await this.pool.connect();
@@ -217,7 +237,6 @@ export class PgDatabase {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.listening = false;
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => {});
@@ -254,19 +273,10 @@ const journalLength = (folder: string): number =>
 
 /** Apply pending migrations under a session advisory lock: nodes booting together wait their turn, and the later ones find nothing to do. */
 async function applyMigrations(db: PgDatabase, folder: string): Promise<void> {
-  const client = await db.pool.connect();
-  const key = [LOCK_NAMESPACE, db.schema, LOCKS.migrate];
-  try {
-    await client.query(`create schema if not exists ${db.schema}`);
-    await client.query('select pg_advisory_lock($1, hashtext($2::text || $3::text))', key);
-    try {
-      await migrate(drizzle(client), { migrationsFolder: folder, migrationsSchema: db.schema, migrationsTable: MIGRATIONS_TABLE });
-    } finally {
-      await client.query('select pg_advisory_unlock($1, hashtext($2::text || $3::text))', key);
-    }
-  } finally {
-    client.release();
-  }
+  await db.exclusively(LOCKS.migrate, async () => {
+    await db.pool.query(`create schema if not exists ${db.schema}`);
+    await migrate(drizzle(db.pool), { migrationsFolder: folder, migrationsSchema: db.schema, migrationsTable: MIGRATIONS_TABLE });
+  });
 }
 
 /** Without migrating (skip_migrations), a database that is behind stops the boot saying what to do. */

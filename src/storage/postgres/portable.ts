@@ -70,5 +70,5 @@ export function importAll(db: PgDatabase, data: Portable, now: number): Promise<
       for (const c of a.consents) await tx.query('insert into consents (actor_id, client_id, scopes, granted_at) values ($1, $2, $3::jsonb, $4)', [a.id, c.clientId, json(c.scopes), c.grantedAt]);
     }
     return taken;
-  }, 'clients');
+  });
 }

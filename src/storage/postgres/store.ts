@@ -33,6 +33,7 @@ export async function openPgStore(url: string, options: PgStoreOptions): Promise
     limits: new PgCounters(db, options.clock),
     // Every node sweeps on its timer; one at a time does the work, the others find it taken and skip.
     sweep: async (args) => (await db.once(LOCKS.sweep, () => write.deleteExpired(args))) ?? 0,
+    exclusively: (name, task) => db.exclusively(LOCKS[name], task),
     ping: async () => void (await db.pool.query('select 1')),
     stats: () => ({ ...db.stats }),
     exportAll: () => exportAll(db),

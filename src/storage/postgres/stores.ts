@@ -1,9 +1,9 @@
 /**
  * Clients, actors, tokens, factors, signing keys, settings and events in PostgreSQL. Reads go
  * to the pool; every write is a command (commands.ts). Several nodes share the database, so
- * what one changes another must see at once: tokens are not cached at all (a revocation on
- * one node holds on every node at the next request), clients are cached only while this node
- * hears the others' changes (LISTEN/NOTIFY, PgDatabase.hearing).
+ * what one changes another must see at once: nothing whose staleness would be a hole is
+ * cached (a revocation, a rotated secret or a deleted client holds on every node at the next
+ * request); the JWKS is rebuilt when another node announces a rotation (LISTEN/NOTIFY).
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
@@ -19,30 +19,22 @@ import type { Commands } from './commands.js';
 import type { PgDatabase } from './db.js';
 import { actors, authenticators, backupCodes, clients, emails, events, settings, signingKeys, tokens } from './schema.js';
 
-/** How long a client read is reused while changes are heard (every change clears it at once). */
-const CLIENT_CACHE_MS = 5000;
-
+/**
+ * Clients are read afresh each time: a secret rotated or a client deleted on one node must be
+ * refused by every node at once, and a cache cleared by a notice would still answer with the
+ * old client until the notice arrived.
+ */
 export class PgClients implements ClientStore {
-  private readonly cache = new Map<string, { client: Client | undefined; at: number }>();
-
   constructor(
     private readonly db: PgDatabase,
     private readonly write: Commands,
     private readonly defaults: ClientSettings,
     private readonly clock: () => number,
-  ) {
-    db.watch((change) => change === 'clients' && this.cache.clear());
-  }
+  ) {}
 
   async find(id: string): Promise<Client | undefined> {
-    const now = performance.now();
-    const cached = this.cache.get(id);
-    if (cached && this.db.hearing && now - cached.at < CLIENT_CACHE_MS) return cached.client;
     const [row] = await this.db.orm.select().from(clients).where(eq(clients.id, id));
-    const client = row ? clientOf(row, this.defaults) : undefined;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { client, at: now });
-    return client;
+    return row ? clientOf(row, this.defaults) : undefined;
   }
 
   async list(): Promise<Client[]> {
