@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import YAML from 'yaml';
 import { createActor } from './accounts/service.js';
 import { addClient, pickOverrides } from './clients/service.js';
-import { loadConfig, redact } from './config/load.js';
+import { loadConfig, redact, withoutPassword } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { openMasks, secretFileFor, systemClock, type Masks } from './context.js';
 import { ConfigError, InputError } from './errors.js';
@@ -89,7 +89,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'apply pending database migrations and exit',
     async run(config) {
       await (await openStore(config, { migrate: true, clock: systemClock })).close();
-      print(`masks: ${config.db_url} is up to date`);
+      print(`masks: ${withoutPassword(config.db_url)} is up to date`);
     },
   },
   config: {

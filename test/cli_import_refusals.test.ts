@@ -54,6 +54,8 @@ t.test('import refuses, writing nothing and saying why', async (t) => {
   await t.test('the file is checked whole before anything is written: version, shape, repeats, consents, built-in and seeded clients', async (t) => {
     t.same(parseExport(JSON.stringify(good), 'f').data, await old.m.masks.store.exportAll().then((all) => ({ ...all, clients: all.clients.filter((c) => c.id === 'vault') })), 'what the store exported, less the built-in clients');
     t.throws(() => parseExport('{"masks_export": 2, "clients": [], "actors": []}', 'f'), { name: 'InputError', message: 'f is a masks export of version 2; this masks reads version 1' });
+    const withNul = { ...good, actors: good.actors.map((actor: { name: string | null }, i: number) => (i === 0 ? { ...actor, name: 'Al\u0000ice' } : actor)) };
+    t.throws(() => parseExport(JSON.stringify(withNul), 'f'), { name: 'InputError', message: /^f: \/actors\/0\/name: holds a NUL character/ }, 'a NUL from an old SQLite installation is named, not a database error');
     t.throws(() => parseExport('[]', 'f'), { name: 'InputError', message: 'f is not a masks export (it has no "masks_export" version)' });
     const alice = good.actors.findIndex((a: { nickname: string }) => a.nickname === 'alice');
     const broken = (change: (file: any) => void) => {

@@ -100,6 +100,8 @@ export function parseExport(text: string, name: string): ExportFile {
   const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).masks_export : undefined;
   if (version === undefined) throw new InputError(`${name} is not a masks export (it has no "masks_export" version)`);
   if (version !== EXPORT_VERSION) throw new InputError(`${name} is a masks export of version ${JSON.stringify(version)}; this masks reads version ${EXPORT_VERSION}`);
+  const nul = nulAt(raw, '');
+  if (nul !== undefined) throw new InputError(`${name}: ${nul}: holds a NUL character, which masks no longer takes (PostgreSQL cannot store one); change it on the old installation and export again`);
   const problem = Value.Errors(ExportSchema, raw).First();
   if (problem) throw new InputError(`${name}: ${problem.path || '/'}: ${problem.message}`);
   const file = Value.Decode(ExportSchema, raw);
@@ -112,4 +114,15 @@ export function parseExport(text: string, name: string): ExportFile {
     if (stray) throw new InputError(`${name}: actor id ${JSON.stringify(actor.id)} consented to client ${JSON.stringify(stray.clientId)}, which the file does not hold`);
   }
   return { exportedAt: file.exported_at, secretCheck: file.secret_check, data };
+}
+
+/** The JSON pointer of the first string holding a NUL character, if any. */
+function nulAt(value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? pointer || '/' : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulAt(item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -47,6 +47,7 @@ function presented(request: FastifyRequest, params: Params): Presented | undefin
     const colon = decoded.indexOf(':');
     if (colon < 1 || decoded.includes('\uFFFD')) throw invalidClient();
     const id = decodeBasicPart(decoded.slice(0, colon));
+    if (id.includes('\0')) throw invalidClient(); // no client id holds one (nor could a database store it)
     if (postId !== undefined && postId !== id) throw invalidRequest('client_id does not match the Authorization header');
     return { id, secret: decodeBasicPart(decoded.slice(colon + 1)), method: 'client_secret_basic' };
   }
