@@ -21,7 +21,7 @@ const MIGRATIONS_TABLE = 'masks_migrations';
 const LOCK_NAMESPACE = 0x6d61736b; // "mask"
 export const LOCKS = { migrate: 1, sweep: 2, scopeGuard: 3, bootstrap: 4 } as const;
 
-/** Changes another node must hear about: its caches drop what they name. */
+/** Changes another node must hear about: what it keeps of them is rebuilt (the JWKS). */
 export type Change = 'signing_keys';
 const CHANNEL = 'masks_changes';
 
