@@ -70,11 +70,6 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
     reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
     done();
   });
-  // A NUL character is never part of an identifier, a name, a secret or a search: refused at
-  // the door, the same on every database (PostgreSQL cannot store one, SQLite would).
-  app.addHook('preValidation', (request, _reply, done) => {
-    done(/%00/i.test(request.url) || holdsNul(request.body) ? Object.assign(new Error('a NUL character in the request'), { statusCode: 400 }) : undefined);
-  });
   app.addHook('onResponse', (request, reply, done) => {
     masks.observe.request(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
@@ -99,11 +94,4 @@ export function buildApp(masks: Masks, options: AppOptions = {}): FastifyInstanc
   discoveryEndpoints(app, masks);
   healthEndpoint(app, masks);
   return app;
-}
-
-/** Does a parsed body (a form, JSON) hold a NUL character anywhere? */
-function holdsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (value === null || typeof value !== 'object' || depth > 16) return false;
-  return Object.values(value).some((item) => holdsNul(item, depth + 1));
 }

@@ -338,6 +338,9 @@ export function managementApi(app: FastifyInstance, masks: Masks) {
       api.removeAllContentTypeParsers();
       api.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
       api.setErrorHandler(problemHandler);
+      // A NUL character is never part of a name, an identifier or a search: the API says so (400)
+      // rather than store one (SQLite would, PostgreSQL cannot).
+      api.addHook('preValidation', (request, _reply, done) => done(/%00/i.test(request.url) || holdsNul(request.body) ? badRequest('The request holds a NUL character (U+0000).') : undefined));
       api.setNotFoundHandler((_request, reply) => sendProblem(reply, notFound('This endpoint')));
       api.get('/openapi.json', (_request, reply) => reply.header('cache-control', 'no-cache').send(openApiDocument(masks, API_PREFIX, API_ROUTES)));
       for (const route of API_ROUTES) {
@@ -356,4 +359,11 @@ export function managementApi(app: FastifyInstance, masks: Masks) {
     },
     { prefix: API_PREFIX },
   );
+}
+
+/** Does a parsed body hold a NUL character anywhere? */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object' || depth > 16) return false;
+  return Object.values(value).some((item) => holdsNul(item, depth + 1));
 }

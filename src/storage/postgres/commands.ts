@@ -8,7 +8,7 @@
 import type { ActorChange, ClientRecord, NewAuthenticator, NewEvent, NewToken, TokenKind } from '../../model.js';
 import type { AdvanceResult, AttemptChange, Exchange, ExchangeResult, Sweep } from '../store.js';
 import { tokenRow } from '../rows.js';
-import { LOCKS, type PgDatabase, type Tx } from './db.js';
+import { LOCKS, storable, type PgDatabase, type Tx } from './db.js';
 
 /**
  * A statement written with named parameters (`@name`), as PostgreSQL's positional ones.
@@ -27,7 +27,7 @@ function statement(text: string) {
       names.map((name) => {
         const value = (args as Record<string, unknown>)[name];
         if (value === undefined) return null;
-        return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
+        return storable(value !== null && typeof value === 'object' ? JSON.stringify(value) : value);
       }),
     );
 }

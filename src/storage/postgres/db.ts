@@ -78,6 +78,25 @@ export function unavailable(error: unknown): unknown {
   return lost ? new StoreUnavailable('the database does not answer') : error;
 }
 
+/**
+ * A value as PostgreSQL can take it. Its text cannot hold NUL (U+0000), nor can jsonb hold
+ * `\u0000`: both become U+FFFD, the replacement character. What is looked up with one then
+ * matches nothing, as on SQLite (nothing stored holds one: the Management API refuses them);
+ * typed text kept in an audit event keeps its place.
+ */
+export function storable(value: unknown): unknown {
+  if (typeof value !== 'string' || !(value.includes('\0') || value.includes('\\u0000'))) return value;
+  return value.replace(/\0/g, '\uFFFD').replace(/\\u0000/g, '\\ufffd');
+}
+
+/** A pool query's arguments with their values storable: (text or config, values) or a config holding its values. */
+const storableArgs = (args: unknown[]): unknown[] => {
+  const [first, second, ...rest] = args;
+  if (Array.isArray(second)) return [first, second.map(storable), ...rest];
+  const values = first !== null && typeof first === 'object' ? (first as { values?: unknown }).values : undefined;
+  return Array.isArray(values) ? [{ ...(first as object), values: values.map(storable) }, ...args.slice(1)] : args;
+};
+
 /** A pool whose connection failures come out as StoreUnavailable, for drizzle's reads and the commands alike. */
 class Pool extends pg.Pool {
   private readonly guarded = new WeakSet<pg.PoolClient>();
@@ -101,7 +120,7 @@ class Pool extends pg.Pool {
   }
 
   override query(...args: unknown[]): any {
-    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    const result = (super.query as (...a: unknown[]) => unknown)(...storableArgs(args));
     return result instanceof Promise
       ? result.catch((error: unknown) => {
           throw unavailable(error);
