@@ -3,6 +3,7 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { openDatabase } from '../../src/storage/sqlite/db.js';
+import { commitBatch, waitsForDisk } from '../../src/storage/sqlite/writes.js';
 import { MIGRATIONS_DIR } from '../../src/paths.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -70,6 +71,60 @@ t.test('group commit: writes of one tick go as one batch to the writer thread an
   other.close();
   t.equal(await db.durable.run('revokeGrant', { grantId: 'g', now: 5 }), 50);
   t.equal(await db.durable.run('revokeToken', { hash: 'h1', now: 6 }), false, 'already revoked');
+});
+
+t.test('an audit event rides along with the next write, or goes on its own within a moment; a closing writer sends it', async (t) => {
+  const file = path.join(tempDir(t), 'r.sqlite3');
+  const db = openDatabase(file);
+  db.sqlite.prepare("insert into clients (id, name, created_at, updated_at) values ('c', 'C', 1, 1)").run();
+  const event = (type: string) => ({ at: 1, type, actorId: null, clientId: 'c', by: 'masks', ip: null, detail: {} });
+  const count = () => db.sqlite.prepare('select count(*) from events').pluck().get();
+  let before = db.durable.stats.batches;
+  const alone = db.durable.run('appendEvent', event('alone'), { rideAlong: true });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(db.durable.stats.batches, before, 'not sent at the end of its tick');
+  await alone;
+  t.equal(db.durable.stats.batches - before, 1, 'but on its own a moment later');
+  t.equal(count(), 1, 'and stored');
+  before = db.durable.stats.batches;
+  const riding = db.durable.run('appendEvent', event('riding'), { rideAlong: true });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await db.durable.run('setSetting', { key: 'k', value: 1, now: 1 });
+  await riding;
+  t.equal(db.durable.stats.batches - before, 1, 'with the next write: one batch for both');
+  t.equal(count(), 2);
+  const last = db.durable.run('appendEvent', event('last'), { rideAlong: true });
+  await db.close();
+  await last;
+  const other = new Sqlite(file, { readonly: true });
+  t.same(other.prepare('select type from events order by id').pluck().all(), ['alone', 'riding', 'last'], 'closing sends what waits');
+  other.close();
+});
+
+t.test('a batch that promises nothing (events, a new attempt) commits without fsync; any other batch waits for the disk', async (t) => {
+  const { sqlite: db } = openDatabase(':memory:');
+  t.teardown(() => db.close());
+  const synchronous = () => db.pragma('synchronous', { simple: true });
+  t.equal(synchronous(), 2, 'FULL to begin with');
+  const event = { op: 'appendEvent' as const, args: { at: 1, type: 'x', actorId: null, clientId: null, by: 'masks', ip: null, detail: {} } };
+  const setting = { op: 'setSetting' as const, args: { key: 'k', value: 1, now: 1 } };
+  t.ok(commitBatch(db, [event, { op: 'barrier', args: undefined }]).every((outcome) => outcome.ok));
+  t.equal(synchronous(), 1, 'events and a barrier: NORMAL');
+  t.ok(commitBatch(db, [event, setting]).every((outcome) => outcome.ok));
+  t.equal(synchronous(), 2, 'anything else with them: FULL');
+  t.ok(commitBatch(db, [event]).every((outcome) => outcome.ok));
+  t.equal(synchronous(), 1);
+  t.equal(db.prepare('select count(*) from events').pluck().get(), 3, 'each batch committed');
+});
+
+t.test('which writes wait for the disk', async (t) => {
+  const attempt = { attemptId: 'a', now: 1 };
+  const create = { ...attempt, create: { id: 'a', clientId: 'c', deviceId: 'd', actorId: null, request: { clientId: 'c', redirectUri: 'x', scope: [], prompt: [] }, createdAt: 1, expiresAt: 2 } };
+  t.notOk(waitsForDisk({ op: 'advanceAttempt', args: create }), 'a new attempt: lost in a power cut, the person starts again');
+  t.ok(waitsForDisk({ op: 'advanceAttempt', args: { ...create, actorId: 'x' } }), 'a new attempt that binds someone');
+  t.ok(waitsForDisk({ op: 'advanceAttempt', args: { ...attempt, passed: { factor: 'password', device: { id: 'd', userAgent: '', ip: '' } } } }), 'a step of an attempt');
+  t.ok(waitsForDisk({ op: 'redeemCode', args: { hash: 'h', clientId: 'c', now: 1, tokens: [] } }), 'a code redeemed');
+  t.notOk(waitsForDisk({ op: 'appendEvent', args: {} }), 'an audit event');
 });
 
 t.test('closing waits for queued writes', async (t) => {

@@ -16,6 +16,9 @@ type Queued = Waiter & { request: WriteRequest };
 /** How long closing waits for the writer thread to say it closed before stopping it. */
 const CLOSE_WAIT_MS = 10_000;
 
+/** How long a write that asked to ride along (an audit event) waits for another write to commit with. */
+const RIDE_ALONG_MS = 20;
+
 /**
  * Durable writes with group commit. The writes requested in one turn of the event loop go
  * to the writer thread as one batch; it commits every batch that arrived while it was
@@ -25,6 +28,8 @@ const CLOSE_WAIT_MS = 10_000;
 export class DurableWriter {
   private queue: Queued[] = [];
   private scheduled = false;
+  /** The timer that sends writes riding along when no other write came. */
+  private waiting: NodeJS.Timeout | undefined;
   private seq = 0;
   private readonly inFlight = new Map<number, Queued[]>();
   private thread: Worker | undefined;
@@ -72,20 +77,30 @@ export class DurableWriter {
     for (const watcher of this.watchers) watcher(op);
   }
 
-  run<K extends WriteName>(op: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
+  /**
+   * Queue a write; it is sent with the others of this turn of the event loop. `rideAlong`: a
+   * write nobody waits for (an audit event) goes with the next batch instead, or on its own
+   * after RIDE_ALONG_MS, so it costs no commit of its own while requests keep the writer busy.
+   */
+  run<K extends WriteName>(op: K, args: WriteArgs<K>, options: { rideAlong?: boolean } = {}): Promise<WriteResult<K>> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
     this.notify(op);
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { op, args }, resolve, reject });
-      if (!this.scheduled) {
+      if (this.scheduled) return;
+      if (!options.rideAlong) {
         this.scheduled = true;
         setImmediate(() => this.send());
+      } else if (!this.waiting) {
+        this.waiting = setTimeout(() => this.send(), RIDE_ALONG_MS);
       }
     });
   }
 
   private send() {
     this.scheduled = false;
+    clearTimeout(this.waiting);
+    this.waiting = undefined;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];

@@ -10,7 +10,8 @@ export class SqliteEvents implements EventStore {
   constructor(private readonly db: Database) {}
 
   async append(event: NewEvent): Promise<void> {
-    await this.db.durable.run('appendEvent', event);
+    // Nobody waits for an event: it commits with the next write (the request's own, often).
+    await this.db.durable.run('appendEvent', event, { rideAlong: true });
   }
 
   async list(query: EventQuery): Promise<AuditEvent[]> {

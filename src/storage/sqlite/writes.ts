@@ -552,7 +552,8 @@ export type WriteResult<K extends WriteName> = ReturnType<Writes[K]>;
 export function configureConnection(db: Sqlite.Database): void {
   db.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before anyone is told, so a consumed code or a rotated
-  // refresh token cannot come back after power loss.
+  // refresh token cannot come back after power loss (commitBatch relaxes it only for
+  // batches that promise nothing).
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -564,9 +565,32 @@ export interface WriteRequest {
 }
 export type WriteOutcome = { ok: true; value: unknown } | { ok: false; message: string; code?: string };
 
-/** Run a batch in one transaction (one fsync), each write in its own savepoint. */
+/**
+ * Writes that promise nobody anything once on disk: an audit event (nobody waits for it), a
+ * new sign-in attempt (lost in a power cut, the person starts again), a barrier. A batch of
+ * only these commits without waiting for fsync (synchronous = NORMAL); the next batch that
+ * does wait syncs the log they are in too (WAL appends in order), so nothing acknowledged
+ * later can outlive them.
+ */
+export function waitsForDisk({ op, args }: WriteRequest): boolean {
+  if (op === 'appendEvent' || op === 'barrier') return false;
+  if (op !== 'advanceAttempt') return true;
+  return Object.keys(args as AttemptChange).some((key) => key !== 'attemptId' && key !== 'now' && key !== 'create');
+}
+
+const synchronousOf = new WeakMap<Sqlite.Database, 'FULL' | 'NORMAL'>();
+
+/** Set the connection's synchronous mode when it differs (outside a transaction, where the pragma takes). */
+function synchronous(db: Sqlite.Database, mode: 'FULL' | 'NORMAL'): void {
+  if ((synchronousOf.get(db) ?? 'FULL') === mode) return;
+  db.pragma(`synchronous = ${mode}`);
+  synchronousOf.set(db, mode);
+}
+
+/** Run a batch in one transaction (one fsync, when any write waits for one), each write in its own savepoint. */
 export function commitBatch(db: Sqlite.Database, batch: WriteRequest[]): WriteOutcome[] {
   const outcomes: WriteOutcome[] = [];
+  synchronous(db, batch.some(waitsForDisk) ? 'FULL' : 'NORMAL');
   db.transaction(() => {
     for (const { op, args } of batch) {
       try {
