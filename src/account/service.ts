@@ -61,8 +61,7 @@ export async function isFresh(masks: Masks, actorId: string, sid: string): Promi
   const session = await masks.store.signIns.sessionById(sid);
   if (!session || session.endedAt !== null || session.actorId !== actorId) return false;
   const since = masks.clock() - FRESH_FOR;
-  for (const kind of FIRST_FACTORS) if (await masks.store.signIns.lastFactor(actorId, session.deviceId, kind, since)) return true;
-  return false;
+  return (await masks.store.signIns.lastFactor(actorId, session.deviceId, FIRST_FACTORS, since)) !== undefined;
 }
 
 /** A new set of backup codes when the actor has no second factor yet (shown once), with their keyed hashes to store. */

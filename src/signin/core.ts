@@ -194,8 +194,7 @@ export const chosenMethod = (step: { offer?: SecondFactorKind[] | undefined; cho
 
 /** Has the actor finished a sign-in on this device before, with any first factor (a password, a login link, a passkey)? */
 async function signedInBefore(masks: Masks, actorId: string, deviceId: string): Promise<boolean> {
-  for (const kind of FIRST_FACTORS) if (await masks.store.signIns.lastFactor(actorId, deviceId, kind, 0)) return true;
-  return false;
+  return (await masks.store.signIns.lastFactor(actorId, deviceId, FIRST_FACTORS, 0)) !== undefined;
 }
 
 /**

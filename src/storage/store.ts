@@ -184,8 +184,8 @@ export interface SignInStore {
   attempt(id: string): Promise<Attempt | undefined>;
   /** By the SHA-256 of the session cookie. */
   session(hash: string): Promise<Session | undefined>;
-  /** When the actor last passed a factor of `kind` on the device after `since`, and for which client. */
-  lastFactor(actorId: string, deviceId: string, kind: string, since: number): Promise<{ passedAt: number; clientId: string } | undefined>;
+  /** When the actor last passed a factor of `kind` (or of any of several kinds) on the device after `since`, and for which client. */
+  lastFactor(actorId: string, deviceId: string, kind: string | readonly string[], since: number): Promise<{ passedAt: number; clientId: string } | undefined>;
   consentedScopes(actorId: string, clientId: string): Promise<string[]>;
   /** A login link by the SHA-256 of its token. */
   loginLink(hash: string): Promise<LoginLink | undefined>;

@@ -155,6 +155,8 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(await again('a4', T0 + 30, 'web'), 'ok');
     t.same(await store.signIns.lastFactor(alice.id, device.id, 'password', 0), { passedAt: T0 + 30, clientId: 'web' });
     t.equal(await store.signIns.lastFactor(alice.id, device.id, 'password', T0 + 30), undefined, 'nothing newer than the newest');
+    t.same(await store.signIns.lastFactor(alice.id, device.id, ['login_link', 'password'], 0), { passedAt: T0 + 30, clientId: 'web' }, 'the newest of several kinds');
+    t.equal(await store.signIns.lastFactor(alice.id, device.id, ['login_link', 'passkey'], 0), undefined, 'none of those kinds');
     t.match(await store.signIns.session('session-hash'), { id: 'sid-9', actorId: alice.id, authTime: T0 + 3, amr: ['pwd'], endedAt: null });
     t.ok(await store.tokens.findByHash(code.hash), 'what the client gets is stored with it');
     t.equal(await store.signIns.advanceAttempt({ attemptId: 'unknown', now: T0, actorId: alice.id }), 'finished');

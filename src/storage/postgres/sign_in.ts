@@ -1,5 +1,5 @@
 /** Devices, sign-in attempts, sessions, remembered factors and consents in PostgreSQL (never cached: another node may have just changed them). */
-import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Attempt, Challenge, Consent, Device, LoginLink, Session } from '../../model.js';
 import { attemptOf } from '../rows.js';
 import type { AdvanceResult, AttemptChange, SessionOnDevice, SignInStore } from '../store.js';
@@ -30,11 +30,11 @@ export class PgSignIns implements SignInStore {
     return (await this.orm.select().from(sessions).where(eq(sessions.hash, hash)))[0];
   }
 
-  async lastFactor(actorId: string, deviceId: string, kind: string, since: number): Promise<{ passedAt: number; clientId: string } | undefined> {
+  async lastFactor(actorId: string, deviceId: string, kind: string | readonly string[], since: number): Promise<{ passedAt: number; clientId: string } | undefined> {
     const [row] = await this.orm
       .select({ passedAt: factors.passedAt, clientId: factors.clientId })
       .from(factors)
-      .where(and(eq(factors.actorId, actorId), eq(factors.deviceId, deviceId), eq(factors.kind, kind), gt(factors.passedAt, since)))
+      .where(and(eq(factors.actorId, actorId), eq(factors.deviceId, deviceId), typeof kind === 'string' ? eq(factors.kind, kind) : inArray(factors.kind, [...kind]), gt(factors.passedAt, since)))
       .orderBy(desc(factors.passedAt))
       .limit(1);
     return row;

@@ -10,8 +10,8 @@ import { clients } from './schema.js';
 
 
 /**
- * How long a client read from the database is reused. Clients are looked up on every token
- * request and change rarely; changes made through this store apply at once, changes made
+ * How long a client (or the list of them) read from the database is reused. Clients are
+ * looked up on every token request, listed at every new session, and change rarely; changes made through this store apply at once, changes made
  * by another process (the CLI) within this many milliseconds.
  */
 const CACHE_MS = 1000;
@@ -20,6 +20,7 @@ export class SqliteClients implements ClientStore {
   private readonly byId;
   private readonly all;
   private readonly cache = new Map<string, { client: Client | undefined; at: number }>();
+  private listed: { clients: Client[]; at: number } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -28,7 +29,11 @@ export class SqliteClients implements ClientStore {
   ) {
     this.byId = db.orm.select().from(clients).where(eq(clients.id, sql.placeholder('id'))).prepare();
     this.all = db.orm.select().from(clients).orderBy(asc(clients.id)).prepare();
-    db.durable.watch((op) => (op === 'saveClient' || op === 'deleteClient' || op === 'importAll') && this.cache.clear());
+    db.durable.watch((op) => {
+      if (op !== 'saveClient' && op !== 'deleteClient' && op !== 'importAll') return;
+      this.cache.clear();
+      this.listed = undefined;
+    });
   }
 
   async find(id: string): Promise<Client | undefined> {
@@ -43,7 +48,9 @@ export class SqliteClients implements ClientStore {
   }
 
   async list(): Promise<Client[]> {
-    return this.all.all().map((row) => clientOf(row, this.defaults));
+    const now = performance.now();
+    if (!this.listed || now - this.listed.at >= CACHE_MS) this.listed = { clients: this.all.all().map((row) => clientOf(row, this.defaults)), at: now };
+    return [...this.listed.clients];
   }
 
   async save(record: ClientRecord, expectRevision?: number): Promise<Client> {

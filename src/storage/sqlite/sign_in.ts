@@ -1,10 +1,22 @@
 /** Devices, sign-in attempts, sessions, remembered factors and consents in SQLite. */
-import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Attempt, Challenge, Consent, Device, LoginLink, Session } from '../../model.js';
 import { attemptOf } from '../rows.js';
 import type { AdvanceResult, AttemptChange, SessionOnDevice, SignInStore } from '../store.js';
 import type { Database } from './db.js';
 import { attempts, challenges, consents, devices, factors, loginLinks, sessions } from './schema.js';
+
+/** The newest pass of a factor of the kinds `kind` matches, by an actor on a device, after `since`. */
+function lastFactorOf(db: Database, kind: SQL) {
+  const p = (name: string) => sql.placeholder(name);
+  return db.orm
+    .select({ passedAt: factors.passedAt, clientId: factors.clientId })
+    .from(factors)
+    .where(and(eq(factors.actorId, p('actorId')), eq(factors.deviceId, p('deviceId')), kind, gt(factors.passedAt, p('since'))))
+    .orderBy(desc(factors.passedAt))
+    .limit(1)
+    .prepare();
+}
 
 /** Every read of a sign-in, prepared once (building a query per call costs more than running it). */
 function reads(db: Database) {
@@ -27,13 +39,7 @@ function reads(db: Database) {
       .orderBy(desc(sessions.createdAt), asc(sessions.id))
       .prepare(),
     consentsOf: db.orm.select({ clientId: consents.clientId, scopes: consents.scopes, grantedAt: consents.grantedAt }).from(consents).where(eq(consents.actorId, p('actorId'))).orderBy(asc(consents.clientId)).prepare(),
-    lastFactor: db.orm
-      .select({ passedAt: factors.passedAt, clientId: factors.clientId })
-      .from(factors)
-      .where(and(eq(factors.actorId, p('actorId')), eq(factors.deviceId, p('deviceId')), eq(factors.kind, p('kind')), gt(factors.passedAt, p('since'))))
-      .orderBy(desc(factors.passedAt))
-      .limit(1)
-      .prepare(),
+    lastFactor: lastFactorOf(db, eq(factors.kind, p('kind'))),
     consent: db.orm.select({ scopes: consents.scopes }).from(consents).where(and(eq(consents.actorId, p('actorId')), eq(consents.clientId, p('clientId')))).prepare(),
     loginLink: db.orm.select().from(loginLinks).where(eq(loginLinks.hash, p('hash'))).prepare(),
     challenge: db.orm.select().from(challenges).where(eq(challenges.challenge, p('challenge'))).prepare(),
@@ -49,6 +55,7 @@ function reads(db: Database) {
 
 export class SqliteSignIns implements SignInStore {
   private readonly reads;
+  private readonly amongKinds = new Map<string, ReturnType<typeof lastFactorOf>>();
 
   constructor(private readonly db: Database) {
     this.reads = reads(db);
@@ -67,8 +74,13 @@ export class SqliteSignIns implements SignInStore {
     return this.reads.session.get({ hash });
   }
 
-  async lastFactor(actorId: string, deviceId: string, kind: string, since: number): Promise<{ passedAt: number; clientId: string } | undefined> {
-    return this.reads.lastFactor.get({ actorId, deviceId, kind, since });
+  async lastFactor(actorId: string, deviceId: string, kind: string | readonly string[], since: number): Promise<{ passedAt: number; clientId: string } | undefined> {
+    if (typeof kind === 'string') return this.reads.lastFactor.get({ actorId, deviceId, kind, since });
+    // A list of kinds is one of a few fixed lists (the first factors): each is prepared once.
+    const key = kind.join(' ');
+    let read = this.amongKinds.get(key);
+    if (!read) this.amongKinds.set(key, (read = lastFactorOf(this.db, inArray(factors.kind, [...kind]))));
+    return read.get({ actorId, deviceId, since });
   }
 
   async consentedScopes(actorId: string, clientId: string): Promise<string[]> {
