@@ -72,7 +72,9 @@ async function startMasks(dir: string, port: number, options: { name?: string; e
     }),
   );
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'src', 'main.js'), 'start'], {
+  // BENCH_MASKS_NODE_OPTIONS adds node flags to masks alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+  const nodeFlags = (process.env.BENCH_MASKS_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, path.join(PACKAGE_ROOT, 'dist', 'src', 'main.js'), 'start'], {
     cwd: dir,
     env: { ...process.env, MASKS_URL: options.issuer ?? url, MASKS_PORT: String(port), MASKS_HOST: '127.0.0.1', MASKS_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'ignore', 'inherit'],
