@@ -557,6 +557,8 @@ export function configureConnection(db: Sqlite.Database): void {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Statement journals (a savepoint's undo) in memory rather than a temporary file opened and unlinked per use.
+  db.pragma('temp_store = MEMORY');
 }
 
 export interface WriteRequest {
