@@ -1,6 +1,6 @@
 /** Actors (people and machines) and their email addresses, in SQLite. */
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { LastHolderError, StaleError } from '../../errors.js';
 import type { Actor, ActorChange, NewActor } from '../../model.js';
 import { actorSearch } from '../conditions.js';
@@ -19,17 +19,26 @@ export class SqliteActors implements ActorStore {
     private readonly clock: () => number,
   ) {
     const p = (name: string) => sql.placeholder(name);
+    // An actor with their addresses in one query (oldest first), not one query for each.
+    const withEmails = () =>
+      db.orm
+        .select({
+          ...getTableColumns(actors),
+          // Spelled out: drizzle leaves a selected expression's columns unqualified, and "id" would be the address's own.
+          emails: sql<string>`(select json_group_array(json_object('address', e.address, 'verifiedAt', e.verified_at) order by e.id) from emails e where e.actor_id = "actors"."id")`,
+        })
+        .from(actors);
     this.reads = {
-      byId: db.orm.select().from(actors).where(eq(actors.id, p('id'))).prepare(),
-      byNickname: db.orm.select().from(actors).where(eq(actors.nickname, p('nickname'))).prepare(),
+      byId: withEmails().where(eq(actors.id, p('id'))).prepare(),
+      byNickname: withEmails().where(eq(actors.nickname, p('nickname'))).prepare(),
+      all: withEmails().orderBy(asc(actors.createdAt), asc(actors.nickname)).prepare(),
       byAddress: db.orm.select().from(emails).where(eq(emails.address, p('address'))).prepare(),
-      emailsOf: db.orm.select().from(emails).where(eq(emails.actorId, p('actorId'))).orderBy(asc(emails.id)).prepare(),
     };
   }
 
-  private load(row: typeof actors.$inferSelect | undefined): Actor | undefined {
+  private load(row: (typeof actors.$inferSelect & { emails: string }) | undefined): Actor | undefined {
     if (!row) return undefined;
-    return actorOf(row, this.reads.emailsOf.all({ actorId: row.id }));
+    return actorOf(row, JSON.parse(row.emails) as Array<{ address: string; verifiedAt: number | null }>);
   }
 
   private findSync(id: string): Actor | undefined {
@@ -49,7 +58,7 @@ export class SqliteActors implements ActorStore {
   }
 
   async list(): Promise<Actor[]> {
-    return this.db.orm.select().from(actors).orderBy(asc(actors.createdAt), asc(actors.nickname)).all().map((row) => this.load(row)!);
+    return this.reads.all.all().map((row) => this.load(row)!);
   }
 
   async search(query: ActorQuery): Promise<{ actors: Actor[]; total: number }> {
