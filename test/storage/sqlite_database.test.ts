@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { openDatabase } from '../../src/storage/sqlite/db.js';
-import { commitBatch, waitsForDisk } from '../../src/storage/sqlite/writes.js';
+import { commitBatch, isUnsynced, SYNC_WITHIN_MS, syncNow, waitsForDisk } from '../../src/storage/sqlite/writes.js';
 import { MIGRATIONS_DIR } from '../../src/paths.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -112,9 +112,33 @@ t.test('a batch that promises nothing (events, a new attempt) commits without fs
   t.equal(synchronous(), 1, 'events and a barrier: NORMAL');
   t.ok(commitBatch(db, [event, setting]).every((outcome) => outcome.ok));
   t.equal(synchronous(), 2, 'anything else with them: FULL');
+  t.notOk(isUnsynced(db), 'a FULL commit syncs what went before it');
   t.ok(commitBatch(db, [event]).every((outcome) => outcome.ok));
   t.equal(synchronous(), 1);
+  t.ok(isUnsynced(db), 'until another FULL commit, or the sync the writer runs within SYNC_WITHIN_MS');
+  syncNow(db);
+  t.notOk(isUnsynced(db));
   t.equal(db.prepare('select count(*) from events').pluck().get(), 3, 'each batch committed');
+});
+
+t.test('the writer thread syncs commits that went without fsync within SYNC_WITHIN_MS when no durable write comes', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 's.sqlite3');
+  const db = openDatabase(file);
+  t.teardown(() => db.close());
+  db.sqlite.pragma('wal_checkpoint(TRUNCATE)'); // the tables into the database file, the log empty
+  await db.durable.run('appendEvent', { at: 1, type: 'x', actorId: null, clientId: null, by: 'masks', ip: null, detail: {} });
+  // The database file alone (without its log) holds what has been checkpointed, which the writer's sync does.
+  const inDatabaseFile = (name: string) => {
+    copyFileSync(file, path.join(dir, name));
+    const copy = new Sqlite(path.join(dir, name), { readonly: true });
+    const count = copy.prepare('select count(*) from events').pluck().get();
+    copy.close();
+    return count;
+  };
+  t.equal(inDatabaseFile('before.sqlite3'), 0, 'at first the event is only in the log, not synced');
+  await new Promise((resolve) => setTimeout(resolve, SYNC_WITHIN_MS + 500));
+  t.equal(inDatabaseFile('after.sqlite3'), 1, 'a moment later it was synced and checkpointed without another write');
 });
 
 t.test('which writes wait for the disk', async (t) => {

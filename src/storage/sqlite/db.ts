@@ -1,5 +1,6 @@
 /**
- * The SQLite database: WAL, foreign keys, busy timeout, synchronous=FULL, migrations;
+ * The SQLite database: WAL, foreign keys, busy timeout, synchronous=FULL (NORMAL for
+ * batches that promise nothing, see commitBatch), migrations;
  * reads on this thread, writes that must survive a crash through the DurableWriter.
  */
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';

@@ -23,7 +23,9 @@ const RIDE_ALONG_MS = 20;
  * Durable writes with group commit. The writes requested in one turn of the event loop go
  * to the writer thread as one batch; it commits every batch that arrived while it was
  * busy in one transaction, so one fsync covers many requests and the event loop never
- * waits for the disk. Each promise settles once its write is on disk.
+ * waits for the disk. Each promise settles once its write is committed: on disk, except for
+ * writes that promise nobody anything (audit events, a new attempt; see waitsForDisk), which
+ * are on disk with the next write that waits for it, or within SYNC_WITHIN_MS.
  */
 export class DurableWriter {
   private queue: Queued[] = [];

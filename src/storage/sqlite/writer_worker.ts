@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
-import { commitBatch, configureConnection, type WriteOutcome, type WriteRequest } from './writes.js';
+import { commitBatch, configureConnection, isUnsynced, SYNC_WITHIN_MS, syncNow, type WriteOutcome, type WriteRequest } from './writes.js';
 
 export type ToWriter = { type: 'batch'; seq: number; writes: WriteRequest[] } | { type: 'close' };
 export type FromWriter = { type: 'done'; seq: number; outcomes: WriteOutcome[] } | { type: 'failed'; seq: number; message: string } | { type: 'closed' };
@@ -15,6 +15,8 @@ configureConnection(db);
 const port = parentPort!;
 let pending: Array<{ seq: number; writes: WriteRequest[] }> = [];
 let scheduled = false;
+/** Syncs commits that went without fsync (audit events, new attempts) when no durable write came to do it. */
+let syncing: NodeJS.Timeout | undefined;
 
 function flush() {
   scheduled = false;
@@ -28,6 +30,15 @@ function flush() {
     for (const { seq } of batches) port.postMessage({ type: 'failed', seq, message: (error as Error).message } satisfies FromWriter);
     return;
   }
+  if (!isUnsynced(db)) {
+    clearTimeout(syncing);
+    syncing = undefined;
+  } else if (!syncing) {
+    syncing = setTimeout(() => {
+      syncing = undefined;
+      syncNow(db);
+    }, SYNC_WITHIN_MS);
+  }
   let offset = 0;
   for (const { seq, writes } of batches) {
     port.postMessage({ type: 'done', seq, outcomes: outcomes.slice(offset, offset + writes.length) } satisfies FromWriter);
@@ -38,6 +49,7 @@ function flush() {
 port.on('message', (message: ToWriter) => {
   if (message.type === 'close') {
     if (pending.length > 0) flush();
+    clearTimeout(syncing);
     db.close();
     port.postMessage({ type: 'closed' } satisfies FromWriter);
     port.close();

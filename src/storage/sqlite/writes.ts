@@ -581,6 +581,24 @@ export function waitsForDisk({ op, args }: WriteRequest): boolean {
 }
 
 const synchronousOf = new WeakMap<Sqlite.Database, 'FULL' | 'NORMAL'>();
+/** Connections whose last commits went without fsync (nothing waited on disk since). */
+const unsynced = new WeakSet<Sqlite.Database>();
+
+/** How long a commit that went without fsync may wait for one: the audit trail is on disk within this much. */
+export const SYNC_WITHIN_MS = 1000;
+
+/** Have commits gone without fsync since the last one that waited for the disk? */
+export const isUnsynced = (db: Sqlite.Database): boolean => unsynced.has(db);
+
+/**
+ * Put what went without fsync on disk: a passive checkpoint syncs the log first (then
+ * copies what it can into the database file and syncs that too).
+ */
+export function syncNow(db: Sqlite.Database): void {
+  if (!unsynced.has(db)) return;
+  db.pragma('wal_checkpoint(PASSIVE)');
+  unsynced.delete(db);
+}
 
 /** Set the connection's synchronous mode when it differs (outside a transaction, where the pragma takes). */
 function synchronous(db: Sqlite.Database, mode: 'FULL' | 'NORMAL'): void {
@@ -592,7 +610,8 @@ function synchronous(db: Sqlite.Database, mode: 'FULL' | 'NORMAL'): void {
 /** Run a batch in one transaction (one fsync, when any write waits for one), each write in its own savepoint. */
 export function commitBatch(db: Sqlite.Database, batch: WriteRequest[]): WriteOutcome[] {
   const outcomes: WriteOutcome[] = [];
-  synchronous(db, batch.some(waitsForDisk) ? 'FULL' : 'NORMAL');
+  const full = batch.some(waitsForDisk);
+  synchronous(db, full ? 'FULL' : 'NORMAL');
   db.transaction(() => {
     for (const { op, args } of batch) {
       try {
@@ -604,5 +623,8 @@ export function commitBatch(db: Sqlite.Database, batch: WriteRequest[]): WriteOu
       }
     }
   }).immediate();
+  // A FULL commit syncs the log, and with it every frame before it.
+  if (full) unsynced.delete(db);
+  else unsynced.add(db);
   return outcomes;
 }
