@@ -11,8 +11,9 @@ import { clients } from './schema.js';
 
 /**
  * How long a client (or the list of them) read from the database is reused. Clients are
- * looked up on every token request, listed at every new session, and change rarely; changes made through this store apply at once, changes made
- * by another process (the CLI) within this many milliseconds.
+ * looked up on every token request, listed at every new session, and change rarely;
+ * changes made through this store apply at once, changes made by another process (the
+ * CLI) within this many milliseconds.
  */
 const CACHE_MS = 1000;
 

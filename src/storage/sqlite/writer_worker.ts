@@ -36,7 +36,11 @@ function flush() {
   } else if (!syncing) {
     syncing = setTimeout(() => {
       syncing = undefined;
-      syncNow(db);
+      try {
+        syncNow(db);
+      } catch {
+        // Still unsynced: the next batch's flush schedules another try.
+      }
     }, SYNC_WITHIN_MS);
   }
   let offset = 0;
