@@ -46,8 +46,11 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(changed.type, 'public');
     t.equal(changed.updatedAt, T0 + 10);
     t.same((await store.clients.list()).map((c) => c.id), ['web']);
+    await store.clients.save({ ...web, id: 'api', name: 'API' });
+    t.same((await store.clients.list()).map((c) => [c.id, c.name]), [['api', 'API'], ['web', 'Web 2']], 'the list sees a save at once, cache or not');
     await store.clients.delete('web');
     t.equal(await store.clients.find('web'), undefined, 'a delete is seen at once');
+    t.same((await store.clients.list()).map((c) => c.id), ['api'], 'and so does the list');
   });
 
   t.test('actors: create, find by id, nickname or email (normalised), taken identifiers refused, scopes', async (t) => {

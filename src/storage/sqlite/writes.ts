@@ -580,38 +580,41 @@ export function waitsForDisk({ op, args }: WriteRequest): boolean {
   return Object.keys(args as AttemptChange).some((key) => key !== 'attemptId' && key !== 'now' && key !== 'create');
 }
 
-const synchronousOf = new WeakMap<Sqlite.Database, 'FULL' | 'NORMAL'>();
-/** Connections whose last commits went without fsync (nothing waited on disk since). */
-const unsynced = new WeakSet<Sqlite.Database>();
+/**
+ * Each connection's synchronous mode now, and whether commits went without fsync since the
+ * last that waited for the disk (absent: FULL, all synced).
+ */
+const durability = new WeakMap<Sqlite.Database, { mode: 'FULL' | 'NORMAL'; unsynced: boolean }>();
+const durabilityOf = (db: Sqlite.Database) => durability.get(db) ?? { mode: 'FULL' as const, unsynced: false };
 
 /** How long a commit that went without fsync may wait for one: the audit trail is on disk within this much. */
 export const SYNC_WITHIN_MS = 1000;
 
 /** Have commits gone without fsync since the last one that waited for the disk? */
-export const isUnsynced = (db: Sqlite.Database): boolean => unsynced.has(db);
+export const isUnsynced = (db: Sqlite.Database): boolean => durabilityOf(db).unsynced;
 
 /**
  * Put what went without fsync on disk: a passive checkpoint syncs the log first (then
  * copies what it can into the database file and syncs that too).
  */
 export function syncNow(db: Sqlite.Database): void {
-  if (!unsynced.has(db)) return;
+  const state = durabilityOf(db);
+  if (!state.unsynced) return;
   db.pragma('wal_checkpoint(PASSIVE)');
-  unsynced.delete(db);
-}
-
-/** Set the connection's synchronous mode when it differs (outside a transaction, where the pragma takes). */
-function synchronous(db: Sqlite.Database, mode: 'FULL' | 'NORMAL'): void {
-  if ((synchronousOf.get(db) ?? 'FULL') === mode) return;
-  db.pragma(`synchronous = ${mode}`);
-  synchronousOf.set(db, mode);
+  durability.set(db, { ...state, unsynced: false });
 }
 
 /** Run a batch in one transaction (one fsync, when any write waits for one), each write in its own savepoint. */
 export function commitBatch(db: Sqlite.Database, batch: WriteRequest[]): WriteOutcome[] {
   const outcomes: WriteOutcome[] = [];
-  const full = batch.some(waitsForDisk);
-  synchronous(db, full ? 'FULL' : 'NORMAL');
+  const mode = batch.some(waitsForDisk) ? 'FULL' : 'NORMAL';
+  // The pragma takes only outside a transaction; it is set when it differs, and noted at
+  // once (a batch that throws leaves the connection in this mode).
+  const before = durabilityOf(db);
+  if (before.mode !== mode) {
+    db.pragma(`synchronous = ${mode}`);
+    durability.set(db, { ...before, mode });
+  }
   db.transaction(() => {
     for (const { op, args } of batch) {
       try {
@@ -624,7 +627,6 @@ export function commitBatch(db: Sqlite.Database, batch: WriteRequest[]): WriteOu
     }
   }).immediate();
   // A FULL commit syncs the log, and with it every frame before it.
-  if (full) unsynced.delete(db);
-  else unsynced.add(db);
+  durability.set(db, { mode, unsynced: mode === 'NORMAL' });
   return outcomes;
 }
