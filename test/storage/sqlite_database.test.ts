@@ -1,9 +1,10 @@
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { openDatabase } from '../../src/storage/sqlite/db.js';
-import { commitBatch, isUnsynced, SYNC_WITHIN_MS, syncNow, waitsForDisk } from '../../src/storage/sqlite/writes.js';
+import { CHECKPOINT_WITHIN_MS, DurableWriter, LOG_LIMIT_PAGES, SYNC_WITHIN_MS, type Log } from '../../src/storage/sqlite/durable.js';
+import { waitsForDisk } from '../../src/storage/sqlite/writes.js';
 import { MIGRATIONS_DIR } from '../../src/paths.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -17,7 +18,8 @@ t.test('migrations on an empty file create every table, with the pragmas set', a
   t.same(tables, ['actors', 'attempts', 'authenticators', 'backup_codes', 'challenges', 'clients', 'consents', 'devices', 'emails', 'events', 'factors', 'login_links', 'sessions', 'settings', 'signing_keys', 'tokens']);
   t.equal(db.sqlite.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(db.sqlite.pragma('foreign_keys', { simple: true }), 1);
-  t.equal(db.sqlite.pragma('synchronous', { simple: true }), 2, 'FULL');
+  t.equal(db.sqlite.pragma('synchronous', { simple: true }), 1, 'NORMAL: commits do not wait for the disk, the DurableWriter syncs the log');
+  t.equal(db.sqlite.pragma('wal_autocheckpoint', { simple: true }), 0, 'checkpoints are the checkpointer thread\'s');
   t.equal(db.sqlite.pragma('busy_timeout', { simple: true }), 5000);
   t.equal(db.sqlite.pragma('integrity_check', { simple: true }), 'ok');
 });
@@ -38,7 +40,7 @@ t.test('migrating twice is a no-op; skipping leaves the file empty', async (t) =
   await current.close();
 });
 
-t.test('group commit: writes of one tick go as one batch to the writer thread and are durable when they resolve', async (t) => {
+t.test('group commit: writes of one tick are one transaction, and done once on disk', async (t) => {
   const file = path.join(tempDir(t), 'g.sqlite3');
   const db = openDatabase(file);
   t.teardown(() => db.close());
@@ -101,34 +103,95 @@ t.test('an audit event rides along with the next write, or goes on its own withi
   other.close();
 });
 
-t.test('a batch that promises nothing (events, a new attempt) commits without fsync; any other batch waits for the disk', async (t) => {
-  const { sqlite: db } = openDatabase(':memory:');
-  t.teardown(() => db.close());
-  const synchronous = () => db.pragma('synchronous', { simple: true });
-  t.equal(synchronous(), 2, 'FULL to begin with');
-  const event = { op: 'appendEvent' as const, args: { at: 1, type: 'x', actorId: null, clientId: null, by: 'masks', ip: null, detail: {} } };
-  const setting = { op: 'setSetting' as const, args: { key: 'k', value: 1, now: 1 } };
-  t.ok(commitBatch(db, [event, { op: 'barrier', args: undefined }]).every((outcome) => outcome.ok));
-  t.equal(synchronous(), 1, 'events and a barrier: NORMAL');
-  t.ok(commitBatch(db, [event, setting]).every((outcome) => outcome.ok));
-  t.equal(synchronous(), 2, 'anything else with them: FULL');
-  t.notOk(isUnsynced(db), 'a FULL commit syncs what went before it');
-  t.ok(commitBatch(db, [event]).every((outcome) => outcome.ok));
-  t.equal(synchronous(), 1);
-  t.ok(isUnsynced(db), 'until another FULL commit, or the sync the writer runs within SYNC_WITHIN_MS');
-  syncNow(db);
-  t.notOk(isUnsynced(db));
-  t.equal(db.prepare('select count(*) from events').pluck().get(), 3, 'each batch committed');
+/** A log whose syncs the test finishes (or fails) by hand. */
+function handLog() {
+  const syncs: Array<{ done: () => void; fail: (error: Error) => void }> = [];
+  const log: Log = {
+    sync: () => new Promise<void>((done, fail) => syncs.push({ done, fail })),
+    close: async () => {},
+  };
+  return { log, syncs };
+}
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const state = <T>(promise: Promise<T>) => Promise.race([promise.then(() => 'done', () => 'failed'), tick().then(() => 'waiting')]);
+const setting = (key: string) => ({ key, value: 1, now: 1 });
+const event = { at: 1, type: 'x', actorId: null, clientId: null, by: 'masks', ip: null, detail: {} };
+
+t.test('a write is done once a sync that began after its commit has finished; one sync serves all before it', async (t) => {
+  const { sqlite } = openDatabase(':memory:');
+  t.teardown(() => sqlite.close());
+  const { log, syncs } = handLog();
+  const writer = new DurableWriter(sqlite, log, undefined);
+  const value = (key: string) => sqlite.prepare('select value from settings where key = ?').pluck().get(key);
+
+  const first = writer.run('setSetting', setting('a'));
+  const second = writer.run('setSetting', setting('b'));
+  await tick();
+  t.equal(syncs.length, 1, 'the writes of one turn: one commit, one sync');
+  t.equal(value('a'), '1', 'committed, so reads see it');
+  t.equal(await state(first), 'waiting', 'but not done before the log is on disk');
+  const third = writer.run('setSetting', setting('c'));
+  await tick();
+  t.equal(syncs.length, 1, 'committed while a sync runs: waits for the next');
+  syncs[0]!.done();
+  await first;
+  await second;
+  t.equal(await state(third), 'waiting', 'the sync that began before its commit does not cover it');
+  t.equal(syncs.length, 2, 'the next sync begins when the last ends');
+  syncs[1]!.done();
+  await third;
+
+  const failing = writer.run('setSetting', setting('d'));
+  await tick();
+  syncs[2]!.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+  await t.rejects(failing, /EIO/, 'a failed sync fails the writes that waited for it');
+  const after = writer.run('setSetting', setting('e'));
+  await tick();
+  syncs[3]!.done();
+  await after;
+  t.pass('and the next write syncs again');
 });
 
-t.test('the writer thread syncs commits that went without fsync within SYNC_WITHIN_MS when no durable write comes', async (t) => {
+t.test('writes that promise nothing are done once committed, and synced within SYNC_WITHIN_MS', async (t) => {
+  const { sqlite } = openDatabase(':memory:');
+  t.teardown(() => sqlite.close());
+  const { log, syncs } = handLog();
+  const writer = new DurableWriter(sqlite, log, undefined);
+  await writer.run('appendEvent', event);
+  t.equal(syncs.length, 0, 'an audit event is done without waiting for the disk');
+  await new Promise((resolve) => setTimeout(resolve, SYNC_WITHIN_MS + 200));
+  t.equal(syncs.length, 1, 'a sync comes within SYNC_WITHIN_MS all the same');
+  syncs[0]!.done();
+});
+
+t.test('another process holding the write lock does not stall the event loop; the batch commits once it is free', async (t) => {
+  const file = path.join(tempDir(t), 'b.sqlite3');
+  const db = openDatabase(file);
+  t.teardown(() => db.close());
+  const cli = new Sqlite(file);
+  cli.exec('begin immediate');
+  const write = db.durable.run('setSetting', setting('k'));
+  let timers = 0;
+  const ticking = setInterval(() => timers++, 5);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.ok(timers >= 10, `timers kept firing while the lock was held (${timers})`);
+  t.equal(await state(write), 'waiting', 'the write waits');
+  cli.exec('commit');
+  cli.close();
+  await write;
+  clearInterval(ticking);
+  t.equal(db.sqlite.prepare("select value from settings where key = 'k'").pluck().get(), '1');
+  t.equal(db.sqlite.pragma('busy_timeout', { simple: true }), 5000, 'reads still wait as before');
+});
+
+t.test('the checkpointer copies the log into the database file within CHECKPOINT_WITHIN_MS of a commit', async (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 's.sqlite3');
   const db = openDatabase(file);
   t.teardown(() => db.close());
   db.sqlite.pragma('wal_checkpoint(TRUNCATE)'); // the tables into the database file, the log empty
-  await db.durable.run('appendEvent', { at: 1, type: 'x', actorId: null, clientId: null, by: 'masks', ip: null, detail: {} });
-  // The database file alone (without its log) holds what has been checkpointed, which the writer's sync does.
+  await db.durable.run('appendEvent', event);
+  // The database file alone (without its log) holds what has been checkpointed.
   const inDatabaseFile = (name: string) => {
     copyFileSync(file, path.join(dir, name));
     const copy = new Sqlite(path.join(dir, name), { readonly: true });
@@ -136,9 +199,32 @@ t.test('the writer thread syncs commits that went without fsync within SYNC_WITH
     copy.close();
     return count;
   };
-  t.equal(inDatabaseFile('before.sqlite3'), 0, 'at first the event is only in the log, not synced');
-  await new Promise((resolve) => setTimeout(resolve, SYNC_WITHIN_MS + 500));
-  t.equal(inDatabaseFile('after.sqlite3'), 1, 'a moment later it was synced and checkpointed without another write');
+  t.equal(inDatabaseFile('before.sqlite3'), 0, 'at first the event is only in the log');
+  const asked = performance.now();
+  // The checkpointer thread starts when first asked (here it boots TypeScript first, so it is given time).
+  while (inDatabaseFile('after.sqlite3') === 0 && performance.now() - asked < CHECKPOINT_WITHIN_MS + 5000) await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(inDatabaseFile('after.sqlite3'), 1, 'a moment later it was checkpointed without another write');
+});
+
+t.test('under writes as fast as they come, the log is still started over', async (t) => {
+  const file = path.join(tempDir(t), 'w.sqlite3');
+  const db = openDatabase(file);
+  t.teardown(() => db.close());
+  const detail = { padding: 'x'.repeat(2000) };
+  // The log's header counts the times it was started over (its checkpoint sequence).
+  const restarts = () => {
+    const header = Buffer.alloc(16);
+    const fd = openSync(`${file}-wal`, 'r');
+    readSync(fd, header, 0, 16, 0);
+    closeSync(fd);
+    return header.readUInt32BE(12);
+  };
+  await db.durable.run('appendEvent', event);
+  const before = restarts();
+  const until = performance.now() + 3 * CHECKPOINT_WITHIN_MS + 500;
+  while (performance.now() < until) await Promise.all(Array.from({ length: 5 }, () => db.durable.run('appendEvent', { ...event, detail })));
+  t.ok(restarts() - before >= 2, `started over ${restarts() - before} times in ${3 * CHECKPOINT_WITHIN_MS + 500} ms of writes without a pause`);
+  t.ok(statSync(`${file}-wal`).size <= 64 * 1024 * 1024 + 2 * (LOG_LIMIT_PAGES + 1) * 4120, 'and truncated to its size limit');
 });
 
 t.test('which writes wait for the disk', async (t) => {

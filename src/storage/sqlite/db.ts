@@ -1,7 +1,6 @@
 /**
- * The SQLite database: WAL, foreign keys, busy timeout, synchronous=FULL (NORMAL for
- * batches that promise nothing, see commitBatch), migrations;
- * reads on this thread, writes that must survive a crash through the DurableWriter.
+ * The SQLite database: WAL, foreign keys, busy timeout, migrations; reads and writes on this
+ * thread, writes through the DurableWriter (group commit, the log synced off the event loop).
  */
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +32,7 @@ export class Database {
     file: string,
   ) {
     this.orm = drizzle(sqlite, { schema });
-    this.durable = new DurableWriter(file, sqlite);
+    this.durable = DurableWriter.for(sqlite, file);
   }
 
   /** Wait for pending durable writes, then close the file. */

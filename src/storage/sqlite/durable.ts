@@ -1,75 +1,107 @@
 /**
- * Durable writes: group commit on a writer thread (writer_worker.ts), so the event loop
- * that serves requests never waits for fsync.
+ * Durable writes with group commit. The writes requested in one turn of the event loop are
+ * committed together, in one transaction on the serving connection, so reads see them at
+ * once with the page cache still warm. The log is synced off the event loop (fdatasync on
+ * the libuv pool); a write that must survive a crash is done once a sync that began after
+ * its commit has finished, and one sync serves every commit made before it began.
  */
+import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type Sqlite from 'better-sqlite3';
-import type { FromWriter, ToWriter } from './writer_worker.js';
-import { commitBatch, type WriteArgs, type WriteName, type WriteOutcome, type WriteRequest, type WriteResult } from './writes.js';
+import type { FromCheckpointer, ToCheckpointer } from './checkpointer.js';
+import { commitBatch, waitsForDisk, type WriteArgs, type WriteName, type WriteOutcome, type WriteRequest, type WriteResult } from './writes.js';
 
 interface Waiter {
   resolve: (value: any) => void;
   reject: (error: unknown) => void;
 }
 type Queued = Waiter & { request: WriteRequest };
-
-/** How long closing waits for the writer thread to say it closed before stopping it. */
-const CLOSE_WAIT_MS = 10_000;
+type Result = { outcomes: WriteOutcome[] } | { error: unknown };
 
 /** How long a write that asked to ride along (an audit event) waits for another write to commit with. */
 const RIDE_ALONG_MS = 20;
 
+/** How long a commit that promised nothing (an audit event) waits for a sync: the audit trail is on disk within this much. */
+export const SYNC_WITHIN_MS = 1000;
+
+/** How soon after a commit the checkpointer copies the log into the database file. */
+export const CHECKPOINT_WITHIN_MS = 1000;
+
 /**
- * Durable writes with group commit. The writes requested in one turn of the event loop go
- * to the writer thread as one batch; it commits every batch that arrived while it was
- * busy in one transaction, so one fsync covers many requests and the event loop never
- * waits for the disk. Each promise settles once its write is committed: on disk, except for
- * writes that promise nobody anything (audit events, a new attempt; see waitsForDisk), which
- * are on disk with the next write that waits for it, or within SYNC_WITHIN_MS.
+ * A log this long (in pages, about 16 MiB of 4 KiB pages) that the checkpointer's passive
+ * passes could not copy whole, because writes kept coming, is copied with writers held off
+ * (they retry meanwhile, see commitNow) rather than left to grow without end.
  */
+export const LOG_LIMIT_PAGES = 4000;
+
+/** How long a batch keeps trying while another process (the CLI) holds the write lock, and how often. */
+const BUSY_FOR_MS = 5000;
+const BUSY_RETRY_MS = 5;
+
+/** How long closing waits for the checkpointer thread to say it closed before stopping it. */
+const CLOSE_WAIT_MS = 10_000;
+
+/** Where commits are made durable: the database's log. */
+export interface Log {
+  /** Resolves once everything written to the log before the call is on disk. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The write-ahead log of the database `file`, synced with fdatasync. */
+export function walLog(file: string): Log {
+  let handle: Promise<FileHandle> | undefined;
+  const opened = () => (handle ??= open(`${file}-wal`, 'r').catch((error) => {
+    handle = undefined; // tried again at the next sync
+    throw error;
+  }));
+  return {
+    sync: async () => (await opened()).datasync(),
+    close: async () => {
+      await (await handle?.catch(() => undefined))?.close();
+    },
+  };
+}
+
 export class DurableWriter {
   private queue: Queued[] = [];
   private scheduled = false;
-  /** The timer that sends writes riding along when no other write came. */
+  /** The timer that commits writes riding along when no other write came. */
   private waiting: NodeJS.Timeout | undefined;
-  private seq = 0;
-  private readonly inFlight = new Map<number, Queued[]>();
-  private thread: Worker | undefined;
-  private closed: Promise<void> | undefined;
   private readonly watchers: Array<(op: WriteName) => void> = [];
-  /** Batches sent and writes done (for benchmarks and tests). */
+  /** Commits waiting for the next sync to begin. */
+  private awaitingSync: Array<{ done: () => void; fail: (error: unknown) => void }> = [];
+  /** The sync running now, if any. */
+  private syncing: Promise<void> | undefined;
+  /** Commits that promised nothing went without a sync since the last began; `syncTimer` syncs them. */
+  private unsynced = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private closed: Promise<void> | undefined;
+  /** Since when the write lock has been held by another process, and the timer that tries again. */
+  private busySince: number | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  /** The connection's busy timeout, which reads keep; a commit goes without (see commitNow). */
+  private readonly busyTimeout: number;
+  /** Batches committed, writes done, and seconds from commit to done, summed (benchmarks, metrics, tests). */
   readonly stats = { batches: 0, writes: 0, seconds: 0 };
-  /** When each batch in flight was sent (its commit latency, for the metrics). */
-  private readonly sentAt = new Map<number, number>();
 
-  /** `file` ':memory:' commits on this thread (a worker cannot share an in-memory database). */
+  /** A database in memory (tests) has neither a log to sync nor a checkpointer. */
   constructor(
-    private readonly file: string,
-    private readonly inline: Sqlite.Database,
-  ) {}
+    private readonly db: Sqlite.Database,
+    private readonly log: Log | undefined,
+    private readonly checkpointer: Checkpointer | undefined,
+  ) {
+    this.busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  }
 
-  /** The writer thread, started at the first write. */
-  private get worker(): Worker | undefined {
-    if (this.file === ':memory:') return undefined;
-    if (!this.thread) {
-      const worker = startWriter(this.file);
-      worker.on('message', (message: FromWriter) => this.settle(message));
-      worker.on('error', (error) => this.failAll(error));
-      // A writer that died is replaced at the next write; what it had in flight was rejected.
-      worker.on('exit', () => {
-        if (this.thread === worker) this.thread = undefined;
-        this.failAll(new Error('the writer thread stopped'));
-      });
-      worker.unref();
-      this.thread = worker;
-    }
-    return this.thread;
+  static for(db: Sqlite.Database, file: string): DurableWriter {
+    return file === ':memory:' ? new DurableWriter(db, undefined, undefined) : new DurableWriter(db, walLog(file), new Checkpointer(file));
   }
 
   /**
-   * Call `watcher` with the name of every write when it is queued and again once it is on
-   * disk (or failed): a read cache drops what the write may change, so a revocation or an
-   * ended session is seen at once, whoever asked for it.
+   * Call `watcher` with the name of every write when it is queued and again once it is done
+   * (or failed): a read cache drops what the write may change, so a revocation or an ended
+   * session is seen at once, whoever asked for it.
    */
   watch(watcher: (op: WriteName) => void): void {
     this.watchers.push(watcher);
@@ -80,9 +112,9 @@ export class DurableWriter {
   }
 
   /**
-   * Queue a write; it is sent with the others of this turn of the event loop. `rideAlong`: a
-   * write nobody waits for (an audit event) goes with the next batch instead, or on its own
-   * after RIDE_ALONG_MS, so it costs no commit of its own while requests keep the writer busy.
+   * Queue a write; it is committed with the others of this turn of the event loop. `rideAlong`:
+   * a write nobody waits for (an audit event) goes with the next batch instead, or on its own
+   * after RIDE_ALONG_MS, so it costs no commit of its own while requests keep coming.
    */
   run<K extends WriteName>(op: K, args: WriteArgs<K>, options: { rideAlong?: boolean } = {}): Promise<WriteResult<K>> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
@@ -92,89 +124,118 @@ export class DurableWriter {
       if (this.scheduled) return;
       if (!options.rideAlong) {
         this.scheduled = true;
-        setImmediate(() => this.send());
+        setImmediate(() => this.commit());
       } else if (!this.waiting) {
-        this.waiting = setTimeout(() => this.send(), RIDE_ALONG_MS);
+        this.waiting = setTimeout(() => this.commit(), RIDE_ALONG_MS);
       }
     });
   }
 
-  private send() {
+  private commit() {
     this.scheduled = false;
     clearTimeout(this.waiting);
     this.waiting = undefined;
+    if (this.retry) return; // the write lock is another's: the retry commits what waits
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const seq = ++this.seq;
-    this.stats.batches++;
-    this.stats.writes += batch.length;
-    const writes = batch.map((item) => item.request);
-    if (!this.worker) {
-      let outcomes: WriteOutcome[];
-      const started = performance.now();
-      try {
-        outcomes = commitBatch(this.inline, writes);
-      } catch (error) {
-        this.settleBatch(batch, { error });
+    const started = performance.now();
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = this.commitNow(batch);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY' && performance.now() - (this.busySince ??= performance.now()) < BUSY_FOR_MS) {
+        this.queue = [...batch, ...this.queue];
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          this.commit();
+        }, BUSY_RETRY_MS);
         return;
-      } finally {
-        this.stats.seconds += (performance.now() - started) / 1000;
       }
-      this.settleBatch(batch, { outcomes });
+      this.busySince = undefined;
+      this.settle(batch, { error }, started);
       return;
     }
-    this.inFlight.set(seq, batch);
-    this.sentAt.set(seq, performance.now());
-    this.worker.ref();
-    this.worker.postMessage({ type: 'batch', seq, writes } satisfies ToWriter);
+    this.busySince = undefined;
+    this.stats.batches++;
+    this.stats.writes += batch.length;
+    this.checkpointer?.afterCommit();
+    if (!this.log) this.settle(batch, { outcomes }, started);
+    else if (batch.some((item) => waitsForDisk(item.request))) {
+      this.afterSync({ done: () => this.settle(batch, { outcomes }, started), fail: (error) => this.settle(batch, { error }, started) });
+    } else {
+      this.syncWithin();
+      this.settle(batch, { outcomes }, started);
+    }
   }
 
-  private settle(message: FromWriter) {
-    if (message.type === 'closed') return;
-    const batch = this.inFlight.get(message.seq);
-    this.inFlight.delete(message.seq);
-    const sent = this.sentAt.get(message.seq);
-    this.sentAt.delete(message.seq);
-    if (sent !== undefined) this.stats.seconds += (performance.now() - sent) / 1000;
-    // Idle, the writer does not keep the process alive; while closing it must, until it says it closed.
-    if (this.inFlight.size === 0 && !this.closed) this.thread?.unref();
-    if (!batch) return;
-    if (message.type === 'failed') this.settleBatch(batch, { error: new Error(message.message) });
-    else this.settleBatch(batch, { outcomes: message.outcomes });
+  /**
+   * Commit a batch now, or throw SQLITE_BUSY at once while another process (the CLI) holds
+   * the write lock: waiting for it here would stall every request, so the batch is retried.
+   */
+  private commitNow(batch: Queued[]): WriteOutcome[] {
+    // A pragma takes effect when prepared, so it is prepared each time.
+    this.db.pragma('busy_timeout = 0');
+    try {
+      return commitBatch(this.db, batch.map((item) => item.request));
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.busyTimeout}`);
+    }
   }
 
-  /** Settle every write of a batch with its outcome, or all with one error. */
-  private settleBatch(batch: Queued[], result: { outcomes: WriteOutcome[] } | { error: unknown }) {
+  /** Settle every write of a batch; `started`: when its commit began (the metrics' commit time). */
+  private settle(batch: Queued[], result: Result, started: number) {
+    this.stats.seconds += (performance.now() - started) / 1000;
     for (const item of batch) this.notify(item.request.op);
     batch.forEach((item, i) => ('outcomes' in result ? settleOne(item, result.outcomes[i]!) : item.reject(result.error)));
   }
 
-  private failAll(error: unknown) {
-    for (const batch of this.inFlight.values()) this.settleBatch(batch, { error });
-    this.inFlight.clear();
+  /** Run `waiter` once a sync that begins after now has finished. */
+  private afterSync(waiter: { done: () => void; fail: (error: unknown) => void }) {
+    this.awaitingSync.push(waiter);
+    if (!this.syncing) this.sync();
   }
 
-  /** Send what is queued, wait for every write to be on disk, stop the writer. */
+  private sync() {
+    const group = this.awaitingSync;
+    this.awaitingSync = [];
+    this.unsynced = false;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.syncing = this.log!.sync()
+      .then(
+        () => group.forEach((waiter) => waiter.done()),
+        (error: unknown) => {
+          this.syncWithin(); // what it was to sync is not known to be on disk
+          group.forEach((waiter) => waiter.fail(error));
+        },
+      )
+      .finally(() => {
+        this.syncing = undefined;
+        if (this.awaitingSync.length > 0) this.sync();
+      });
+  }
+
+  /** A commit went without a sync: one runs within SYNC_WITHIN_MS unless another comes first. */
+  private syncWithin() {
+    this.unsynced = true;
+    this.syncTimer ??= setTimeout(() => {
+      this.syncTimer = undefined;
+      if (this.unsynced) this.afterSync({ done: () => {}, fail: () => {} });
+    }, SYNC_WITHIN_MS).unref();
+  }
+
+  /** Commit what is queued, wait until everything committed is on disk, stop the checkpointer. */
   close(): Promise<void> {
     return (this.closed ??= (async () => {
-      this.send();
-      const worker = this.thread;
-      if (!worker) return;
-      worker.ref();
-      // The writer says it closed (or exits); one that does not answer within CLOSE_WAIT_MS is
-      // stopped all the same, so a shutdown never hangs (what it still had in flight is rejected).
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, CLOSE_WAIT_MS);
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        worker.on('message', (message: FromWriter) => message.type === 'closed' && done());
-        worker.once('exit', done);
-        worker.postMessage({ type: 'close' } satisfies ToWriter);
-      });
-      await worker.terminate();
+      while (this.retry) await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      this.commit();
+      if (this.log && (this.unsynced || this.syncing || this.awaitingSync.length > 0)) {
+        await new Promise<void>((resolve) => this.afterSync({ done: resolve, fail: () => resolve() }));
+      }
+      clearTimeout(this.syncTimer);
+      await this.checkpointer?.close();
+      await this.log?.close();
     })());
   }
 }
@@ -184,14 +245,66 @@ function settleOne(item: Waiter, outcome: WriteOutcome) {
   else item.reject(Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {}));
 }
 
+/** Asks the checkpointer thread for a checkpoint within CHECKPOINT_WITHIN_MS of a commit; started at the first. */
+class Checkpointer {
+  private thread: Worker | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(private readonly file: string) {}
+
+  afterCommit(): void {
+    if (this.timer || this.closing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.worker.postMessage({ type: 'checkpoint' } satisfies ToCheckpointer);
+    }, CHECKPOINT_WITHIN_MS).unref();
+  }
+
+  private get worker(): Worker {
+    if (!this.thread) {
+      const worker = startCheckpointer(this.file);
+      // A thread that failed is started again at the next checkpoint; the log waits for it meanwhile.
+      worker.on('error', () => {});
+      worker.on('exit', () => {
+        if (this.thread === worker) this.thread = undefined;
+      });
+      worker.unref();
+      this.thread = worker;
+    }
+    return this.thread;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.timer);
+    const worker = this.thread;
+    if (!worker) return;
+    worker.ref();
+    // The thread says it closed (or exits); one that does not answer within CLOSE_WAIT_MS is stopped all the same.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      worker.on('message', (message: FromCheckpointer) => message.type === 'closed' && done());
+      worker.once('exit', done);
+      worker.postMessage({ type: 'close' } satisfies ToCheckpointer);
+    });
+    await worker.terminate();
+  }
+}
+
 /**
- * Start the writer thread. Built, it is writer_worker.js; from TypeScript sources (tests)
+ * Start the checkpointer thread. Built, it is checkpointer.js; from TypeScript sources (tests)
  * a small boot module registers tsx in the worker first, without the parent's loaders.
  */
-function startWriter(file: string): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer_worker.js', import.meta.url), { workerData: { file } });
-  return new Worker(new URL('./writer_boot.mjs', import.meta.url), {
+function startCheckpointer(file: string): Worker {
+  const workerData = { file, logLimitPages: LOG_LIMIT_PAGES };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./checkpointer.js', import.meta.url), { workerData });
+  return new Worker(new URL('./thread_boot.mjs', import.meta.url), {
     execArgv: [],
-    workerData: { file, tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./writer_worker.ts', import.meta.url).href },
+    workerData: { ...workerData, tsx: import.meta.resolve('tsx/esm/api'), entry: new URL('./checkpointer.ts', import.meta.url).href },
   });
 }

@@ -1,4 +1,4 @@
-/** The audit trail in SQLite: appended by the writer thread, read newest first. */
+/** The audit trail in SQLite: appended with the next commit (durable.ts), read newest first. */
 import { desc } from 'drizzle-orm';
 import type { AuditEvent, NewEvent } from '../../model.js';
 import { eventConditions } from '../conditions.js';

@@ -1,4 +1,4 @@
-/** Statements prepared once per connection (the serving thread's, the writer thread's). */
+/** Statements prepared once per connection. */
 import type Sqlite from 'better-sqlite3';
 
 export function preparedOnce<T>(make: (db: Sqlite.Database) => T): (db: Sqlite.Database) => T {

@@ -1,6 +1,6 @@
 /**
- * The SQLite store: one file, WAL, reads on the serving thread, every write a named
- * command committed by the writer thread with group commit (durable.ts).
+ * The SQLite store: one file, WAL, one connection on the serving thread for reads and
+ * writes, every write a named command committed with group commit (durable.ts).
  */
 import { chmodSync } from 'node:fs';
 import type { ClientSettings } from '../../config/schema.js';

@@ -1,6 +1,6 @@
 /**
- * Tokens and codes in SQLite, stored by the SHA-256 of their value. Reads run on this
- * thread (briefly cached); every write is a durable command on the writer thread.
+ * Tokens and codes in SQLite, stored by the SHA-256 of their value. Reads are briefly
+ * cached; every write is a durable command (durable.ts).
  */
 import { eq, sql } from 'drizzle-orm';
 import type { NewToken, TokenKind, TokenRecord } from '../../model.js';

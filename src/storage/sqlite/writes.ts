@@ -1,7 +1,7 @@
 /**
- * Every write of the SQLite store, as named commands. They run on the writer thread
- * (writer_worker.ts), inside one transaction per batch and one savepoint each, so the
- * checks and changes of one command are atomic. Arguments and results are plain data
+ * Every write of the SQLite store, as named commands. The DurableWriter (durable.ts) runs
+ * them in one transaction per batch and one savepoint each, so the checks and changes of
+ * one command are atomic. Arguments and results are plain data
  * (domain types from src/model.ts and src/storage/store.ts); times come from the caller's
  * clock, never from the database.
  */
@@ -551,10 +551,14 @@ export type WriteResult<K extends WriteName> = ReturnType<Writes[K]>;
 /** Pragmas every connection uses. */
 export function configureConnection(db: Sqlite.Database): void {
   db.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before anyone is told, so a consumed code or a rotated
-  // refresh token cannot come back after power loss (commitBatch relaxes it only for
-  // batches that promise nothing).
-  db.pragma('synchronous = FULL');
+  // NORMAL: a commit writes the log without waiting for the disk. The DurableWriter syncs the
+  // log before it tells anyone a write that must survive a crash is done (and a checkpoint
+  // syncs it too), so what was acknowledged is on disk, and the serving thread never waits.
+  db.pragma('synchronous = NORMAL');
+  // Checkpoints wait for the disk twice: the checkpointer thread runs them, never a commit.
+  db.pragma('wal_autocheckpoint = 0');
+  // A log that grew in a burst is cut back to this when it starts over (64 MiB).
+  db.pragma('journal_size_limit = 67108864');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   // Statement journals (a savepoint's undo) in memory rather than a temporary file opened and unlinked per use.
@@ -569,10 +573,9 @@ export type WriteOutcome = { ok: true; value: unknown } | { ok: false; message: 
 
 /**
  * Writes that promise nobody anything once on disk: an audit event (nobody waits for it), a
- * new sign-in attempt (lost in a power cut, the person starts again), a barrier. A batch of
- * only these commits without waiting for fsync (synchronous = NORMAL); the next batch that
- * does wait syncs the log they are in too (WAL appends in order), so nothing acknowledged
- * later can outlive them.
+ * new sign-in attempt (lost in a power cut, the person starts again), a barrier. They are
+ * done once committed; every other write is done once the log it is in is synced. The log
+ * is appended in order, so the sync of a later write covers them too.
  */
 export function waitsForDisk({ op, args }: WriteRequest): boolean {
   if (op === 'appendEvent' || op === 'barrier') return false;
@@ -580,41 +583,9 @@ export function waitsForDisk({ op, args }: WriteRequest): boolean {
   return Object.keys(args as AttemptChange).some((key) => key !== 'attemptId' && key !== 'now' && key !== 'create');
 }
 
-/**
- * Each connection's synchronous mode now, and whether commits went without fsync since the
- * last that waited for the disk (absent: FULL, all synced).
- */
-const durability = new WeakMap<Sqlite.Database, { mode: 'FULL' | 'NORMAL'; unsynced: boolean }>();
-const durabilityOf = (db: Sqlite.Database) => durability.get(db) ?? { mode: 'FULL' as const, unsynced: false };
-
-/** How long a commit that went without fsync may wait for one: the audit trail is on disk within this much. */
-export const SYNC_WITHIN_MS = 1000;
-
-/** Have commits gone without fsync since the last one that waited for the disk? */
-export const isUnsynced = (db: Sqlite.Database): boolean => durabilityOf(db).unsynced;
-
-/**
- * Put what went without fsync on disk: a passive checkpoint syncs the log first (then
- * copies what it can into the database file and syncs that too).
- */
-export function syncNow(db: Sqlite.Database): void {
-  const state = durabilityOf(db);
-  if (!state.unsynced) return;
-  db.pragma('wal_checkpoint(PASSIVE)');
-  durability.set(db, { ...state, unsynced: false });
-}
-
-/** Run a batch in one transaction (one fsync, when any write waits for one), each write in its own savepoint. */
+/** Run a batch in one transaction, each write in its own savepoint: one write's failure is its own. */
 export function commitBatch(db: Sqlite.Database, batch: WriteRequest[]): WriteOutcome[] {
   const outcomes: WriteOutcome[] = [];
-  const mode = batch.some(waitsForDisk) ? 'FULL' : 'NORMAL';
-  // The pragma takes only outside a transaction; it is set when it differs, and noted at
-  // once (a batch that throws leaves the connection in this mode).
-  const before = durabilityOf(db);
-  if (before.mode !== mode) {
-    db.pragma(`synchronous = ${mode}`);
-    durability.set(db, { ...before, mode });
-  }
   db.transaction(() => {
     for (const { op, args } of batch) {
       try {
@@ -626,7 +597,5 @@ export function commitBatch(db: Sqlite.Database, batch: WriteRequest[]): WriteOu
       }
     }
   }).immediate();
-  // A FULL commit syncs the log, and with it every frame before it.
-  durability.set(db, { mode, unsynced: mode === 'NORMAL' });
   return outcomes;
 }

@@ -1,4 +1,4 @@
-// Starts the writer thread from TypeScript sources (tests, tsx): registers tsx in this
+// Starts a worker thread from TypeScript sources (tests, tsx): registers tsx in this
 // worker only, without the parent's loaders, then loads the worker module.
 import { workerData } from 'node:worker_threads';
 
