@@ -21,6 +21,24 @@ t.test('keys are created on first boot, private, and persist across restarts', a
   t.equal(readFileSync(file, 'utf8'), pem, 'key file untouched');
 });
 
+t.test('JWTs are signed in the JWS compact form any library verifies, with either key', async (t) => {
+  const { app, masks } = await makeMasks(t);
+  const jwks = createLocalJWKSet((await app.inject('/jwks')).json());
+  const payload = { iss: 'https://masks.example', sub: 'ünïcode ✓', aud: ['a', 'b'], exp: 4_000_000_000, nested: { n: 1 } };
+  for (const alg of ['RS256', 'ES256'] as const) {
+    const signed = await masks.keys.sign(payload, alg, 'at+jwt');
+    const { payload: verified, protectedHeader } = await jwtVerify(signed, jwks, { algorithms: [alg] });
+    t.same(verified, payload, `${alg}: the payload as given`);
+    t.same(protectedHeader, { alg, kid: masks.keys.key(alg).kid, typ: 'at+jwt' }, `${alg}: alg, kid and typ in the header`);
+    const [header, body, signature] = signed.split('.');
+    t.equal(Buffer.from(signature!, 'base64url').length, alg === 'ES256' ? 64 : 256, `${alg}: signature length (ES256 as R || S)`);
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...payload, sub: 'someone else' })).toString('base64url')}.${signature}`;
+    await t.rejects(jwtVerify(forged, jwks), `${alg}: a changed payload does not verify`);
+    t.ok(body, 'three parts');
+  }
+  t.notOk(JSON.parse(Buffer.from((await masks.keys.sign(payload, 'RS256')).split('.')[0]!, 'base64url').toString()).typ, 'no typ unless asked');
+});
+
 t.test('rotation adds a new active key and keeps publishing the old one until its tokens expire', async (t) => {
   const first = await makeMasks(t);
   const before = (await first.app.inject('/jwks')).json() as { keys: JWK[] };
