@@ -8,6 +8,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type Sqlite from 'better-sqlite3';
+import { Busy } from '../../errors.js';
 import type { FromCheckpointer, ToCheckpointer } from './checkpointer.js';
 import { commitBatch, waitsForDisk, type WriteArgs, type WriteName, type WriteOutcome, type WriteRequest, type WriteResult } from './writes.js';
 
@@ -30,7 +31,7 @@ export const CHECKPOINT_WITHIN_MS = 1000;
 /**
  * A log this long (in pages, about 16 MiB of 4 KiB pages) that the checkpointer's passive
  * passes could not copy whole, because writes kept coming, is copied with writers held off
- * (they retry meanwhile, see commitNow) rather than left to grow without end.
+ * (they retry meanwhile, see commit) rather than left to grow without end.
  */
 export const LOG_LIMIT_PAGES = 4000;
 
@@ -80,8 +81,6 @@ export class DurableWriter {
   /** Since when the write lock has been held by another process, and the timer that tries again. */
   private busySince: number | undefined;
   private retry: NodeJS.Timeout | undefined;
-  /** The connection's busy timeout, which reads keep; a commit goes without (see commitNow). */
-  private readonly busyTimeout: number;
   /** Batches committed, writes done, and seconds from commit to done, summed (benchmarks, metrics, tests). */
   readonly stats = { batches: 0, writes: 0, seconds: 0 };
 
@@ -91,7 +90,11 @@ export class DurableWriter {
     private readonly log: Log | undefined,
     private readonly checkpointer: Checkpointer | undefined,
   ) {
-    this.busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+    // The serving connection never waits for a lock: a commit that finds the write lock taken
+    // (by the CLI, or a restart checkpoint) is retried from a timer instead (see commit), and
+    // in WAL mode reads take no lock another connection holds for long (only recovery after
+    // a crash, which opening the database has done).
+    db.pragma('busy_timeout = 0');
   }
 
   static for(db: Sqlite.Database, file: string): DurableWriter {
@@ -142,9 +145,10 @@ export class DurableWriter {
     const started = performance.now();
     let outcomes: WriteOutcome[];
     try {
-      outcomes = this.commitNow(batch);
+      outcomes = commitBatch(this.db, batch.map((item) => item.request));
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_BUSY' && performance.now() - (this.busySince ??= performance.now()) < BUSY_FOR_MS) {
+      const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+      if (busy && performance.now() - (this.busySince ??= performance.now()) < BUSY_FOR_MS) {
         this.queue = [...batch, ...this.queue];
         this.retry = setTimeout(() => {
           this.retry = undefined;
@@ -153,7 +157,8 @@ export class DurableWriter {
         return;
       }
       this.busySince = undefined;
-      this.settle(batch, { error }, started);
+      // Still locked after BUSY_FOR_MS: the request is answered 503, try again shortly.
+      this.settle(batch, { error: busy ? new Busy('the database is locked by another process', { cause: error }) : error }, started);
       return;
     }
     this.busySince = undefined;
@@ -166,20 +171,6 @@ export class DurableWriter {
     } else {
       this.syncWithin();
       this.settle(batch, { outcomes }, started);
-    }
-  }
-
-  /**
-   * Commit a batch now, or throw SQLITE_BUSY at once while another process (the CLI) holds
-   * the write lock: waiting for it here would stall every request, so the batch is retried.
-   */
-  private commitNow(batch: Queued[]): WriteOutcome[] {
-    // A pragma takes effect when prepared, so it is prepared each time.
-    this.db.pragma('busy_timeout = 0');
-    try {
-      return commitBatch(this.db, batch.map((item) => item.request));
-    } finally {
-      this.db.pragma(`busy_timeout = ${this.busyTimeout}`);
     }
   }
 
