@@ -5,12 +5,14 @@
  * the libuv pool); a write that must survive a crash is done once a sync that began after
  * its commit has finished, and one sync serves every commit made before it began.
  */
+import { realpathSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type Sqlite from 'better-sqlite3';
-import { Busy } from '../../errors.js';
+import { Busy, StoreUnavailable } from '../../errors.js';
 import type { FromCheckpointer, ToCheckpointer } from './checkpointer.js';
-import { commitBatch, waitsForDisk, type WriteArgs, type WriteName, type WriteOutcome, type WriteRequest, type WriteResult } from './writes.js';
+import type { Sweep } from '../store.js';
+import { commitBatch, sweepInChunks, waitsForDisk, type WriteArgs, type WriteName, type WriteOutcome, type WriteRequest, type WriteResult } from './writes.js';
 
 interface Waiter {
   resolve: (value: any) => void;
@@ -49,8 +51,14 @@ export interface Log {
   close(): Promise<void>;
 }
 
-/** The write-ahead log of the database `file`, synced with fdatasync. */
+/**
+ * The write-ahead log of the database `file`, synced with fdatasync. SQLite names the log
+ * after the file a symbolic link points to, so the path is resolved first. While this
+ * process has the database open, no one deletes or replaces the log (another connection
+ * closing leaves it; a restart rewrites it in place; journal_size_limit only truncates it).
+ */
 export function walLog(file: string): Log {
+  file = realpathSync(file);
   let handle: Promise<FileHandle> | undefined;
   const opened = () => (handle ??= open(`${file}-wal`, 'r').catch((error) => {
     handle = undefined; // tried again at the next sync
@@ -78,6 +86,11 @@ export class DurableWriter {
   private unsynced = false;
   private syncTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
+  /**
+   * A sync that failed: the kernel may have dropped what it could not write and would report
+   * the next sync as fine, so no write is acknowledged after it (503 until masks restarts).
+   */
+  private syncFailed: Error | undefined;
   /** Since when the write lock has been held by another process, and the timer that tries again. */
   private busySince: number | undefined;
   private retry: NodeJS.Timeout | undefined;
@@ -121,6 +134,7 @@ export class DurableWriter {
    */
   run<K extends WriteName>(op: K, args: WriteArgs<K>, options: { rideAlong?: boolean } = {}): Promise<WriteResult<K>> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
+    if (this.syncFailed) return Promise.reject(this.syncFailed);
     this.notify(op);
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { op, args }, resolve, reject });
@@ -181,6 +195,12 @@ export class DurableWriter {
     batch.forEach((item, i) => ('outcomes' in result ? settleOne(item, result.outcomes[i]!) : item.reject(result.error)));
   }
 
+  /** Delete expired rows (see sweepInChunks): on the checkpointer thread, so a long sweep never stalls requests. */
+  sweep(args: Sweep): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('the database is closed'));
+    return this.checkpointer ? this.checkpointer.sweep(args) : Promise.resolve(sweepInChunks(this.db, args));
+  }
+
   /** Run `waiter` once a sync that begins after now has finished. */
   private afterSync(waiter: { done: () => void; fail: (error: unknown) => void }) {
     this.awaitingSync.push(waiter);
@@ -188,6 +208,10 @@ export class DurableWriter {
   }
 
   private sync() {
+    if (this.syncFailed) {
+      for (const waiter of this.awaitingSync.splice(0)) waiter.fail(this.syncFailed);
+      return;
+    }
     const group = this.awaitingSync;
     this.awaitingSync = [];
     this.unsynced = false;
@@ -197,8 +221,8 @@ export class DurableWriter {
       .then(
         () => group.forEach((waiter) => waiter.done()),
         (error: unknown) => {
-          this.syncWithin(); // what it was to sync is not known to be on disk
-          group.forEach((waiter) => waiter.fail(error));
+          this.syncFailed = new StoreUnavailable(`the database log could not be synced (${(error as Error).message}): restart masks`, { cause: error });
+          group.forEach((waiter) => waiter.fail(this.syncFailed));
         },
       )
       .finally(() => {
@@ -219,9 +243,10 @@ export class DurableWriter {
   /** Commit what is queued, wait until everything committed is on disk, stop the checkpointer. */
   close(): Promise<void> {
     return (this.closed ??= (async () => {
-      while (this.retry) await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
       this.commit();
-      if (this.log && (this.unsynced || this.syncing || this.awaitingSync.length > 0)) {
+      // A commit kept off by another process's lock is retried until done or failed (BUSY_FOR_MS).
+      while (this.retry) await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      if (this.log && !this.syncFailed && (this.unsynced || this.syncing || this.awaitingSync.length > 0)) {
         await new Promise<void>((resolve) => this.afterSync({ done: resolve, fail: () => resolve() }));
       }
       clearTimeout(this.syncTimer);
@@ -241,6 +266,8 @@ class Checkpointer {
   private thread: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
+  private sweeps = new Map<number, { resolve: (tokens: number) => void; reject: (error: Error) => void }>();
+  private sweepIds = 0;
 
   constructor(private readonly file: string) {}
 
@@ -252,13 +279,34 @@ class Checkpointer {
     }, CHECKPOINT_WITHIN_MS).unref();
   }
 
+  sweep(args: Sweep): Promise<number> {
+    const id = ++this.sweepIds;
+    return new Promise((resolve, reject) => {
+      this.sweeps.set(id, { resolve, reject });
+      this.worker.ref(); // a sweep under way keeps the process up until it is done
+      this.worker.postMessage({ type: 'sweep', id, args } satisfies ToCheckpointer);
+    });
+  }
+
+  private answered(message: FromCheckpointer) {
+    if (message.type === 'closed') return;
+    const sweep = this.sweeps.get(message.id);
+    this.sweeps.delete(message.id);
+    if (this.sweeps.size === 0 && !this.closing) this.thread?.unref();
+    if (message.type === 'swept') sweep?.resolve(message.tokens);
+    else sweep?.reject(new Error(message.message));
+  }
+
   private get worker(): Worker {
     if (!this.thread) {
       const worker = startCheckpointer(this.file);
-      // A thread that failed is started again at the next checkpoint; the log waits for it meanwhile.
+      worker.on('message', (message: FromCheckpointer) => this.answered(message));
+      // A thread that failed is started again when next needed; the log waits for it meanwhile.
       worker.on('error', () => {});
       worker.on('exit', () => {
         if (this.thread === worker) this.thread = undefined;
+        for (const sweep of this.sweeps.values()) sweep.reject(new Error('the checkpointer thread stopped'));
+        this.sweeps.clear();
       });
       worker.unref();
       this.thread = worker;

@@ -37,7 +37,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions): Stor
     events: new SqliteEvents(db),
     // One process serves an SQLite file: its counts need no sharing, and memory is the fastest place for them.
     limits: new MemoryCounters(options.clock),
-    sweep: (args) => db.durable.run('deleteExpired', args),
+    sweep: (args) => db.durable.sweep(args),
     // One process serves an SQLite file: nothing else to take turns with.
     exclusively: (_name, task) => task(),
     ping: async () => void ping.get(),

@@ -20,7 +20,7 @@ import type { WriteName } from './writes.js';
 const CACHE_MS = 1000;
 const CACHE_MAX = 10_000;
 
-const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'advanceAttempt', 'endSession', 'signOut', 'signOutDevice', 'deleteExpired', 'deleteClient', 'updateActor', 'deleteActor', 'setPassword', 'withdrawConsent', 'endSessionsOf']);
+const CHANGES_TOKENS: ReadonlySet<WriteName> = new Set<WriteName>(['revokeToken', 'revokeGrant', 'redeemCode', 'rotateRefreshToken', 'advanceAttempt', 'endSession', 'signOut', 'signOutDevice', 'deleteClient', 'updateActor', 'deleteActor', 'setPassword', 'withdrawConsent', 'endSessionsOf']);
 
 export class SqliteTokens implements TokenStore {
   private readonly byHash;

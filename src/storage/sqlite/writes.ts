@@ -19,10 +19,6 @@ function statements(db: Sqlite.Database) {
        values (@id, @kind, @hash, @clientId, @actorId, @grantId, @grantType, @scope, @format, @sub, @sid, @data, @createdAt, @expiresAt)`,
     ),
     revokeToken: db.prepare('update tokens set revoked_at = @now where hash = @hash and revoked_at is null'),
-    deleteExpired: db.prepare('delete from tokens where expires_at < @before'),
-    deleteExpiredAttempts: db.prepare('delete from attempts where expires_at < @now'),
-    deleteExpiredSessions: db.prepare('delete from sessions where expires_at < @before'),
-    deleteForgottenDevices: db.prepare('delete from devices where last_seen_at < @devicesBefore and blocked_at is null'),
     tokenByHash: db.prepare('select * from tokens where hash = ?'),
     consume: db.prepare('update tokens set consumed_at = @now where hash = @hash and consumed_at is null'),
     /** A device gets its row (or its last-seen update) when someone signs in on it. */
@@ -97,7 +93,6 @@ function statements(db: Sqlite.Database) {
     ),
     deleteAuthenticator: db.prepare('delete from authenticators where id = @id and actor_id = @actorId'),
     insertEvent: db.prepare('insert into events (at, type, actor_id, client_id, by, ip, detail) values (@at, @type, @actorId, @clientId, @by, @ip, @detail)'),
-    deleteOldEvents: db.prepare('delete from events where at < @eventsBefore'),
     deleteClient: db.prepare('delete from clients where id = ?'),
     insertActor: db.prepare(
       `insert into actors (id, nickname, public_uuid, name, password_hash, password_changed_at, scopes, created_at, updated_at)
@@ -527,21 +522,43 @@ export const WRITES = {
     for (const { kid } of s.activeKeys.all() as Array<{ kid: string }>) if (!active.has(kid)) s.retireKey.run({ kid, now: args.now, publishUntil: args.publishUntil });
     for (const key of args.keys) s.activateKey.run({ ...key, publicJwk: JSON.stringify(key.publicJwk), now: args.now });
   },
-  /**
-   * The sweep: attempts as soon as they expire (anyone can start one), tokens and sessions
-   * that expired before `before` (kept a while so replays are still recognised), and
-   * unblocked devices not seen since `devicesBefore` (their cookie has expired). Returns how
-   * many tokens went.
-   */
-  deleteExpired(db: Sqlite.Database, args: Sweep): number {
-    const s = on(db);
-    s.deleteExpiredAttempts.run({ now: args.now });
-    s.deleteExpiredSessions.run({ before: args.before });
-    s.deleteForgottenDevices.run({ devicesBefore: args.devicesBefore });
-    s.deleteOldEvents.run({ eventsBefore: args.eventsBefore });
-    return s.deleteExpired.run({ before: args.before }).changes;
-  },
 } satisfies Record<string, (db: Sqlite.Database, args: any) => unknown>;
+
+/** How many rows the sweep deletes in one transaction. */
+const SWEEP_CHUNK = 1000;
+
+/** What the sweep deletes, in this order: each table's rows that match, with the Sweep field the condition names. */
+const SWEPT = [
+  // Attempts as soon as they expire (anyone can start one).
+  { table: 'attempts', where: 'expires_at < ?', arg: 'now' },
+  // Sessions and tokens that expired before `before` (kept a while so replays are still recognised).
+  { table: 'sessions', where: 'expires_at < ?', arg: 'before' },
+  // Unblocked devices not seen since `devicesBefore` (their cookie has expired).
+  { table: 'devices', where: 'last_seen_at < ? and blocked_at is null', arg: 'devicesBefore' },
+  { table: 'events', where: 'at < ?', arg: 'eventsBefore' },
+  { table: 'tokens', where: 'expires_at < ?', arg: 'before' },
+] as const;
+
+/**
+ * The sweep, in chunks: each chunk's rows are found outside any transaction and deleted in a
+ * short one of its own, so the write lock is never held for a scan or for long (commits on
+ * the serving connection wait a few milliseconds at most). Returns how many tokens went.
+ */
+export function sweepInChunks(db: Sqlite.Database, args: Sweep): number {
+  let tokens = 0;
+  for (const { table, where, arg } of SWEPT) {
+    const find = db.prepare(`select rowid from ${table} where ${where} limit ${SWEEP_CHUNK}`).pluck();
+    const remove = db.prepare(`delete from ${table} where rowid in (select value from json_each(?)) and ${where}`);
+    for (;;) {
+      const rowids = find.all(args[arg]) as number[];
+      if (rowids.length === 0) break;
+      const gone = db.transaction(() => remove.run(JSON.stringify(rowids), args[arg]).changes).immediate();
+      if (table === 'tokens') tokens += gone;
+      if (rowids.length < SWEEP_CHUNK) break;
+    }
+  }
+  return tokens;
+}
 
 export type Writes = typeof WRITES;
 export type WriteName = keyof Writes;
