@@ -213,12 +213,18 @@ t.test('writes that promise nothing are done once committed, and synced within S
   syncs[0]!.done();
 });
 
-t.test('another process holding the write lock does not stall the event loop; the batch commits once it is free', async (t) => {
-  const file = path.join(tempDir(t), 'b.sqlite3');
+/** A database whose write lock a second connection (as the CLI would) holds until the test lets go. */
+function lockedByAnotherProcess(t: Parameters<typeof tempDir>[0]) {
+  const file = path.join(tempDir(t), 'locked.sqlite3');
   const db = openDatabase(file);
   t.teardown(() => db.close());
   const cli = new Sqlite(file);
   cli.exec('begin immediate');
+  return { db, cli };
+}
+
+t.test('another process holding the write lock does not stall the event loop; the batch commits once it is free', async (t) => {
+  const { db, cli } = lockedByAnotherProcess(t);
   const write = db.durable.run('setSetting', setting('k'));
   let timers = 0;
   const ticking = setInterval(() => timers++, 5);
@@ -233,11 +239,7 @@ t.test('another process holding the write lock does not stall the event loop; th
 });
 
 t.test('a write lock held past the retry window answers Busy (503), not a driver error', async (t) => {
-  const file = path.join(tempDir(t), 'l.sqlite3');
-  const db = openDatabase(file);
-  t.teardown(() => db.close());
-  const cli = new Sqlite(file);
-  cli.exec('begin immediate');
+  const { db, cli } = lockedByAnotherProcess(t);
   const started = performance.now();
   await t.rejects(db.durable.run('setSetting', setting('k')), { name: 'Busy' });
   t.ok(performance.now() - started >= 4900, 'after trying for 5 s');
