@@ -8,6 +8,7 @@ import type { Test } from 'tap';
 import type { ClientSettings } from '../../src/config/schema.js';
 import type { NewToken } from '../../src/model.js';
 import type { Store } from '../../src/storage/store.js';
+import type { FactorKind } from '../../src/signin/factors.js';
 
 /** A fresh, empty, migrated store; `reopen` closes it and opens the same data again. */
 export interface StoreFactory {
@@ -150,8 +151,8 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.same(await store.signIns.lastFactor(alice.id, device.id, 'password', 0), { passedAt: T0 + 4, clientId: 'web' }, 'and the factors it passed, each when it was passed');
     t.equal(await store.signIns.lastFactor(bob.id, device.id, 'password', 0), undefined, 'not those of the actor it no longer belongs to');
     // Another sign-in on the device: the newest pass is what counts, and for which client.
-    const again = (id: string, at: number, clientId: string) =>
-      store.signIns.advanceAttempt({ attemptId: id, now: at, create: { id, clientId, deviceId: device.id, actorId: alice.id, request, createdAt: at, expiresAt: at + 3600 }, passed: { factor: 'password', device }, finish: { device, token: token({ kind: 'internal_token', actorId: alice.id }) } });
+    const again = (id: string, at: number, clientId: string, factor: FactorKind = 'password') =>
+      store.signIns.advanceAttempt({ attemptId: id, now: at, create: { id, clientId, deviceId: device.id, actorId: alice.id, request, createdAt: at, expiresAt: at + 3600 }, passed: { factor, device }, finish: { device, token: token({ kind: 'internal_token', actorId: alice.id }) } });
     await store.clients.save({ id: 'other', name: 'Other', secretHash: null, redirectUris: ['https://other.example/cb'], postLogoutRedirectUris: [], overrides: { client_type: 'confidential' }, seeded: false });
     t.equal(await again('a3', T0 + 20, 'other'), 'ok');
     t.same(await store.signIns.lastFactor(alice.id, device.id, 'password', 0), { passedAt: T0 + 20, clientId: 'other' });
@@ -160,6 +161,11 @@ export function storeContract(t: Test, factory: StoreFactory, clientDefaults: Cl
     t.equal(await store.signIns.lastFactor(alice.id, device.id, 'password', T0 + 30), undefined, 'nothing newer than the newest');
     t.same(await store.signIns.lastFactor(alice.id, device.id, ['login_link', 'password'], 0), { passedAt: T0 + 30, clientId: 'web' }, 'the newest of several kinds');
     t.equal(await store.signIns.lastFactor(alice.id, device.id, ['login_link', 'passkey'], 0), undefined, 'none of those kinds');
+    t.equal(await again('a5', T0 + 40, 'other', 'login_link'), 'ok');
+    t.same(await store.signIns.lastFactor(alice.id, device.id, ['password', 'login_link', 'passkey'], 0), { passedAt: T0 + 40, clientId: 'other' }, 'the newest of several kinds passed, whichever it is');
+    t.same(await store.signIns.lastFactor(alice.id, device.id, ['passkey', 'password'], 0), { passedAt: T0 + 30, clientId: 'web' }, 'only the kinds asked for');
+    t.same(await store.signIns.lastFactor(alice.id, device.id, ['password', 'login_link'], T0 + 35), { passedAt: T0 + 40, clientId: 'other' }, 'after `since`');
+    t.equal(await store.signIns.lastFactor(alice.id, device.id, ['password', 'login_link'], T0 + 40), undefined, 'nothing of them newer than the newest');
     t.match(await store.signIns.session('session-hash'), { id: 'sid-9', actorId: alice.id, authTime: T0 + 3, amr: ['pwd'], endedAt: null });
     t.ok(await store.tokens.findByHash(code.hash), 'what the client gets is stored with it');
     t.equal(await store.signIns.advanceAttempt({ attemptId: 'unknown', now: T0, actorId: alice.id }), 'finished');
